@@ -1,0 +1,362 @@
+"""An experiment's configuration: pydantic models, YAML in, one-line errors out.
+
+Every field has a default, so ``ExperimentConfig()`` is the built-in default experiment
+(digits, ``cnn``). A YAML file and ``--set key=value`` overrides are applied on top.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ConfigError, PruneshiftError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class DataConfig(_Section):
+    """Which dataset and how it is split."""
+
+    name: str = "digits"
+    val_fraction: float = Field(0.2, gt=0, lt=1)  # share of the training pool held out
+    test_fraction: float = Field(0.2, gt=0, lt=1)  # used only where there is no official test set
+    split_seed: int = 0
+    subset: PositiveInt | None = None  # keep this many examples of the training pool
+    root: Path | None = None  # folder with the files of mnist, fashion-mnist, cifar10
+    download: bool = False  # fetch missing files into root (checksum-verified)
+
+    @field_validator("name")
+    @classmethod
+    def _known_dataset(cls, name: str) -> str:
+        from .data import DATASETS
+
+        if name not in DATASETS:
+            raise ValueError(f"unknown dataset '{name}'; allowed: {', '.join(DATASETS)}")
+        return name
+
+
+class ModelConfig(_Section):
+    """A zoo model or a ``package.module:function`` factory, with its keyword arguments."""
+
+    name: str = "cnn"
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _known_model(cls, name: str) -> str:
+        from .models import resolve_factory
+
+        try:
+            resolve_factory(name)
+        except PruneshiftError as exc:
+            raise ValueError(str(exc)) from None
+        return name
+
+    @model_validator(mode="after")
+    def _known_kwargs(self) -> ModelConfig:
+        from .models import check_model_kwargs
+
+        try:
+            check_model_kwargs(self.name, self.kwargs)
+        except PruneshiftError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
+class TrainingConfig(_Section):
+    """One training run's recipe; every field except epochs, device and threads is tunable."""
+
+    epochs: PositiveInt = 10
+    optimizer: Literal["sgd", "adamw"] = "sgd"
+    lr: PositiveFloat = 0.05  # peak learning rate, reached after warm-up
+    momentum: float = Field(0.9, ge=0, lt=1)  # SGD momentum; AdamW's beta1
+    nesterov: bool = True  # SGD only, and only with momentum > 0
+    weight_decay: NonNegativeFloat = 5e-4  # decoupled for AdamW, L2 for SGD
+    batch_size: PositiveInt = 64  # examples per step
+    schedule: Literal["cosine", "step", "constant"] = "cosine"
+    warmup_epochs: NonNegativeFloat = 0.0  # linear warm-up from lr/100, in epochs
+    milestones: list[PositiveInt] = Field(default_factory=list)  # step: epochs where lr *= gamma
+    gamma: float = Field(0.1, gt=0, le=1)  # step schedule's factor
+    label_smoothing: float = Field(0.0, ge=0, lt=1)
+    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    threads: PositiveInt | None = None  # CPU threads for torch; None keeps torch's choice
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, device: str) -> str:
+        if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", device):
+            raise ValueError(f"unknown device '{device}'; allowed: auto, cpu, cuda, cuda:N, mps")
+        return device
+
+    @model_validator(mode="after")
+    def _warmup_fits(self) -> TrainingConfig:
+        if self.warmup_epochs >= self.epochs:
+            raise ValueError(f"training.warmup_epochs: {self.warmup_epochs} must be below "
+                             f"epochs ({self.epochs})")
+        return self
+
+
+UNTUNABLE = frozenset({"epochs", "device", "threads"})
+TUNABLE = tuple(name for name in TrainingConfig.model_fields if name not in UNTUNABLE)
+
+
+class SearchParam(_Section):
+    """One hyperparameter's range: float or int between low and high, or categorical choices."""
+
+    type: Literal["float", "int", "categorical"] = "float"
+    low: float | None = None
+    high: float | None = None
+    log: bool = False  # sample (and later grid) in log space
+    step: PositiveFloat | None = None
+    choices: list[Any] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SearchParam:
+        if self.type == "categorical":
+            if not self.choices:
+                raise ValueError("a categorical parameter needs a non-empty 'choices' list")
+            return self
+        if self.choices is not None:
+            raise ValueError(f"'choices' is only for categorical parameters, not {self.type}")
+        if self.low is None or self.high is None:
+            raise ValueError(f"a {self.type} parameter needs both 'low' and 'high'")
+        if self.low >= self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.log and self.low <= 0:
+            raise ValueError(f"a log-scaled parameter needs low > 0, got {self.low}")
+        if self.log and self.step is not None:
+            raise ValueError("'step' cannot be combined with log: true")
+        if self.type == "int" and not (float(self.low).is_integer()
+                                       and float(self.high).is_integer()):
+            raise ValueError(f"an int parameter needs integer bounds, got {self.low}, {self.high}")
+        return self
+
+    def values_to_check(self) -> list[Any]:
+        """The values that must all be valid settings of the training field."""
+        if self.type == "categorical":
+            return list(self.choices or [])
+        cast = int if self.type == "int" else float
+        return [cast(self.low), cast(self.high)]
+
+
+def default_search_space() -> dict[str, SearchParam]:
+    """Learning rate and weight decay (log), momentum, batch size."""
+    return {
+        "lr": SearchParam(type="float", low=1e-3, high=1.0, log=True),
+        "weight_decay": SearchParam(type="float", low=1e-6, high=1e-2, log=True),
+        "momentum": SearchParam(type="float", low=0.5, high=0.99),
+        "batch_size": SearchParam(type="categorical", choices=[32, 64, 128]),
+    }
+
+
+class HPOConfig(_Section):
+    """Stage 1: hyperparameter optimisation of the dense model."""
+
+    method: Literal["bo", "tpe", "bohb", "random"] = "tpe"
+    n_trials: PositiveInt = 30  # total over every run of the experiment
+    timeout: PositiveFloat | None = None  # seconds for one invocation
+    min_epochs: PositiveInt = 1  # BOHB: the smallest budget a trial gets before it can be stopped
+    max_epochs: PositiveInt | None = None  # BOHB: full budget; None means training.epochs
+    reduction_factor: int = Field(3, ge=2)  # BOHB: Hyperband's eta
+    n_startup_trials: NonNegativeInt = 10  # random trials before bo/tpe/bohb model the space
+    seed: int = 0  # sampler seed
+
+
+class ExperimentConfig(_Section):
+    """A whole experiment; the defaults are the built-in example (digits, cnn)."""
+
+    experiment: str = Field("default", min_length=1, max_length=200)
+    seed: int = 0  # training seed of HPO trials
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    search_space: dict[str, SearchParam] = Field(default_factory=default_search_space)
+    hpo: HPOConfig = Field(default_factory=HPOConfig)
+    storage: str | None = None  # Optuna storage URL; None: a journal file in the run folder
+
+    @field_validator("search_space")
+    @classmethod
+    def _tunable(cls, space: dict[str, SearchParam]) -> dict[str, SearchParam]:
+        if not space:
+            raise ValueError("the search space is empty; give at least one hyperparameter")
+        for name in space:
+            if name not in TUNABLE:
+                raise ValueError(f"'{name}' is not a tunable training field; "
+                                 f"allowed: {', '.join(TUNABLE)}")
+        return space
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> ExperimentConfig:
+        base = self.training.model_dump()
+        for name, param in self.search_space.items():
+            for value in param.values_to_check():
+                try:
+                    TrainingConfig.model_validate({**base, name: value})
+                except ValidationError as exc:
+                    reason = exc.errors()[0]["msg"]
+                    raise ValueError(f"search_space.{name}: value {value!r} is not a valid "
+                                     f"training.{name} ({reason})") from None
+        if self.hpo.min_epochs > self.max_epochs:
+            raise ValueError(f"hpo.min_epochs: {self.hpo.min_epochs} exceeds the full budget "
+                             f"of {self.max_epochs} epochs (hpo.max_epochs or training.epochs)")
+        return self
+
+    @property
+    def max_epochs(self) -> int:
+        """Epochs of a full HPO trial."""
+        return self.hpo.max_epochs or self.training.epochs
+
+    @property
+    def slug(self) -> str:
+        """The experiment name made safe for a folder name."""
+        return re.sub(r"[^A-Za-z0-9._-]+", "-", self.experiment).strip("-.") or "experiment"
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split ``a.b.c=value`` into the key path and the YAML-typed value."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set expects key=value with a dotted key, got '{text}'")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"--set {key}: value '{raw}' is not valid YAML ({exc})") from None
+    return key.strip().split("."), value
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Set each ``dotted.key=value`` in a nested dict (creating sections as needed)."""
+    for text in overrides:
+        path, value = parse_override(text)
+        node = raw
+        for depth, part in enumerate(path[:-1]):
+            child = node.setdefault(part, {})
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                where = ".".join(path[: depth + 1])
+                raise ConfigError(f"--set {'.'.join(path)}: '{where}' is a value, not a section")
+            node = child
+        node[path[-1]] = value
+    return raw
+
+
+def _section_at(location: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the field at ``location`` (dict keys are stepped over)."""
+    model: Any = ExperimentConfig
+    for part in location[:-1]:
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            field = model.model_fields.get(str(part))
+            if field is None:
+                return None
+            model = field.annotation
+        elif typing.get_origin(model) is dict:
+            model = typing.get_args(model)[1]
+        else:
+            return None
+        while typing.get_origin(model) in (typing.Union, types.UnionType):
+            model = next(a for a in typing.get_args(model) if a is not type(None))
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    """One line naming each invalid field and what is allowed."""
+    messages = []
+    for error in exc.errors():
+        location = tuple(p for p in error["loc"] if not str(p).startswith("function-"))
+        field = ".".join(str(p) for p in location) or "config"
+        if error["type"] == "extra_forbidden":
+            section = _section_at(location)
+            allowed = ", ".join(section.model_fields) if section else "see the documentation"
+            messages.append(f"unknown field '{field}'; allowed: {allowed}")
+            continue
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] not in ("value_error", "assertion_error"):
+            message += f" (got {error['input']!r})"
+        names_its_field = re.match(r"[\w.]+: ", message) is not None
+        messages.append(message if names_its_field else f"{field}: {message}")
+    return "invalid config: " + "; ".join(messages)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping with the safe loader."""
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"config {path} is not valid YAML{where}: {problem}") from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config {path} must be a YAML mapping, got {type(raw).__name__}")
+    return raw
+
+
+def build_config(raw: dict[str, Any]) -> ExperimentConfig:
+    """Validate a raw mapping into an ExperimentConfig, raising ConfigError on one line."""
+    try:
+        return ExperimentConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc)) from None
+
+
+def load_config(path: Path | None = None, overrides: list[str] | None = None) -> ExperimentConfig:
+    """The experiment in ``path`` (or the built-in default) with ``overrides`` applied."""
+    raw = read_yaml(path) if path is not None else {}
+    return build_config(apply_overrides(raw, overrides or []))
+
+
+_NOT_FINGERPRINTED = ("experiment", "storage", "hpo.n_trials", "hpo.timeout", "training.device",
+                      "training.threads", "data.root", "data.download")
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        flat: dict[str, Any] = {}
+        for key, child in value.items():
+            flat.update(_flatten(child, f"{prefix}{key}."))
+        return flat
+    return {prefix.rstrip("."): value}
+
+
+def fingerprint(config: ExperimentConfig) -> dict[str, Any]:
+    """The settings that decide what a trial means, flattened to dotted keys.
+
+    Budgets, timeouts, storage, device and file locations may change between runs of one
+    experiment; anything else changes the trials themselves.
+    """
+    flat = _flatten(config.model_dump(mode="json"))
+    return {key: value for key, value in flat.items()
+            if not any(key == p or key.startswith(p + ".") for p in _NOT_FINGERPRINTED)}
+
+
+def fingerprint_differences(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """``key: stored -> current`` for every setting that differs."""
+    keys = sorted(set(stored) | set(current))
+    return [f"{k}: {stored.get(k, '<unset>')!r} -> {current.get(k, '<unset>')!r}"
+            for k in keys if stored.get(k, "<unset>") != current.get(k, "<unset>")]

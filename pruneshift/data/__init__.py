@@ -1,0 +1,7 @@
+"""Datasets: offline ones (digits, mnist5k, mnist1d) and IDX/CIFAR files from a local root."""
+
+from ._registry import DATASETS, DatasetInfo
+from ._split import load_splits, split_arrays
+from ._types import ArrayDataset, Splits
+
+__all__ = ["DATASETS", "ArrayDataset", "DatasetInfo", "Splits", "load_splits", "split_arrays"]

@@ -1,0 +1,62 @@
+"""Which process runs a trial, and failing trials whose local process has died.
+
+Optuna's journal storage has no heartbeat, so a process killed mid-trial (SIGKILL, power loss)
+leaves its trial RUNNING for ever. Each trial records its owner (host, pid, process start
+time); a trial whose owner on this host no longer exists is failed so that it is run again.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+OWNER_ATTR = "owner"
+ORPHANED_ATTR = "orphaned"
+
+
+def _process_start(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (Linux), which tells a reused pid apart."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def current_owner() -> dict[str, object]:
+    """This process as a trial owner."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "start": _process_start(os.getpid())}
+
+
+def _is_alive(owner: dict) -> bool:
+    try:
+        os.kill(int(owner["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return owner.get("start") is None or _process_start(int(owner["pid"])) == owner["start"]
+
+
+def claim(trial: optuna.Trial) -> None:
+    """Record this process as the owner of ``trial``."""
+    trial.set_user_attr(OWNER_ATTR, current_owner())
+
+
+def fail_orphans(study: optuna.Study) -> int:
+    """Fail RUNNING trials whose owner process on this host is gone; return how many."""
+    host = socket.gethostname()
+    storage = study._storage
+    failed = 0
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        owner = trial.user_attrs.get(OWNER_ATTR)
+        if not owner or owner.get("host") != host or _is_alive(owner):
+            continue
+        storage.set_trial_user_attr(trial._trial_id, ORPHANED_ATTR, True)
+        storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        failed += 1
+    return failed

@@ -1,0 +1,136 @@
+"""Train one configuration: in-memory batches, per-step schedule, divergence as an outcome.
+
+The recipe reads top to bottom: seed the data order, build the optimiser, then for every
+epoch slice batches from a seeded permutation, step, and evaluate on the validation split.
+A NaN or infinite loss ends the run at once; it is recorded as diverged, not raised.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._schedule import lr_factor
+
+if TYPE_CHECKING:
+    from ..config import TrainingConfig
+    from ..data import Splits
+
+EVAL_BATCH = 2048  # examples per forward pass when evaluating
+
+
+@dataclass(frozen=True)
+class EpochMetrics:
+    """What one epoch produced; ``epoch`` counts from 1."""
+
+    epoch: int
+    train_loss: float
+    val_loss: float
+    val_accuracy: float
+
+
+@dataclass
+class TrainResult:
+    """The outcome of one training run; a diverged run scores the worst accuracy, 0."""
+
+    val_accuracy: float
+    val_loss: float | None
+    test_accuracy: float | None
+    epochs: int
+    diverged: bool
+    seconds: float
+    history: list[EpochMetrics] = field(default_factory=list)
+
+
+EpochCallback = Callable[[EpochMetrics], None]
+
+
+def build_optimizer(model: nn.Module, recipe: TrainingConfig) -> torch.optim.Optimizer:
+    """SGD (momentum, optional Nesterov, L2 decay) or AdamW (beta1 = momentum)."""
+    if recipe.optimizer == "adamw":
+        return torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay,
+                                 betas=(recipe.momentum, 0.999))
+    return torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
+                           nesterov=recipe.nesterov and recipe.momentum > 0,
+                           weight_decay=recipe.weight_decay)
+
+
+@torch.inference_mode()
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of ``model`` on (x, y), in eval mode."""
+    model.eval()
+    total_loss, correct = 0.0, 0
+    for start in range(0, len(y), EVAL_BATCH):
+        logits = model(x[start:start + EVAL_BATCH])
+        target = y[start:start + EVAL_BATCH]
+        total_loss += F.cross_entropy(logits.float(), target, reduction="sum").item()
+        correct += (logits.argmax(dim=1) == target).sum().item()
+    return total_loss / len(y), correct / len(y)
+
+
+def train(model: nn.Module, splits: Splits, recipe: TrainingConfig, *, seed: int,
+          epochs: int | None = None, on_epoch: EpochCallback | None = None,
+          evaluate_test: bool = True) -> TrainResult:
+    """Train ``model`` in place on ``splits`` with ``recipe``; the data order follows ``seed``.
+
+    ``epochs`` (default ``recipe.epochs``) may stop early; the schedule always spans
+    ``recipe.epochs``, so a run stopped at epoch k equals the first k epochs of the full run.
+    ``on_epoch`` sees every epoch's metrics and may raise to stop the run (e.g. HPO pruning).
+    """
+    if recipe.threads:
+        torch.set_num_threads(recipe.threads)
+    started = time.perf_counter()
+    device = splits.train_x.device
+    n_train = len(splits.train_y)
+    batch_size = min(recipe.batch_size, n_train)
+    steps_per_epoch = n_train // batch_size  # the last partial batch is dropped
+    order = torch.Generator().manual_seed(seed)
+    optimizer = build_optimizer(model, recipe)
+    history: list[EpochMetrics] = []
+    step = 0
+
+    def finish(diverged: bool) -> TrainResult:
+        last = history[-1] if history else None
+        test_accuracy = None
+        if evaluate_test and not diverged:
+            test_accuracy = evaluate(model, splits.test_x, splits.test_y)[1]
+        return TrainResult(
+            val_accuracy=0.0 if diverged or last is None else last.val_accuracy,
+            val_loss=None if diverged or last is None else last.val_loss,
+            test_accuracy=test_accuracy, epochs=len(history) + int(diverged),
+            diverged=diverged, seconds=time.perf_counter() - started, history=history)
+
+    for epoch in range(1, (epochs or recipe.epochs) + 1):
+        model.train()
+        permutation = torch.randperm(n_train, generator=order).to(device)
+        loss_sum = 0.0
+        for batch in range(steps_per_epoch):
+            index = permutation[batch * batch_size:(batch + 1) * batch_size]
+            for group in optimizer.param_groups:
+                group["lr"] = recipe.lr * lr_factor(recipe, step, steps_per_epoch)
+            logits = model(splits.train_x[index])
+            loss = F.cross_entropy(logits, splits.train_y[index],
+                                   label_smoothing=recipe.label_smoothing)
+            value = loss.item()
+            if not math.isfinite(value):
+                return finish(diverged=True)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += value
+            step += 1
+        val_loss, val_accuracy = evaluate(model, splits.val_x, splits.val_y)
+        if not math.isfinite(val_loss):
+            return finish(diverged=True)
+        metrics = EpochMetrics(epoch, loss_sum / steps_per_epoch, val_loss, val_accuracy)
+        history.append(metrics)
+        if on_epoch is not None:
+            on_epoch(metrics)
+    return finish(diverged=False)
