@@ -65,11 +65,16 @@ class TrialProgress:
         self.task = self.progress.add_task("hpo", total=total, status="starting")
 
     def __enter__(self) -> TrialProgress:
-        self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
+
+    def start(self, study: Any) -> None:
+        """Show the bar once the study is open, counting trials already finished."""
+        self.started = time.monotonic()
+        self.progress.start()
+        self._update(study)
 
     def _time_left(self, remaining: int) -> str:
         elapsed = time.monotonic() - self.started
@@ -80,9 +85,12 @@ class TrialProgress:
         return "?" if estimate is None else time.strftime("%H:%M:%S", time.gmtime(estimate))
 
     def __call__(self, study: Any, trial: Any) -> None:
+        self.finished_here += 1
+        self._update(study)
+
+    def _update(self, study: Any) -> None:
         from . import search
 
-        self.finished_here += 1
         counts = search.state_counts(study)
         done = counts["complete"] + counts["pruned"]
         try:
@@ -127,7 +135,8 @@ def hpo(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         experiment = load_config(config, set_ or [])
         with TrialProgress(experiment.hpo.n_trials, experiment.hpo.timeout) as progress:
-            summary = run_hpo(experiment, out=out, storage=storage, callbacks=[progress])
+            summary = run_hpo(experiment, out=out, storage=storage, callbacks=[progress],
+                              on_start=progress.start)
         _print_hpo(summary, run_dir_for(experiment, out) / "hpo.json")
 
     _guarded(debug, action)

@@ -244,18 +244,23 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Set each ``dotted.key=value`` in a nested dict (creating sections as needed)."""
+    """Set each ``dotted.key=value`` in a nested dict.
+
+    A section the mapping lacks is first filled from the defaults, so
+    ``search_space.lr.high=0.5`` narrows the default space instead of replacing it.
+    """
+    defaults = ExperimentConfig().model_dump(mode="json")
     for text in overrides:
         path, value = parse_override(text)
-        node = raw
+        node, default = raw, defaults
         for depth, part in enumerate(path[:-1]):
-            child = node.setdefault(part, {})
-            if child is None:
-                child = node[part] = {}
-            if not isinstance(child, dict):
+            default = default.get(part) if isinstance(default, dict) else None
+            if node.get(part) is None:
+                node[part] = dict(default) if isinstance(default, dict) else {}
+            if not isinstance(node[part], dict):
                 where = ".".join(path[: depth + 1])
                 raise ConfigError(f"--set {'.'.join(path)}: '{where}' is a value, not a section")
-            node = child
+            node = node[part]
         node[path[-1]] = value
     return raw
 

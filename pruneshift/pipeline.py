@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,8 @@ def hpo_objective(config: ExperimentConfig, splits: Splits):
     """Train the dense model with the trial's hyperparameters; value: validation accuracy.
 
     Every HPO trial uses the same training seed (``config.seed``), so trials differ only in
-    their hyperparameters. Each epoch's accuracy is reported, which lets BOHB stop weak trials.
+    their hyperparameters. Each epoch's accuracy is reported, which lets BOHB stop weak trials;
+    a trial that reached its full budget is never pruned.
     """
     device = splits.train_x.device
 
@@ -84,7 +85,7 @@ def hpo_objective(config: ExperimentConfig, splits: Splits):
             nonlocal epochs_done
             epochs_done = metrics.epoch
             trial.report(metrics.val_accuracy, metrics.epoch)
-            if trial.should_prune():
+            if metrics.epoch < recipe.epochs and trial.should_prune():
                 raise optuna.TrialPruned(f"stopped after epoch {metrics.epoch}")
 
         started = time.perf_counter()
@@ -142,11 +143,13 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
 
 
 def run_hpo(config: ExperimentConfig, *, out: Path | None = None, storage: str | None = None,
-            callbacks: Sequence[search.TrialCallback] = ()) -> dict[str, Any]:
+            callbacks: Sequence[search.TrialCallback] = (),
+            on_start: Callable[[optuna.Study], None] | None = None) -> dict[str, Any]:
     """Stage 1: tune the dense model until the study holds ``hpo.n_trials`` finished trials.
 
     Re-running continues the study: finished trials are kept, trials of dead local processes
-    are failed and replaced. Writes and returns the run folder's ``hpo.json``.
+    are failed and replaced. ``on_start`` sees the opened study before training begins and
+    ``callbacks`` every finished trial. Writes and returns the run folder's ``hpo.json``.
     """
     started = time.perf_counter()
     run_dir = run_dir_for(config, out)
@@ -158,6 +161,8 @@ def run_hpo(config: ExperimentConfig, *, out: Path | None = None, storage: str |
         study.sampler, study.pruner = search.METHODS[config.hpo.method].build(
             config, _sampler_seed(config, study))
         splits = load_splits(config.data, device)
+        if on_start is not None:
+            on_start(study)
         search.optimize_to_total(study, hpo_objective(config, splits),
                                  n_trials=config.hpo.n_trials, timeout=config.hpo.timeout,
                                  callbacks=callbacks)

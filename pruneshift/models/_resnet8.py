@@ -38,7 +38,7 @@ class ResNet8(nn.Module):
         self.stem = nn.Sequential(family.conv(input_shape[0], stem, 3, padding=1, bias=False),
                                   family.batch_norm(stem), nn.ReLU())
         blocks, in_channels = [], stem
-        for out_channels, stride in zip(stages, (1, 2, 2)):
+        for out_channels, stride in zip(stages, (1, 2, 2), strict=True):
             blocks.append(BasicBlock(family, in_channels, out_channels, stride))
             in_channels = out_channels
         self.stages = nn.Sequential(*blocks)

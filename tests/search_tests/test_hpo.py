@@ -1,0 +1,109 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from pruneshift.config import load_config
+from pruneshift.errors import ConfigError
+from pruneshift.pipeline import hpo_study_name, run_hpo, storage_url_for
+from pruneshift.search import ORPHANED_ATTR
+from pruneshift.storage import open_storage
+
+
+def study_of(config, out):
+    return optuna.load_study(study_name=hpo_study_name(config),
+                             storage=open_storage(storage_url_for(config, out)))
+
+
+@pytest.mark.parametrize("method", ["bo", "tpe", "bohb", "random"])
+def test_each_method_finishes_a_four_trial_study_on_digits(tmp_path, tiny_overrides, method):
+    config = load_config(None, [*tiny_overrides, f"hpo.method={method}"])
+    summary = run_hpo(config, out=tmp_path)
+    trials = summary["trials"]
+    assert trials["complete"] + trials["pruned"] == 4 and trials["fail"] == 0
+    assert summary["best"]["value"] > 0.5
+    assert set(summary["best"]["params"]) == {"lr", "weight_decay", "momentum", "batch_size"}
+    written = json.loads((tmp_path / "hpo.json").read_text())
+    assert written["method"] == method and written["trials"] == trials
+    assert written["environment"]["packages"]["optuna"] == optuna.__version__
+    study = study_of(config, tmp_path)
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    assert all(len(t.intermediate_values) == t.user_attrs["epochs"] for t in complete)
+    assert all(t.user_attrs["epochs"] <= 3 for t in study.trials)
+
+
+def test_bohb_stops_weak_trials_before_their_full_budget(tmp_path):
+    config = load_config(None, ["hpo.method=bohb", "hpo.n_trials=8", "training.epochs=3",
+                                "hpo.n_startup_trials=3"])
+    summary = run_hpo(config, out=tmp_path)
+    pruned = study_of(config, tmp_path).get_trials(states=(TrialState.PRUNED,))
+    assert summary["trials"]["pruned"] == len(pruned) > 0
+    assert all(t.user_attrs["epochs"] < 3 for t in pruned)
+    assert summary["epochs_spent"] < 8 * 3
+
+
+def test_rerunning_a_finished_study_trains_nothing(tmp_path, tiny_overrides):
+    config = load_config(None, [*tiny_overrides, "hpo.method=random"])
+    first = run_hpo(config, out=tmp_path)
+    finished = []
+    second = run_hpo(config, out=tmp_path, callbacks=[lambda study, trial: finished.append(trial)])
+    assert finished == []
+    assert second["trials"] == first["trials"] and second["best"] == first["best"]
+    assert len(study_of(config, tmp_path).trials) == 4
+
+
+def test_a_larger_budget_continues_the_same_study(tmp_path, tiny_overrides):
+    config = load_config(None, [*tiny_overrides, "hpo.method=tpe", "hpo.n_trials=2"])
+    run_hpo(config, out=tmp_path)
+    summary = run_hpo(config.model_copy(update={"hpo": config.hpo.model_copy(
+        update={"n_trials": 4})}), out=tmp_path)
+    study = study_of(config, tmp_path)
+    assert summary["trials"]["complete"] == 4 and len(study.trials) == 4
+    params = [tuple(t.params.values()) for t in study.trials]
+    assert len(set(params)) == 4, "a resumed run must not replay the first run's draws"
+
+
+def test_changed_settings_are_refused_naming_the_difference(tmp_path, tiny_overrides):
+    run_hpo(load_config(None, [*tiny_overrides, "hpo.n_trials=1"]), out=tmp_path)
+    changed = load_config(None, [*tiny_overrides, "hpo.n_trials=1", "training.label_smoothing=0.1"])
+    with pytest.raises(ConfigError, match=r"training.label_smoothing: 0.0 -> 0.1"):
+        run_hpo(changed, out=tmp_path)
+
+
+def test_a_trial_of_a_killed_process_is_failed_and_run_again(tmp_path):
+    overrides = ["hpo.method=random", "hpo.n_trials=3", "training.epochs=40"]
+    command = [sys.executable, "-m", "pruneshift", "hpo", "--out", str(tmp_path)]
+    for override in overrides:
+        command += ["--set", override]
+    worker = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    config = load_config(None, overrides)
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            if not (tmp_path / "journal.log").exists():
+                continue
+            running = study_of(config, tmp_path).get_trials(states=(TrialState.RUNNING,))
+            if any("owner" in t.user_attrs for t in running):
+                break
+        else:
+            pytest.fail("the worker never started a trial")
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+    killed = study_of(config, tmp_path).get_trials(states=(TrialState.RUNNING,))
+    assert len(killed) == 1
+
+    summary = run_hpo(config.model_copy(update={"training": config.training.model_copy(
+        update={"epochs": 40})}), out=tmp_path)
+    study = study_of(config, tmp_path)
+    failed = study.get_trials(states=(TrialState.FAIL,))
+    assert [t.number for t in failed] == [killed[0].number]
+    assert failed[0].user_attrs[ORPHANED_ATTR] is True
+    assert summary["trials"]["complete"] == 3 and summary["trials"]["running"] == 0

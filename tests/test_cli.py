@@ -1,0 +1,51 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from pruneshift.cli import app
+
+runner = CliRunner()
+
+
+def test_list_shows_every_registry():
+    result = runner.invoke(app, ["list"])
+    assert result.exit_code == 0
+    for name in ("digits", "mnist5k", "mnist1d", "cifar10", "mlp", "cnn", "resnet8", "bohb", "bo"):
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize("command", [[], ["hpo"], ["list"]])
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.stdout
+
+
+def test_hpo_command_writes_hpo_json(tmp_path):
+    config = tmp_path / "e.yaml"
+    config.write_text("experiment: cli\nhpo: {method: random, n_trials: 2}\n")
+    result = runner.invoke(app, ["hpo", str(config), "--out", str(tmp_path / "run"),
+                                 "--set", "training.epochs=2"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "run" / "hpo.json").read_text())
+    assert summary["experiment"] == "cli" and summary["trials"]["complete"] == 2
+    assert summary["config"]["training"]["epochs"] == 2
+    assert "best validation accuracy" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--set", "training.optimizer=adam"], "training.optimizer: Input should be 'sgd' or 'adamw'"),
+    (["--set", "hpo.methd=bo"], "unknown field 'hpo.methd'; allowed: method, n_trials"),
+    (["--storage", "postgresql://u:pw@127.0.0.1:9/x"], "cannot open storage postgresql://u:***@"),
+])
+def test_bad_input_is_one_line_on_stderr_and_exit_code_2(tmp_path, args, expected):
+    result = runner.invoke(app, ["hpo", "--out", str(tmp_path), *args])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0] and "Traceback" not in result.output
+    assert not (tmp_path / "hpo.json").exists()
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = runner.invoke(app, ["hpo", "--debug", "--set", "training.optimizer=adam"])
+    assert result.exit_code != 0 and result.exception is not None

@@ -1,0 +1,69 @@
+import time
+import uuid
+
+import optuna
+import pytest
+
+from pruneshift.config import load_config
+from pruneshift.errors import StorageError
+from pruneshift.pipeline import run_hpo
+from pruneshift.storage import default_storage_url, open_storage, redact
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def test_redact_hides_passwords_only():
+    assert redact("postgresql://ann:s3cr:et@db:5432/x") == "postgresql://ann:***@db:5432/x"
+    assert redact("postgresql://ann@db/x") == "postgresql://ann@db/x"
+    assert redact("journal:runs/a/journal.log") == "journal:runs/a/journal.log"
+
+
+def test_default_storage_is_a_journal_file_in_the_run_folder(tmp_path, tiny_overrides):
+    run_hpo(load_config(None, [*tiny_overrides, "hpo.n_trials=1"]), out=tmp_path)
+    assert (tmp_path / "journal.log").stat().st_size > 0
+    storage = open_storage(default_storage_url(tmp_path))
+    assert [s.study_name for s in optuna.get_all_study_summaries(storage)] == ["default/hpo"]
+
+
+def test_a_plain_path_and_a_sqlite_url_are_storages_too(tmp_path, tiny_overrides):
+    config = load_config(None, [*tiny_overrides, "hpo.n_trials=1"])
+    for url in (str(tmp_path / "elsewhere.log"), f"sqlite:///{tmp_path / 'db.sqlite3'}"):
+        summary = run_hpo(config, out=tmp_path / "out", storage=url)
+        assert summary["trials"]["complete"] == 1 and summary["storage"] == url
+
+
+def test_an_unreachable_database_is_a_quick_one_line_error_without_the_password():
+    started = time.monotonic()
+    with pytest.raises(StorageError) as info:
+        open_storage("postgresql://ann:hunter2@127.0.0.1:9/nothing")
+    message = str(info.value)
+    assert "hunter2" not in message and "postgresql://ann:***@127.0.0.1:9/nothing" in message
+    assert "\n" not in message
+    assert time.monotonic() - started < 30
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
+                                autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL server at 127.0.0.1:5432 ({exc})")
+    name = f"pruneshift_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    from pruneshift.storage import _open_rdb
+
+    _open_rdb.cache_clear()
+    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def test_hpo_runs_and_resumes_on_postgresql(tmp_path, tiny_overrides, postgres_url):
+    config = load_config(None, [*tiny_overrides, "hpo.n_trials=2"])
+    first = run_hpo(config, out=tmp_path, storage=postgres_url)
+    second = run_hpo(config, out=tmp_path, storage=postgres_url)
+    assert first["trials"]["complete"] == 2 and second["trials"] == first["trials"]
+    assert not (tmp_path / "journal.log").exists()
