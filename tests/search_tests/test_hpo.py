@@ -107,3 +107,10 @@ def test_a_trial_of_a_killed_process_is_failed_and_run_again(tmp_path):
     assert [t.number for t in failed] == [killed[0].number]
     assert failed[0].user_attrs[ORPHANED_ATTR] is True
     assert summary["trials"]["complete"] == 3 and summary["trials"]["running"] == 0
+
+
+def test_a_timeout_ends_the_study_before_its_trial_budget(tmp_path):
+    config = load_config(None, ["hpo.method=random", "hpo.n_trials=10000", "hpo.timeout=2",
+                                "training.epochs=2"])
+    summary = run_hpo(config, out=tmp_path)
+    assert 0 < summary["trials"]["complete"] < 10000
