@@ -2,11 +2,14 @@
 
 Optuna's journal storage has no heartbeat, so a process killed mid-trial (SIGKILL, power loss)
 leaves its trial RUNNING for ever. Each trial records its owner (host, pid, process start
-time); a trial whose owner on this host no longer exists is failed so that it is run again.
+time) the moment it starts; a trial whose owner on this host no longer exists is failed so
+that it is run again. A RUNNING trial that never got an owner (its process died between taking
+the trial and claiming it) is failed once it is older than ``UNCLAIMED_GRACE_S``.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import socket
 from pathlib import Path
@@ -16,6 +19,7 @@ from optuna.trial import TrialState
 
 OWNER_ATTR = "owner"
 ORPHANED_ATTR = "orphaned"
+UNCLAIMED_GRACE_S = 30.0  # a live process claims its trial within milliseconds
 
 
 def _process_start(pid: int) -> str | None:
@@ -47,14 +51,21 @@ def claim(trial: optuna.Trial) -> None:
     trial.set_user_attr(OWNER_ATTR, current_owner())
 
 
+def _is_orphan(trial: optuna.trial.FrozenTrial, host: str) -> bool:
+    owner = trial.user_attrs.get(OWNER_ATTR)
+    if owner is None:
+        started = trial.datetime_start or datetime.datetime.now()
+        return (datetime.datetime.now() - started).total_seconds() > UNCLAIMED_GRACE_S
+    return owner.get("host") == host and not _is_alive(owner)
+
+
 def fail_orphans(study: optuna.Study) -> int:
     """Fail RUNNING trials whose owner process on this host is gone; return how many."""
     host = socket.gethostname()
     storage = study._storage
     failed = 0
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        owner = trial.user_attrs.get(OWNER_ATTR)
-        if not owner or owner.get("host") != host or _is_alive(owner):
+        if not _is_orphan(trial, host):
             continue
         storage.set_trial_user_attr(trial._trial_id, ORPHANED_ATTR, True)
         storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)

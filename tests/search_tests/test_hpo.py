@@ -114,3 +114,14 @@ def test_a_timeout_ends_the_study_before_its_trial_budget(tmp_path):
                                 "training.epochs=2"])
     summary = run_hpo(config, out=tmp_path)
     assert 0 < summary["trials"]["complete"] < 10000
+
+
+def test_an_unclaimed_running_trial_is_failed_only_after_the_grace_period(tmp_path, monkeypatch):
+    from pruneshift.search import _owners
+
+    study = optuna.create_study(storage=open_storage(str(tmp_path / "j.log")), study_name="s")
+    study.ask()  # taken, never claimed: its process died in between
+    assert _owners.fail_orphans(study) == 0
+    monkeypatch.setattr(_owners, "UNCLAIMED_GRACE_S", -1.0)
+    assert _owners.fail_orphans(study) == 1
+    assert study.trials[0].state == TrialState.FAIL
