@@ -50,57 +50,60 @@ def _guarded(debug: bool, action: Callable[[], Any]) -> Any:
         raise typer.Exit(130) from None
 
 
-class TrialProgress:
-    """A rich progress line for an HPO study: done/pruned/failed, best so far, time left."""
+class CliEvents:
+    """Draws the pipeline's events: stage lines, and a progress bar per batch of trials."""
 
-    def __init__(self, total: int, timeout: float | None):
+    def __init__(self) -> None:
+        self.progress: Any = None
+        self.task: Any = None
+        self.total = 0
+        self.started = 0.0
+        self.finished_here = 0
+
+    def stage(self, name: str, message: str) -> None:
+        errors.print(f"[bold]{name}[/]: {message}", highlight=False)
+
+    def warning(self, message: str) -> None:
+        errors.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+    def trials_started(self, label: str, total: int, done: int, study: Any) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        self.total, self.timeout = total, timeout
-        self.started = time.monotonic()
-        self.finished_here = 0
-        self.progress = Progress(TextColumn("[bold]HPO"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[status]}"), console=errors,
-                                 transient=False)
-        self.task = self.progress.add_task("hpo", total=total, status="starting")
-
-    def __enter__(self) -> TrialProgress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
-
-    def start(self, study: Any) -> None:
-        """Show the bar once the study is open, counting trials already finished."""
-        self.started = time.monotonic()
+        self.total, self.finished_here, self.started = total, 0, time.monotonic()
+        self.progress = Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[status]}"), console=errors)
+        self.task = self.progress.add_task(label, total=total, status="")
         self.progress.start()
         self._update(study)
 
-    def _time_left(self, remaining: int) -> str:
-        elapsed = time.monotonic() - self.started
-        estimate = elapsed / self.finished_here * remaining if self.finished_here else None
-        if self.timeout is not None:
-            budget = max(0.0, self.timeout - elapsed)
-            estimate = budget if estimate is None else min(estimate, budget)
-        return "?" if estimate is None else time.strftime("%H:%M:%S", time.gmtime(estimate))
-
-    def __call__(self, study: Any, trial: Any) -> None:
+    def trial_finished(self, study: Any, trial: Any) -> None:
         self.finished_here += 1
         self._update(study)
+
+    def trials_ended(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+    def _time_left(self, remaining: int) -> str:
+        if not self.finished_here:
+            return "?"
+        estimate = (time.monotonic() - self.started) / self.finished_here * remaining
+        return time.strftime("%H:%M:%S", time.gmtime(estimate))
 
     def _update(self, study: Any) -> None:
         from . import search
 
         counts = search.state_counts(study)
-        done = counts["complete"] + counts["pruned"]
+        done = min(self.total, counts["complete"] + counts["pruned"])
         try:
             best = f"{study.best_value:.4f}"
         except ValueError:
             best = "-"
         status = (f"complete {counts['complete']} · pruned {counts['pruned']} · "
                   f"failed {counts['fail']} · best {best} · "
-                  f"left {self._time_left(max(0, self.total - done))}")
-        self.progress.update(self.task, completed=min(done, self.total), status=status)
+                  f"left {self._time_left(self.total - done)}")
+        self.progress.update(self.task, completed=done, status=status)
 
 
 def _print_hpo(summary: dict[str, Any], path: Path) -> None:
@@ -134,21 +137,65 @@ def hpo(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         experiment = load_config(config, set_ or [])
-        with TrialProgress(experiment.hpo.n_trials, experiment.hpo.timeout) as progress:
-            summary = run_hpo(experiment, out=out, storage=storage, callbacks=[progress],
-                              on_start=progress.start)
+        summary = run_hpo(experiment, out=out, storage=storage, events=CliEvents())
         _print_hpo(summary, run_dir_for(experiment, out) / "hpo.json")
 
     _guarded(debug, action)
 
 
+@app.command()
+def run(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
+        storage: StorageOpt = None, debug: DebugOpt = False) -> None:
+    """The whole study: HPO, vicinity grid, pruning, pruned grids, analysis, report.
+
+    Stages already finished are skipped, so running it again continues a stopped run.
+    """
+
+    def action() -> None:
+        import optuna
+
+        from .config import load_config
+        from .pipeline import run_dir_for, run_study
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        experiment = load_config(config, set_ or [])
+        results = run_study(experiment, out=out, storage=storage, events=CliEvents())
+        _print_results(results, run_dir_for(experiment, out))
+
+    _guarded(debug, action)
+
+
+def _print_results(results: dict[str, Any], run_dir: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"pruneshift · {results['experiment']}")
+    for column in ("ratio", "params", "MACs", "latency ms", "best acc", "acc at dense opt",
+                   "regret", "W1"):
+        table.add_column(column, justify="right")
+    for row in results["ratios"].values():
+        eff = row["efficiency"] or {}
+        best = (row["best"] or {}).get("value")
+
+        def fmt(value: Any, spec: str) -> str:
+            return "-" if value is None else format(value, spec)
+
+        table.add_row(f"{row['ratio']:g}", fmt(eff.get("params"), ","), fmt(eff.get("macs"), ","),
+                      fmt(eff.get("latency_ms"), ".3f"), fmt(best, ".4f"),
+                      fmt(row["value_at_dense_optimum"], ".4f"), fmt(row["regret"], "+.4f"),
+                      fmt(row["wasserstein"], ".3f"))
+    console.print(table)
+    console.print(f"written: {run_dir / 'results.json'}, {run_dir / 'landscapes.csv'}, "
+                  f"{run_dir / 'report.md'}")
+
+
 @app.command("list")
 def list_registries() -> None:
-    """Show the datasets, models and HPO methods pruneshift knows."""
+    """Show the datasets, models, HPO methods and pruning criteria pruneshift knows."""
     from rich.table import Table
 
     from .data import DATASETS
     from .models import MODELS
+    from .prune import CRITERIA
     from .search import METHODS
 
     for title, rows in (
@@ -157,6 +204,7 @@ def list_registries() -> None:
         ("models", [(n, i.description) for n, i in MODELS.items()]
          + [("package.module:function", "your own factory(input_shape, num_classes, **kwargs)")]),
         ("hpo methods", [(n, m.description) for n, m in METHODS.items()]),
+        ("pruning criteria", [(n, c.description) for n, c in CRITERIA.items()]),
     ):
         table = Table(title=title, show_header=False, title_justify="left")
         for name, description in rows:

@@ -181,6 +181,88 @@ class HPOConfig(_Section):
     seed: int = 0  # sampler seed
 
 
+class GridAxis(_Section):
+    """One axis of the vicinity grid: ``points`` spaced over ``span`` around the HPO optimum.
+
+    For a log-scaled hyperparameter ``span`` is the total factor covered (100: from optimum/10
+    to optimum*10); for a linear one it is the offset on each side (optimum +- span).
+    ``values`` lists the points explicitly instead.
+    """
+
+    points: PositiveInt = 5
+    span: PositiveFloat | None = None
+    values: list[Any] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GridAxis:
+        if self.values is not None:
+            if not self.values:
+                raise ValueError("'values' must list at least one value")
+            if len(set(map(repr, self.values))) != len(self.values):
+                raise ValueError(f"'values' holds duplicates: {self.values}")
+            return self
+        if self.points % 2 == 0:
+            raise ValueError(f"points must be odd so that the optimum is the centre, "
+                             f"got {self.points}")
+        if self.points > 1 and self.span is None:
+            raise ValueError("give 'span' (or explicit 'values') for an axis with several points")
+        return self
+
+
+def default_grid_axes() -> dict[str, GridAxis]:
+    """Learning rate and weight decay, 5 points each over two decades."""
+    return {"lr": GridAxis(points=5, span=100.0), "weight_decay": GridAxis(points=5, span=100.0)}
+
+
+class GridConfig(_Section):
+    """Stages 2 and 4: the grid trained for every ratio, each point with several seeds."""
+
+    axes: dict[str, GridAxis] = Field(default_factory=default_grid_axes)
+    seeds: int = Field(2, ge=2)  # repetitions per point: the seed-noise floor needs at least 2
+
+    @field_validator("axes")
+    @classmethod
+    def _not_empty(cls, axes: dict[str, GridAxis]) -> dict[str, GridAxis]:
+        if not axes:
+            raise ValueError("the grid needs at least one axis")
+        return axes
+
+
+class PruningConfig(_Section):
+    """Stage 3: structured pruning to each ratio, and how a pruned grid point is trained."""
+
+    ratios: list[float] = Field(default_factory=lambda: [0.0, 0.25, 0.5, 0.75])
+    criterion: str = "l1"  # a name in pruneshift.prune.CRITERIA
+    scope: Literal["uniform", "global"] = "uniform"  # same ratio per layer, or one overall ranking
+    round_to: PositiveInt | None = None  # keep channel counts multiples of this
+    protocol: Literal["during-training", "finetune", "scratch"] = "during-training"
+    steps: PositiveInt = 3  # during-training: pruning steps
+    prune_until: float = Field(0.5, gt=0, le=1)  # during-training: share of epochs to finish by
+    finetune_epochs: PositiveInt | None = None  # finetune: epochs; None means training.epochs
+    latency_runs: PositiveInt = 200  # timed batch-1 forward passes per model (after warm-up)
+
+    @field_validator("criterion")
+    @classmethod
+    def _known_criterion(cls, criterion: str) -> str:
+        from .prune import CRITERIA
+
+        if criterion not in CRITERIA:
+            raise ValueError(f"unknown criterion '{criterion}'; allowed: {', '.join(CRITERIA)}")
+        return criterion
+
+    @field_validator("ratios")
+    @classmethod
+    def _valid_ratios(cls, ratios: list[float]) -> list[float]:
+        for ratio in ratios:
+            if not 0 <= ratio < 1:
+                raise ValueError(f"every ratio must be in [0, 1), got {ratio}")
+        if 0 not in ratios:
+            raise ValueError(f"ratios must include 0, the dense baseline; got {ratios}")
+        if len(set(ratios)) != len(ratios):
+            raise ValueError(f"ratios holds duplicates: {ratios}")
+        return sorted(ratios)
+
+
 class ExperimentConfig(_Section):
     """A whole experiment; the defaults are the built-in example (digits, cnn)."""
 
@@ -191,6 +273,8 @@ class ExperimentConfig(_Section):
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     search_space: dict[str, SearchParam] = Field(default_factory=default_search_space)
     hpo: HPOConfig = Field(default_factory=HPOConfig)
+    grid: GridConfig = Field(default_factory=GridConfig)
+    pruning: PruningConfig = Field(default_factory=PruningConfig)
     storage: str | None = None  # Optuna storage URL; None: a journal file in the run folder
 
     @field_validator("search_space")
@@ -215,6 +299,17 @@ class ExperimentConfig(_Section):
                     reason = exc.errors()[0]["msg"]
                     raise ValueError(f"search_space.{name}: value {value!r} is not a valid "
                                      f"training.{name} ({reason})") from None
+        for name, axis in self.grid.axes.items():
+            if name not in self.search_space and axis.values is None:
+                raise ValueError(f"grid.axes.{name}: not in the search space, so it has no HPO "
+                                 f"optimum to centre on; add it to search_space or give 'values'")
+            param = self.search_space.get(name)
+            if axis.values is None and param is not None and param.type == "categorical":
+                raise ValueError(f"grid.axes.{name}: a categorical hyperparameter takes "
+                                 f"explicit 'values'")
+            if param is not None and param.log and axis.span is not None and axis.span <= 1:
+                raise ValueError(f"grid.axes.{name}: span is a factor for a log-scaled "
+                                 f"hyperparameter and must exceed 1, got {axis.span}")
         if self.hpo.min_epochs > self.max_epochs:
             raise ValueError(f"hpo.min_epochs: {self.hpo.min_epochs} exceeds the full budget "
                              f"of {self.max_epochs} epochs (hpo.max_epochs or training.epochs)")
@@ -336,12 +431,14 @@ def load_config(path: Path | None = None, overrides: list[str] | None = None) ->
     return build_config(apply_overrides(raw, overrides or []))
 
 
-_NOT_FINGERPRINTED = ("experiment", "storage", "hpo.n_trials", "hpo.timeout", "training.device",
-                      "training.threads", "data.root", "data.download")
+_NOT_FINGERPRINTED = ("hpo.n_trials", "hpo.timeout", "training.device", "training.threads",
+                      "data.root", "data.download", "pruning.ratios", "pruning.latency_runs")
+HPO_SECTIONS = ("seed", "data", "model", "training", "search_space", "hpo")
+GRID_SECTIONS = ("seed", "data", "model", "training", "search_space", "grid", "pruning")
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
+    if isinstance(value, dict) and value:
         flat: dict[str, Any] = {}
         for key, child in value.items():
             flat.update(_flatten(child, f"{prefix}{key}."))
@@ -349,13 +446,14 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix.rstrip("."): value}
 
 
-def fingerprint(config: ExperimentConfig) -> dict[str, Any]:
-    """The settings that decide what a trial means, flattened to dotted keys.
+def fingerprint(config: ExperimentConfig, sections: tuple[str, ...] = HPO_SECTIONS
+                ) -> dict[str, Any]:
+    """The settings of ``sections`` that decide what a trial means, flattened to dotted keys.
 
-    Budgets, timeouts, storage, device and file locations may change between runs of one
-    experiment; anything else changes the trials themselves.
+    Budgets, timeouts, device and file locations may change between runs of one experiment
+    (and ratios may be added, each with a study of its own); anything else changes the trials.
     """
-    flat = _flatten(config.model_dump(mode="json"))
+    flat = _flatten(config.model_dump(mode="json", include=set(sections)))
     return {key: value for key, value in flat.items()
             if not any(key == p or key.startswith(p + ".") for p in _NOT_FINGERPRINTED)}
 

@@ -81,3 +81,32 @@ def _open_rdb(url: str) -> optuna.storages.RDBStorage:
     except Exception as exc:  # SQLAlchemy and driver errors have many types; all mean "unreachable"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StorageError(f"cannot open storage {redact(url)}: {redact(reason)}") from None
+
+
+def hpo_study_name(experiment: str) -> str:
+    """Stage 1's study: the HPO trials of the dense model."""
+    return f"{experiment}/hpo"
+
+
+def stages_study_name(experiment: str) -> str:
+    """The study whose attributes hold stage results: grid, reference, pruned models."""
+    return f"{experiment}/stages"
+
+
+def ratio_key(ratio: float) -> str:
+    """A ratio as written in names and keys: 0, 0.25, 0.5, ..."""
+    return f"{ratio:g}"
+
+
+def grid_study_name(experiment: str, ratio: float) -> str:
+    """The grid's study at one pruning ratio (0 is the dense model)."""
+    return f"{experiment}/grid/r={ratio_key(ratio)}"
+
+
+def artifact_store(run_dir: Path) -> optuna.artifacts.FileSystemArtifactStore:
+    """Checkpoints live as Optuna artifacts in ``<run_dir>/artifacts``."""
+    from optuna.artifacts import FileSystemArtifactStore
+
+    folder = Path(run_dir) / "artifacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileSystemArtifactStore(str(folder))

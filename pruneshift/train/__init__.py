@@ -2,7 +2,15 @@
 
 from ._device import resolve_device
 from ._schedule import default_milestones, lr_factor
-from ._trainer import EpochCallback, EpochMetrics, TrainResult, build_optimizer, evaluate, train
+from ._trainer import (
+    EpochCallback,
+    EpochMetrics,
+    StructureHook,
+    TrainResult,
+    build_optimizer,
+    evaluate,
+    train,
+)
 
-__all__ = ["EpochCallback", "EpochMetrics", "TrainResult", "build_optimizer", "default_milestones",
-           "evaluate", "lr_factor", "resolve_device", "train"]
+__all__ = ["EpochCallback", "EpochMetrics", "StructureHook", "TrainResult", "build_optimizer",
+           "default_milestones", "evaluate", "lr_factor", "resolve_device", "train"]

@@ -50,6 +50,7 @@ class TrainResult:
 
 
 EpochCallback = Callable[[EpochMetrics], None]
+StructureHook = Callable[[int], bool]  # after an epoch's steps; True if it changed the model
 
 
 def build_optimizer(model: nn.Module, recipe: TrainingConfig) -> torch.optim.Optimizer:
@@ -77,11 +78,14 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float,
 
 def train(model: nn.Module, splits: Splits, recipe: TrainingConfig, *, seed: int,
           epochs: int | None = None, on_epoch: EpochCallback | None = None,
-          evaluate_test: bool = True) -> TrainResult:
+          structure_hook: StructureHook | None = None, evaluate_test: bool = True
+          ) -> TrainResult:
     """Train ``model`` in place on ``splits`` with ``recipe``; the data order follows ``seed``.
 
     ``epochs`` (default ``recipe.epochs``) may stop early; the schedule always spans
     ``recipe.epochs``, so a run stopped at epoch k equals the first k epochs of the full run.
+    ``structure_hook(epoch)`` runs after each epoch's steps, before validation; when it returns
+    True (it pruned the model) the optimiser is rebuilt, its momentum starting afresh.
     ``on_epoch`` sees every epoch's metrics and may raise to stop the run (e.g. HPO pruning).
     """
     if recipe.threads:
@@ -126,6 +130,8 @@ def train(model: nn.Module, splits: Splits, recipe: TrainingConfig, *, seed: int
             optimizer.step()
             loss_sum += value
             step += 1
+        if structure_hook is not None and structure_hook(epoch):
+            optimizer = build_optimizer(model, recipe)
         val_loss, val_accuracy = evaluate(model, splits.val_x, splits.val_y)
         if not math.isfinite(val_loss):
             return finish(diverged=True)

@@ -1,0 +1,72 @@
+"""A grid's results at one ratio: one row per (point, seed), and the array of accuracies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from optuna.trial import FrozenTrial
+
+from ..search import Grid, cell_of
+
+
+@dataclass
+class Landscape:
+    """Validation accuracy per grid point and seed: shape (*grid.shape, seeds); NaN = missing.
+
+    A diverged run counts as accuracy 0, the worst value.
+    """
+
+    grid: Grid
+    ratio: float
+    accuracy: np.ndarray
+
+    def mean(self) -> np.ndarray:
+        """Mean over seeds per grid point (NaN where no seed finished)."""
+        with np.errstate(invalid="ignore"):
+            counts = np.sum(~np.isnan(self.accuracy), axis=-1)
+            sums = np.nansum(self.accuracy, axis=-1)
+            return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+    def complete(self) -> int:
+        """Number of (point, seed) cells with a result."""
+        return int(np.sum(~np.isnan(self.accuracy)))
+
+
+def landscape_rows(trials: list[FrozenTrial], grid: Grid, ratio: float
+                   ) -> tuple[list[dict[str, Any]], int]:
+    """One row per (point, seed) from the complete trials, and the number of duplicates dropped.
+
+    Should two workers ever finish the same cell, the first trial counts and the rest are
+    reported as duplicates instead of being counted twice.
+    """
+    points = grid.points()
+    rows: dict[tuple[int, int], dict[str, Any]] = {}
+    duplicates = 0
+    for trial in sorted(trials, key=lambda t: t.number):
+        cell = cell_of(trial)
+        if cell is None or cell[0] >= len(points):
+            continue
+        if cell in rows:
+            duplicates += 1
+            continue
+        attrs = trial.user_attrs
+        rows[cell] = {"ratio": ratio, **points[cell[0]], "seed": cell[1],
+                      "val_accuracy": trial.value, "val_loss": attrs.get("val_loss"),
+                      "diverged": bool(attrs.get("diverged", False)),
+                      "epochs": attrs.get("epochs"), "train_seconds": attrs.get("seconds"),
+                      "test_accuracy": attrs.get("test_accuracy"), "params": attrs.get("params"),
+                      "point": cell[0], "trial": trial.number}
+    return [rows[c] for c in sorted(rows)], duplicates
+
+
+def to_landscape(rows: list[dict[str, Any]], grid: Grid, ratio: float) -> Landscape:
+    """The accuracy array of ``rows`` (all from one ratio)."""
+    accuracy = np.full((*grid.shape, len(grid.seeds)), np.nan)
+    seed_index = {s: i for i, s in enumerate(grid.seeds)}
+    for row in rows:
+        index = np.unravel_index(row["point"], grid.shape)
+        value = 0.0 if row["diverged"] else row["val_accuracy"]
+        accuracy[(*index, seed_index[row["seed"]])] = value
+    return Landscape(grid, ratio, accuracy)

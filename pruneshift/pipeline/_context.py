@@ -1,0 +1,81 @@
+"""One run of an experiment: its config, folder, storage, and the studies inside it."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from ..config import ExperimentConfig, fingerprint, fingerprint_differences
+from ..errors import ConfigError
+from ..storage import artifact_store, default_storage_url, open_storage, redact
+
+RUNS_ROOT = Path("runs")
+FINGERPRINT_ATTR = "fingerprint"
+CONFIG_ATTR = "config"
+
+
+def run_dir_for(config: ExperimentConfig, out: Path | None = None) -> Path:
+    """The run folder: ``out`` if given, else ``runs/<experiment>``."""
+    return Path(out) if out is not None else RUNS_ROOT / config.slug
+
+
+def storage_url_for(config: ExperimentConfig, run_dir: Path, override: str | None = None) -> str:
+    """``--storage`` beats the config's ``storage``, which beats the run folder's journal file."""
+    return override or config.storage or default_storage_url(run_dir)
+
+
+@dataclass
+class Run:
+    """Where an experiment's state lives, and access to its studies and artifacts."""
+
+    config: ExperimentConfig
+    run_dir: Path
+    url: str
+    _studies: dict[str, optuna.Study] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, config: ExperimentConfig, out: Path | None = None,
+             storage: str | None = None) -> Run:
+        run_dir = run_dir_for(config, out)
+        return cls(config, run_dir, storage_url_for(config, run_dir, storage))
+
+    @cached_property
+    def storage(self) -> optuna.storages.BaseStorage:
+        return open_storage(self.url)
+
+    @cached_property
+    def artifacts(self) -> optuna.artifacts.FileSystemArtifactStore:
+        return artifact_store(self.run_dir)
+
+    def study(self, name: str, sections: tuple[str, ...]) -> optuna.Study:
+        """Create or load a study, refusing one whose settings in ``sections`` have changed."""
+        if name in self._studies:
+            return self._studies[name]
+        study = optuna.create_study(storage=self.storage, study_name=name,
+                                    direction="maximize", load_if_exists=True)
+        current = fingerprint(self.config, sections)
+        stored = study.user_attrs.get(FINGERPRINT_ATTR)
+        if stored is None:
+            study.set_user_attr(FINGERPRINT_ATTR, current)
+            study.set_user_attr(CONFIG_ATTR, self.config.model_dump(mode="json"))
+        elif stored != current:
+            changes = fingerprint_differences(stored, current)
+            raise ConfigError(f"study '{name}' in {redact(self.url)} was made with other "
+                              f"settings ({'; '.join(changes)}); restore them or choose another "
+                              "experiment name")
+        self._studies[name] = study
+        return study
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """Write JSON atomically: a reader never sees a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    partial.replace(path)

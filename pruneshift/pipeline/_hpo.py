@@ -1,0 +1,133 @@
+"""Stage 1: hyperparameter optimisation of the dense model."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from .. import search
+from ..config import HPO_SECTIONS, ExperimentConfig, TrainingConfig
+from ..data import Splits, load_splits
+from ..models import build_model
+from ..provenance import environment
+from ..storage import hpo_study_name, redact
+from ..train import EpochMetrics, TrainResult, resolve_device, train
+from ._context import Run, write_json
+from ._events import Events
+
+
+def record_result(trial: optuna.Trial, result: TrainResult, seed: int) -> None:
+    """Store a training run's outcome as the trial's user attributes."""
+    for key, value in {"epochs": result.epochs, "diverged": result.diverged,
+                       "seconds": round(result.seconds, 4), "val_loss": result.val_loss,
+                       "test_accuracy": result.test_accuracy, "seed": seed}.items():
+        trial.set_user_attr(key, value)
+
+
+def hpo_objective(config: ExperimentConfig, splits: Splits):
+    """Train the dense model with the trial's hyperparameters; value: validation accuracy.
+
+    Every HPO trial uses the same training seed (``config.seed``), so trials differ only in
+    their hyperparameters. Each epoch's accuracy is reported, which lets BOHB stop weak trials;
+    a trial that reached its full budget is never pruned.
+    """
+    device = splits.train_x.device
+
+    def objective(trial: optuna.Trial) -> float:
+        search.claim(trial)
+        params = search.suggest(trial, config.search_space)
+        recipe = TrainingConfig.model_validate(
+            {**config.training.model_dump(), **params, "epochs": config.max_epochs})
+        model = build_model(config.model.name, splits.input_shape, splits.num_classes,
+                            config.model.kwargs, seed=config.seed).to(device)
+        epochs_done = 0
+
+        def report(metrics: EpochMetrics) -> None:
+            nonlocal epochs_done
+            epochs_done = metrics.epoch
+            trial.report(metrics.val_accuracy, metrics.epoch)
+            if metrics.epoch < recipe.epochs and trial.should_prune():
+                raise optuna.TrialPruned(f"stopped after epoch {metrics.epoch}")
+
+        started = time.perf_counter()
+        try:
+            result = train(model, splits, recipe, seed=config.seed, on_epoch=report)
+        except optuna.TrialPruned:
+            trial.set_user_attr("epochs", epochs_done)
+            trial.set_user_attr("seconds", round(time.perf_counter() - started, 4))
+            raise
+        record_result(trial, result, config.seed)
+        return result.val_accuracy
+
+    return objective
+
+
+def _sampler_seed(config: ExperimentConfig, study: optuna.Study) -> int:
+    """The configured seed, moved on by the trials already stored.
+
+    A fresh run is reproducible; a resumed run does not replay the first run's random draws.
+    """
+    return config.hpo.seed + 7919 * len(study.get_trials(deepcopy=False))
+
+
+def hpo_summary(run: Run, study: optuna.Study, wall_seconds: float, device: str
+                ) -> dict[str, Any]:
+    """What hpo.json holds: method, best trial, counts by state, epochs and time spent."""
+    config = run.config
+    trials = study.get_trials(deepcopy=False)
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    best = max(complete, key=lambda t: t.value) if complete else None
+    return {
+        "experiment": config.experiment,
+        "method": config.hpo.method,
+        "n_trials": config.hpo.n_trials,
+        "best": None if best is None else {
+            "trial": best.number, "value": best.value, "params": best.params,
+            "test_accuracy": best.user_attrs.get("test_accuracy"),
+        },
+        "trials": search.state_counts(study),
+        "epochs_spent": sum(int(t.user_attrs.get("epochs", 0)) for t in trials),
+        "trial_seconds": round(sum(float(t.user_attrs.get("seconds", 0.0)) for t in trials), 3),
+        "wall_seconds": round(wall_seconds, 3),
+        "study": study.study_name,
+        "storage": redact(run.url),
+        "config": config.model_dump(mode="json"),
+        "environment": environment(device),
+    }
+
+
+def hpo_stage(run: Run, events: Events, splits: Splits | None = None) -> dict[str, Any]:
+    """Tune until the study holds ``hpo.n_trials`` complete or pruned trials; write hpo.json.
+
+    Finished trials are kept, trials of dead local processes are failed and replaced.
+    """
+    started = time.perf_counter()
+    config = run.config
+    study = run.study(hpo_study_name(config.experiment), HPO_SECTIONS)
+    search.fail_orphans(study)
+    device = resolve_device(config.training.device)
+    if search.counted(study) >= config.hpo.n_trials:
+        events.stage("hpo", f"finished earlier: {search.counted(study)} trials")
+    else:
+        study.sampler, study.pruner = search.METHODS[config.hpo.method].build(
+            config, _sampler_seed(config, study))
+        splits = splits or load_splits(config.data, device)
+        events.trials_started("HPO", config.hpo.n_trials, search.counted(study), study)
+        try:
+            search.optimize_to_total(study, hpo_objective(config, splits),
+                                     n_trials=config.hpo.n_trials, timeout=config.hpo.timeout,
+                                     callbacks=[events.trial_finished])
+        finally:
+            events.trials_ended()
+    summary = hpo_summary(run, study, time.perf_counter() - started, str(device))
+    write_json(run.run_dir / "hpo.json", summary)
+    return summary
+
+
+def run_hpo(config: ExperimentConfig, *, out: Path | None = None, storage: str | None = None,
+            events: Events | None = None) -> dict[str, Any]:
+    """Stage 1 on its own (``pruneshift hpo``): tune the dense model; returns hpo.json's content."""
+    return hpo_stage(Run.open(config, out, storage), events or Events())
