@@ -11,13 +11,13 @@ from optuna.trial import TrialState
 
 from pruneshift.config import load_config
 from pruneshift.errors import ConfigError
-from pruneshift.pipeline import hpo_study_name, run_hpo, storage_url_for
+from pruneshift.pipeline import Events, run_hpo, storage_url_for
 from pruneshift.search import ORPHANED_ATTR
-from pruneshift.storage import open_storage
+from pruneshift.storage import hpo_study_name, open_storage
 
 
 def study_of(config, out):
-    return optuna.load_study(study_name=hpo_study_name(config),
+    return optuna.load_study(study_name=hpo_study_name(config.experiment),
                              storage=open_storage(storage_url_for(config, out)))
 
 
@@ -51,9 +51,15 @@ def test_bohb_stops_weak_trials_before_their_full_budget(tmp_path):
 def test_rerunning_a_finished_study_trains_nothing(tmp_path, tiny_overrides):
     config = load_config(None, [*tiny_overrides, "hpo.method=random"])
     first = run_hpo(config, out=tmp_path)
-    finished = []
-    second = run_hpo(config, out=tmp_path, callbacks=[lambda study, trial: finished.append(trial)])
-    assert finished == []
+    class Watch(Events):
+        finished: list = []
+
+        def trial_finished(self, study, trial):
+            self.finished.append(trial)
+
+    watch = Watch()
+    second = run_hpo(config, out=tmp_path, events=watch)
+    assert watch.finished == []
     assert second["trials"] == first["trials"] and second["best"] == first["best"]
     assert len(study_of(config, tmp_path).trials) == 4
 

@@ -1,0 +1,132 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import optuna
+import pandas as pd
+import pytest
+from optuna.trial import TrialState
+
+from pruneshift.config import load_config
+from pruneshift.errors import ConfigError
+from pruneshift.pipeline import Events, run_study
+from pruneshift.storage import default_storage_url, grid_study_name, open_storage
+
+from .conftest import QUICK
+
+VALUE_COLUMNS = ["val_accuracy", "val_loss", "diverged", "epochs", "test_accuracy", "params"]
+
+
+class Counter(Events):
+    def __init__(self):
+        self.started, self.finished = [], 0
+
+    def trials_started(self, label, total, done, study):
+        self.started.append(label)
+
+    def trial_finished(self, study, trial):
+        self.finished += 1
+
+
+def test_quick_study_writes_results_and_exactly_the_expected_rows(quick_run):
+    out, results = quick_run
+    table = pd.read_csv(out / "landscapes.csv")
+    assert len(table) == 2 * 3 * 3 * 2  # ratios x lr points x weight-decay points x seeds
+    assert table.groupby(["ratio", "lr", "weight_decay", "seed"]).size().max() == 1
+    assert sorted(table["ratio"].unique()) == [0.0, 0.5]
+    assert set(table["seed"]) == {0, 1}
+    assert list(table.columns[:4]) == ["ratio", "lr", "weight_decay", "seed"]
+    dense, pruned = results["ratios"]["0"], results["ratios"]["0.5"]
+    assert dense["regret"] == 0.0 and dense["wasserstein"] == 0.0
+    assert pruned["efficiency"]["macs"] < dense["efficiency"]["macs"]
+    assert pruned["efficiency"]["params"] < dense["efficiency"]["params"]
+    assert pruned["cells"] == {"complete": 18, "expected": 18, "duplicates": 0}
+    assert pruned["regret"] >= 0 and pruned["best"]["value"] >= pruned["value_at_dense_optimum"]
+    # during-training pruning physically shrinks every trained member
+    params = table.groupby("ratio")["params"].agg(["min", "max"])
+    assert params.loc[0.5, "max"] < params.loc[0.0, "min"]
+    assert params.loc[0.5, "max"] == pruned["efficiency"]["params"]
+    written = json.loads((out / "results.json").read_text())
+    assert written["ratios"]["0.5"]["efficiency"] == pruned["efficiency"]
+    report = (out / "report.md").read_text()
+    assert "| 0.5 |" in report
+    for ratio in ("0", "0.5"):
+        figure = out / "figures" / f"landscape_r{ratio}.png"
+        assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"({figure.relative_to(out)})" in report
+
+
+def test_running_a_finished_study_again_trains_nothing(quick_run):
+    out, results = quick_run
+    events = Counter()
+    again = run_study(load_config(QUICK), out=out, events=events)
+    assert events.started == [] and events.finished == 0
+    for ratio, row in results["ratios"].items():
+        assert again["ratios"][ratio]["best"] == row["best"]
+        assert again["ratios"][ratio]["regret"] == row["regret"]
+
+
+def test_a_changed_grid_is_refused_naming_the_difference(quick_run):
+    out, _ = quick_run
+    changed = load_config(QUICK, ["grid.axes.lr.span=20"])
+    with pytest.raises(ConfigError, match=r"grid.axes.lr.span: 10.0 -> 20.0"):
+        run_study(changed, out=out)
+
+
+@pytest.mark.parametrize("protocol", ["finetune", "scratch"])
+def test_each_protocol_trains_the_pruned_reference(tmp_path, protocol):
+    config = load_config(QUICK, [f"pruning.protocol={protocol}", "grid.axes.weight_decay.points=1",
+                                 "pruning.criterion=taylor", "pruning.finetune_epochs=1"])
+    results = run_study(config, out=tmp_path)
+    table = pd.read_csv(tmp_path / "landscapes.csv")
+    assert len(table) == 2 * 3 * 2
+    pruned = results["ratios"]["0.5"]
+    assert set(table.loc[table.ratio == 0.5, "params"]) == {pruned["efficiency"]["params"]}
+    assert set(table.loc[table.ratio == 0.0, "params"]) == {results["ratios"]["0"]["efficiency"]
+                                                             ["params"]}
+    epochs = set(table["epochs"])
+    assert epochs == ({1} if protocol == "finetune" else {2})
+    if protocol == "finetune":  # one epoch from the trained reference is already good
+        assert table.loc[table.ratio == 0.0, "val_accuracy"].max() > 0.9
+
+
+def test_a_killed_run_resumes_to_exactly_the_uninterrupted_result(tmp_path, quick_run):
+    clean_out, _ = quick_run
+    config = load_config(QUICK)
+    worker = subprocess.Popen([sys.executable, "-m", "pruneshift", "run", str(QUICK),
+                               "--out", str(tmp_path)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    study_name = grid_study_name(config.experiment, 0.0)
+    deadline = time.monotonic() + 180
+    try:
+        while time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.3)
+            if not (tmp_path / "journal.log").exists():
+                continue
+            storage = open_storage(default_storage_url(tmp_path))
+            names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
+            if study_name not in names:
+                continue
+            trials = optuna.load_study(study_name=study_name, storage=storage).trials
+            if sum(t.state == TrialState.COMPLETE for t in trials) >= 5:
+                break
+        else:
+            pytest.fail("the run never reached the dense grid")
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+    assert not (tmp_path / "results.json").exists()
+
+    run_study(config, out=tmp_path)
+    resumed = pd.read_csv(tmp_path / "landscapes.csv")
+    clean = pd.read_csv(clean_out / "landscapes.csv")
+    keys = ["ratio", "point", "seed"]
+    assert len(resumed) == len(clean) == 36
+    assert resumed.duplicated(keys).sum() == 0
+    merged = clean.merge(resumed, on=keys, suffixes=("_clean", "_resumed"))
+    assert len(merged) == 36
+    for column in VALUE_COLUMNS:
+        assert (merged[f"{column}_clean"] == merged[f"{column}_resumed"]).all(), column

@@ -1,0 +1,79 @@
+import math
+
+import pytest
+
+from pruneshift.config import load_config
+from pruneshift.search import Grid, build_grid
+
+OPTIMUM = {"lr": 0.01, "weight_decay": 1e-4, "momentum": 0.9, "batch_size": 64}
+
+
+def grid_for(overrides, optimum=OPTIMUM):
+    return build_grid(load_config(None, overrides), optimum)
+
+
+def test_log_axis_spans_the_total_factor_centred_on_the_optimum():
+    grid, warnings = grid_for(["grid.axes.lr.points=5", "grid.axes.lr.span=100"])
+    lr = grid.axes[0]
+    assert lr.name == "lr" and lr.log
+    root10 = math.sqrt(10)
+    assert lr.values == pytest.approx((0.001, 0.01 / root10, 0.01, 0.01 * root10, 0.1))
+    assert lr.values[2] == 0.01  # the optimum itself, exactly
+    ratios = [b / a for a, b in zip(lr.values, lr.values[1:], strict=False)]
+    assert ratios == pytest.approx([math.sqrt(10)] * 4)
+    assert warnings == []
+
+
+def test_linear_axis_is_the_optimum_plus_minus_span():
+    grid, _ = grid_for(["grid.axes={momentum: {points: 5, span: 0.04}}"])
+    assert grid.axes[0].values == pytest.approx((0.86, 0.88, 0.9, 0.92, 0.94))
+    assert not grid.axes[0].log
+
+
+def test_values_outside_the_search_space_are_dropped_with_a_warning():
+    grid, warnings = grid_for(["grid.axes.lr.points=5", "grid.axes.lr.span=10000"],
+                              {**OPTIMUM, "lr": 0.1})
+    assert grid.axes[0].values == pytest.approx((0.001, 0.01, 0.1, 1.0))
+    assert len(warnings) == 1 and "'lr'" in warnings[0] and "10" in warnings[0]
+
+
+def test_one_point_axis_and_explicit_values():
+    grid, _ = grid_for(["grid.axes={lr: {points: 1}, batch_size: {values: [128, 32]}}"])
+    assert grid.axes[0].values == (0.01,)
+    assert grid.axes[1].values == (128, 32) and grid.axes[1].kind == "categorical"
+
+
+def test_int_axes_are_rounded_and_deduplicated():
+    config = load_config(None, [
+        "search_space.warmup_epochs={type: int, low: 0, high: 5}",
+        "grid.axes={warmup_epochs: {points: 5, span: 1}}"])
+    grid, _ = build_grid(config, {**OPTIMUM, "warmup_epochs": 2})
+    assert grid.axes[0].values == (1, 2, 3) and grid.axes[0].kind == "int"
+
+
+def test_non_grid_hyperparameters_stay_at_the_optimum_and_seeds_follow_the_config():
+    grid, _ = grid_for(["grid.seeds=3", "seed=10"])
+    assert grid.fixed == {"momentum": 0.9, "batch_size": 64}
+    assert grid.seeds == (10, 11, 12)
+    assert grid.shape == (5, 5) and len(grid.points()) == 25 and len(grid.cells()) == 75
+    assert grid.points()[6] == {"lr": grid.axes[0].values[1],
+                                "weight_decay": grid.axes[1].values[1]}
+
+
+def test_grid_survives_storage_as_a_dict():
+    grid, _ = grid_for([])
+    assert Grid.from_dict(grid.to_dict()) == grid
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("grid.axes.lr.points=4", "points must be odd"),
+    ("grid.axes.lr.span=1", "must exceed 1"),
+    ("grid.axes={dropout: {points: 3, span: 2}}", "not in the search space"),
+    ("grid.axes={batch_size: {points: 3, span: 2}}", "categorical hyperparameter takes"),
+    ("grid.seeds=1", "grid.seeds"),
+])
+def test_grid_config_errors(override, message):
+    from pruneshift.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, [override])
