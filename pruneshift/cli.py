@@ -193,14 +193,14 @@ def list_registries() -> None:
     """Show the datasets, models, HPO methods and pruning criteria pruneshift knows."""
     from rich.table import Table
 
-    from .data import DATASETS
+    from .data import DATASETS, SYNTHETIC, SYNTHETIC_DESCRIPTION
     from .models import MODELS
     from .prune import CRITERIA
     from .search import METHODS
 
     for title, rows in (
         ("datasets", [(n, i.description + ("" if i.offline else " [needs data.root]"))
-                      for n, i in DATASETS.items()]),
+                      for n, i in DATASETS.items()] + [(SYNTHETIC, SYNTHETIC_DESCRIPTION)]),
         ("models", [(n, i.description) for n, i in MODELS.items()]
          + [("package.module:function", "your own factory(input_shape, num_classes, **kwargs)")]),
         ("hpo methods", [(n, m.description) for n, m in METHODS.items()]),

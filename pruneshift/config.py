@@ -47,10 +47,11 @@ class DataConfig(_Section):
     @field_validator("name")
     @classmethod
     def _known_dataset(cls, name: str) -> str:
-        from .data import DATASETS
+        from .data import DATASETS, SYNTHETIC
 
-        if name not in DATASETS:
-            raise ValueError(f"unknown dataset '{name}'; allowed: {', '.join(DATASETS)}")
+        if name not in DATASETS and name != SYNTHETIC:
+            raise ValueError(f"unknown dataset '{name}'; allowed: {', '.join(DATASETS)}, "
+                             f"{SYNTHETIC}")
         return name
 
 
@@ -263,6 +264,34 @@ class PruningConfig(_Section):
         return sorted(ratios)
 
 
+class AnalysisConfig(_Section):
+    """Stage 5: how landscapes become distributions, and when a shift counts."""
+
+    normalisation: Literal["softmax", "proportional", "top"] = "softmax"
+    temperature: PositiveFloat | None = None  # softmax, accuracy units; None: the seed noise
+    top_delta: PositiveFloat | None = None  # top: points within delta of the best; None: 2x noise
+    epsilon: NonNegativeFloat = 0.005  # regret that makes re-tuning pay (0.5 accuracy points)
+    alpha: float = Field(0.05, gt=0, lt=1)  # significance level, Bonferroni-split over ratios
+    bootstrap: int = Field(1000, ge=100)  # resamples for confidence intervals and noise floors
+    seed: int = 0  # seed of the bootstraps
+
+
+class SyntheticConfig(_Section):
+    """The known-answer task (``data.name: synthetic``): accuracy is an analytic function.
+
+    acc(h, r, s) = peak - peak_drop*r - sum_i curvature_i*(u_i - u*_i - shift_i*r)^2 + noise*eps_s,
+    with u the hyperparameter in log10 units where the search space is log-scaled.
+    """
+
+    optimum: dict[str, float] = Field(default_factory=lambda: {"lr": 0.05,
+                                                               "weight_decay": 5e-4})
+    shift: dict[str, float] = Field(default_factory=dict)  # optimum moves by this per unit ratio
+    curvature: dict[str, float] = Field(default_factory=dict)  # default 0.02 per hyperparameter
+    peak: float = 0.95
+    peak_drop: float = 0.05  # accuracy lost per unit ratio at the moving optimum
+    noise: NonNegativeFloat = 0.002  # standard deviation of the seed noise
+
+
 class ExperimentConfig(_Section):
     """A whole experiment; the defaults are the built-in example (digits, cnn)."""
 
@@ -275,6 +304,8 @@ class ExperimentConfig(_Section):
     hpo: HPOConfig = Field(default_factory=HPOConfig)
     grid: GridConfig = Field(default_factory=GridConfig)
     pruning: PruningConfig = Field(default_factory=PruningConfig)
+    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
+    synthetic: SyntheticConfig = Field(default_factory=SyntheticConfig)
     storage: str | None = None  # Optuna storage URL; None: a journal file in the run folder
 
     @field_validator("search_space")
@@ -310,6 +341,16 @@ class ExperimentConfig(_Section):
             if param is not None and param.log and axis.span is not None and axis.span <= 1:
                 raise ValueError(f"grid.axes.{name}: span is a factor for a log-scaled "
                                  f"hyperparameter and must exceed 1, got {axis.span}")
+        if self.data.name == "synthetic":
+            for key in ("optimum", "shift", "curvature"):
+                unknown = set(getattr(self.synthetic, key)) - set(self.search_space)
+                if unknown:
+                    raise ValueError(f"synthetic.{key}: {sorted(unknown)} not in the search "
+                                     f"space; allowed: {', '.join(self.search_space)}")
+            for name, param in self.search_space.items():
+                if param.type == "categorical" and name in self.synthetic.optimum:
+                    raise ValueError(f"synthetic.optimum.{name}: the synthetic task takes "
+                                     "numeric hyperparameters only")
         if self.hpo.min_epochs > self.max_epochs:
             raise ValueError(f"hpo.min_epochs: {self.hpo.min_epochs} exceeds the full budget "
                              f"of {self.max_epochs} epochs (hpo.max_epochs or training.epochs)")
@@ -433,8 +474,9 @@ def load_config(path: Path | None = None, overrides: list[str] | None = None) ->
 
 _NOT_FINGERPRINTED = ("hpo.n_trials", "hpo.timeout", "training.device", "training.threads",
                       "data.root", "data.download", "pruning.ratios", "pruning.latency_runs")
-HPO_SECTIONS = ("seed", "data", "model", "training", "search_space", "hpo")
-GRID_SECTIONS = ("seed", "data", "model", "training", "search_space", "grid", "pruning")
+HPO_SECTIONS = ("seed", "data", "model", "training", "search_space", "hpo", "synthetic")
+GRID_SECTIONS = ("seed", "data", "model", "training", "search_space", "grid", "pruning",
+                 "synthetic")
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:

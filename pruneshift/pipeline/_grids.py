@@ -10,12 +10,13 @@ Protocols for a grid point at ratio r (``pruning.protocol``):
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import optuna
 from torch import nn
 
-from .. import search
+from .. import search, synthetic
 from ..config import GRID_SECTIONS, TrainingConfig
 from ..data import Splits
 from ..prune import GradualPruning, reinitialise
@@ -24,7 +25,7 @@ from ..storage import grid_study_name
 from ..train import train
 from ._context import Run
 from ._events import Events
-from ._hpo import record_result
+from ._hpo import record_result, record_synthetic
 from ._models import example_input, fresh_model, gradient_fn
 from ._reference import pruned_reference
 
@@ -66,6 +67,20 @@ def _model_for(run: Run, stages: optuna.Study, splits: Splits, ratio: float, see
                                  seed=seed, gradients=gradient_fn(splits))
 
 
+def synthetic_grid_objective(run: Run, grid: Grid, ratio: float):
+    """The known-answer task's accuracy at one (point, seed) and ``ratio``."""
+    config = run.config
+
+    def objective(trial: optuna.Trial, point: dict[str, Any], seed: int) -> float:
+        started = time.perf_counter()
+        value = synthetic.accuracy(config, {**grid.fixed, **point}, ratio, seed)
+        record_synthetic(trial, config.training.epochs, seed, started)
+        trial.set_user_attr("ratio", ratio)
+        return value
+
+    return objective
+
+
 def grid_objective(run: Run, stages: optuna.Study, splits: Splits, grid: Grid, ratio: float):
     """Train one (point, seed) at ``ratio``; the trial's value is the validation accuracy."""
     config = run.config
@@ -85,7 +100,7 @@ def grid_objective(run: Run, stages: optuna.Study, splits: Splits, grid: Grid, r
     return objective
 
 
-def grid_stage(run: Run, stages: optuna.Study, splits: Splits, grid: Grid, ratio: float,
+def grid_stage(run: Run, stages: optuna.Study, splits: Splits | None, grid: Grid, ratio: float,
                events: Events) -> None:
     """Train every (point, seed) of the grid at ``ratio`` that is not finished yet."""
     study = run.study(grid_study_name(run.config.experiment, ratio), GRID_SECTIONS)
@@ -94,9 +109,10 @@ def grid_stage(run: Run, stages: optuna.Study, splits: Splits, grid: Grid, ratio
     if done == total:
         events.stage("grid", f"ratio {ratio:g}: finished earlier ({total} trials)")
         return
+    objective = (synthetic_grid_objective(run, grid, ratio) if splits is None
+                 else grid_objective(run, stages, splits, grid, ratio))
     events.trials_started(f"grid r={ratio:g}", total, done, study)
     try:
-        search.run_cells(study, grid, grid_objective(run, stages, splits, grid, ratio),
-                         callbacks=[events.trial_finished])
+        search.run_cells(study, grid, objective, callbacks=[events.trial_finished])
     finally:
         events.trials_ended()

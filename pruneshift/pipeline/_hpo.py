@@ -8,9 +8,9 @@ from typing import Any
 
 import optuna
 
-from .. import search
+from .. import search, synthetic
 from ..config import HPO_SECTIONS, ExperimentConfig, TrainingConfig
-from ..data import Splits, load_splits
+from ..data import SYNTHETIC, Splits, load_splits
 from ..models import build_model
 from ..provenance import environment
 from ..storage import hpo_study_name, redact
@@ -27,12 +27,31 @@ def record_result(trial: optuna.Trial, result: TrainResult, seed: int) -> None:
         trial.set_user_attr(key, value)
 
 
+class EpochReporter:
+    """Reports each epoch's value to a trial and stops it when the pruner says so.
+
+    A trial that reached its full budget is never pruned. When it is stopped, the epochs it
+    trained and its time are recorded before TrialPruned propagates.
+    """
+
+    def __init__(self, trial: optuna.Trial, epochs: int):
+        self.trial, self.epochs, self.done = trial, epochs, 0
+        self.started = time.perf_counter()
+
+    def __call__(self, epoch: int, value: float) -> None:
+        self.done = epoch
+        self.trial.report(value, epoch)
+        if epoch < self.epochs and self.trial.should_prune():
+            self.trial.set_user_attr("epochs", epoch)
+            self.trial.set_user_attr("seconds", round(time.perf_counter() - self.started, 4))
+            raise optuna.TrialPruned(f"stopped after epoch {epoch}")
+
+
 def hpo_objective(config: ExperimentConfig, splits: Splits):
     """Train the dense model with the trial's hyperparameters; value: validation accuracy.
 
     Every HPO trial uses the same training seed (``config.seed``), so trials differ only in
-    their hyperparameters. Each epoch's accuracy is reported, which lets BOHB stop weak trials;
-    a trial that reached its full budget is never pruned.
+    their hyperparameters. Each epoch's accuracy is reported, which lets BOHB stop weak trials.
     """
     device = splits.train_x.device
 
@@ -43,26 +62,39 @@ def hpo_objective(config: ExperimentConfig, splits: Splits):
             {**config.training.model_dump(), **params, "epochs": config.max_epochs})
         model = build_model(config.model.name, splits.input_shape, splits.num_classes,
                             config.model.kwargs, seed=config.seed).to(device)
-        epochs_done = 0
+        reporter = EpochReporter(trial, recipe.epochs)
 
         def report(metrics: EpochMetrics) -> None:
-            nonlocal epochs_done
-            epochs_done = metrics.epoch
-            trial.report(metrics.val_accuracy, metrics.epoch)
-            if metrics.epoch < recipe.epochs and trial.should_prune():
-                raise optuna.TrialPruned(f"stopped after epoch {metrics.epoch}")
+            reporter(metrics.epoch, metrics.val_accuracy)
 
-        started = time.perf_counter()
-        try:
-            result = train(model, splits, recipe, seed=config.seed, on_epoch=report)
-        except optuna.TrialPruned:
-            trial.set_user_attr("epochs", epochs_done)
-            trial.set_user_attr("seconds", round(time.perf_counter() - started, 4))
-            raise
+        result = train(model, splits, recipe, seed=config.seed, on_epoch=report)
         record_result(trial, result, config.seed)
         return result.val_accuracy
 
     return objective
+
+
+def synthetic_hpo_objective(config: ExperimentConfig):
+    """The known-answer task's accuracy at ratio 0, reported along a learning curve."""
+
+    def objective(trial: optuna.Trial) -> float:
+        search.claim(trial)
+        params = search.suggest(trial, config.search_space)
+        final = synthetic.accuracy(config, params, 0.0, config.seed)
+        reporter = EpochReporter(trial, config.max_epochs)
+        for epoch, value in enumerate(synthetic.learning_curve(final, config.max_epochs), 1):
+            reporter(epoch, value)
+        record_synthetic(trial, config.max_epochs, config.seed, reporter.started)
+        return final
+
+    return objective
+
+
+def record_synthetic(trial: optuna.Trial, epochs: int, seed: int, started: float) -> None:
+    """The user attributes a synthetic trial stores, matching those of a trained one."""
+    record_result(trial, TrainResult(val_accuracy=0.0, val_loss=None, test_accuracy=None,
+                                     epochs=epochs, diverged=False,
+                                     seconds=time.perf_counter() - started), seed)
 
 
 def _sampler_seed(config: ExperimentConfig, study: optuna.Study) -> int:
@@ -114,10 +146,13 @@ def hpo_stage(run: Run, events: Events, splits: Splits | None = None) -> dict[st
     else:
         study.sampler, study.pruner = search.METHODS[config.hpo.method].build(
             config, _sampler_seed(config, study))
-        splits = splits or load_splits(config.data, device)
+        if config.data.name == SYNTHETIC:
+            objective = synthetic_hpo_objective(config)
+        else:
+            objective = hpo_objective(config, splits or load_splits(config.data, device))
         events.trials_started("HPO", config.hpo.n_trials, search.counted(study), study)
         try:
-            search.optimize_to_total(study, hpo_objective(config, splits),
+            search.optimize_to_total(study, objective,
                                      n_trials=config.hpo.n_trials, timeout=config.hpo.timeout,
                                      callbacks=[events.trial_finished])
         finally:

@@ -1,8 +1,9 @@
 """The whole study in order, skipping what the storage shows as finished.
 
 HPO → grid definition → reference model → dense grid → pruning → pruned grids → analysis →
-report. Every stage reads its progress from the storage, so a run killed at any moment (even
-with SIGKILL) continues where it stopped when started again.
+report. The synthetic task has no model, so it skips the reference and pruning. Every stage
+reads its progress from the storage, so a run killed at any moment (even with SIGKILL)
+continues where it stopped when started again.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import GRID_SECTIONS, ExperimentConfig
-from ..data import load_splits
+from ..data import SYNTHETIC, load_splits
 from ..errors import PruneshiftError
 from ..storage import stages_study_name
 from ..train import resolve_device
@@ -29,7 +30,8 @@ def run_study(config: ExperimentConfig, *, out: Path | None = None,
     events = events or Events()
     run = Run.open(config, out, storage)
     device = resolve_device(config.training.device)
-    splits = load_splits(config.data, device)
+    trains = config.data.name != SYNTHETIC
+    splits = load_splits(config.data, device) if trains else None
     hpo = hpo_stage(run, events, splits)
     if hpo["best"] is None:
         raise PruneshiftError("HPO finished without a complete trial (all diverged, pruned or "
@@ -37,9 +39,11 @@ def run_study(config: ExperimentConfig, *, out: Path | None = None,
     stages = run.study(stages_study_name(config.experiment), GRID_SECTIONS)
     grid = define_grid(run, stages, hpo["best"]["params"], events)
     optimum = stages.user_attrs[OPTIMUM_ATTR]
-    reference_stage(run, stages, splits, optimum, events)
+    if trains:
+        reference_stage(run, stages, splits, optimum, events)
     grid_stage(run, stages, splits, grid, 0.0, events)
-    pruning_stage(run, stages, splits, config.pruning.ratios, events)
+    if trains:
+        pruning_stage(run, stages, splits, config.pruning.ratios, events)
     for ratio in config.pruning.ratios:
         if ratio > 0:
             grid_stage(run, stages, splits, grid, ratio, events)
