@@ -165,6 +165,28 @@ def run(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
     _guarded(debug, action)
 
 
+@app.command()
+def analyze(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
+            set_: SetOpt = None, storage: StorageOpt = None,
+            experiment: Annotated[str | None, typer.Option(
+                help="Which experiment, if the storage holds several.")] = None,
+            debug: DebugOpt = False) -> None:
+    """Recompute the analysis of a run from its storage (trains nothing); rewrites results.json.
+
+    --set changes analysis settings, e.g. --set analysis.temperature=0.02
+    --set analysis.normalisation=top --set analysis.epsilon=0.01.
+    """
+
+    def action() -> None:
+        from .pipeline import analyze_run
+
+        results = analyze_run(run_dir, storage=storage, experiment=experiment,
+                              overrides=set_ or [], events=CliEvents())
+        _print_results(results, run_dir)
+
+    _guarded(debug, action)
+
+
 def _print_results(results: dict[str, Any], run_dir: Path) -> None:
     from rich.table import Table
 
@@ -181,8 +203,9 @@ def _print_results(results: dict[str, Any], run_dir: Path) -> None:
 
         table.add_row(f"{row['ratio']:g}", fmt(eff.get("params"), ","), fmt(eff.get("macs"), ","),
                       fmt(eff.get("latency_ms"), ".3f"), fmt(best, ".4f"),
-                      fmt(row["value_at_dense_optimum"], ".4f"), fmt(row["regret"], "+.4f"),
-                      fmt(row["wasserstein"], ".3f"))
+                      fmt(row["value_at_dense_optimum"], ".4f"),
+                      fmt((row.get("regret") or {}).get("mean"), "+.4f"),
+                      fmt((row.get("distances") or {}).get("wasserstein"), ".3f"))
     console.print(table)
     console.print(f"written: {run_dir / 'results.json'}, {run_dir / 'landscapes.csv'}, "
                   f"{run_dir / 'report.md'}")

@@ -272,7 +272,8 @@ class AnalysisConfig(_Section):
     top_delta: PositiveFloat | None = None  # top: points within delta of the best; None: 2x noise
     epsilon: NonNegativeFloat = 0.005  # regret that makes re-tuning pay (0.5 accuracy points)
     alpha: float = Field(0.05, gt=0, lt=1)  # significance level, Bonferroni-split over ratios
-    bootstrap: int = Field(1000, ge=100)  # resamples for confidence intervals and noise floors
+    threshold_rule: Literal["regret-or-shift", "regret"] = "regret-or-shift"
+    bootstrap: int = Field(500, ge=100)  # resamples for confidence intervals and noise floors
     seed: int = 0  # seed of the bootstraps
 
 

@@ -1,15 +1,25 @@
-"""From stored grids to answers: landscapes, distributions, distances and regret per ratio."""
+"""From stored grids to answers: landscapes, distributions, distances, regret, noise floors."""
 
+from ._compare import Comparison, Normalisation
 from ._distance import (
-    DEFAULT_TEMPERATURE,
+    distances,
     grid_ground_metric,
-    softmax_distribution,
+    marginal_wasserstein,
+    shape_divergences,
     wasserstein_on_grid,
 )
+from ._distribution import default_temperature, default_top_delta, to_distribution
+from ._importance import importance
 from ._landscape import Landscape, landscape_rows, to_landscape
 from ._load import RunData, load_run_data
+from ._noise import NoiseModel, SeedPermutation, residuals, seed_noise
+from ._shift import best_index, rank_agreement, subgrid_optimum
 from ._summary import landscapes, summarise
+from ._threshold import threshold
 
-__all__ = ["DEFAULT_TEMPERATURE", "Landscape", "RunData", "grid_ground_metric", "landscape_rows",
-           "landscapes", "load_run_data", "softmax_distribution", "summarise", "to_landscape",
-           "wasserstein_on_grid"]
+__all__ = ["Comparison", "Landscape", "NoiseModel", "Normalisation", "RunData", "SeedPermutation",
+           "best_index", "default_temperature", "default_top_delta", "distances",
+           "grid_ground_metric", "importance", "landscape_rows", "landscapes", "load_run_data",
+           "marginal_wasserstein", "rank_agreement", "residuals", "seed_noise",
+           "shape_divergences", "subgrid_optimum", "summarise", "threshold", "to_distribution",
+           "to_landscape", "wasserstein_on_grid"]

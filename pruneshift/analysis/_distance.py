@@ -1,4 +1,4 @@
-"""Distances between two distributions on the same grid: joint W1, marginal W1, shape divergences."""
+"""Distances between two distributions on one grid: joint and marginal W1, shape divergences."""
 
 from __future__ import annotations
 

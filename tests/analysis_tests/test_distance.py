@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pruneshift.analysis import grid_ground_metric, softmax_distribution, wasserstein_on_grid
+from pruneshift.analysis import grid_ground_metric, to_distribution, wasserstein_on_grid
 
 
 def point_mass(shape, index):
@@ -35,8 +35,54 @@ def test_ground_metric_is_euclidean_in_grid_steps():
 
 def test_softmax_puts_no_mass_on_missing_points_and_sharpens_with_lower_temperature():
     mean = np.array([[0.9, 0.8], [np.nan, 0.9]])
-    p = softmax_distribution(mean, temperature=0.01)
+    p = to_distribution(mean, "softmax", temperature=0.01, delta=0.0)
     assert p.sum() == pytest.approx(1.0) and p[1, 0] == 0.0
     assert p[0, 0] == pytest.approx(p[1, 1])
     assert p[0, 1] / p[0, 0] == pytest.approx(np.exp(-10))
-    assert softmax_distribution(mean, temperature=1.0)[0, 1] > p[0, 1]
+    assert to_distribution(mean, "softmax", temperature=1.0, delta=0.0)[0, 1] > p[0, 1]
+
+
+def test_disjoint_point_masses_are_maximally_apart_in_every_shape_divergence():
+    from pruneshift.analysis import shape_divergences
+
+    shape = (3, 3)
+    far = shape_divergences(point_mass(shape, (0, 0)), point_mass(shape, (2, 2)))
+    assert far == pytest.approx({"js": 1.0, "hellinger": 1.0, "tv": 1.0})
+    same = shape_divergences(point_mass(shape, (1, 1)), point_mass(shape, (1, 1)))
+    assert same == pytest.approx({"js": 0.0, "hellinger": 0.0, "tv": 0.0}, abs=1e-12)
+
+
+def test_half_overlap_by_hand():
+    from pruneshift.analysis import shape_divergences
+
+    p = np.array([0.5, 0.5, 0.0])
+    q = np.array([0.0, 0.5, 0.5])
+    divergences = shape_divergences(p, q)
+    assert divergences["tv"] == pytest.approx(0.5)
+    assert divergences["hellinger"] == pytest.approx(np.sqrt(0.5))
+    # JS divergence (base 2) = 0.5, so the JS distance is its square root
+    assert divergences["js"] == pytest.approx(np.sqrt(0.5))
+
+
+def test_marginal_w1_along_each_axis():
+    from pruneshift.analysis import marginal_wasserstein
+
+    p, q = point_mass((4, 5), (0, 1)), point_mass((4, 5), (3, 1))
+    assert marginal_wasserstein(p, q, axis=0) == pytest.approx(3.0)
+    assert marginal_wasserstein(p, q, axis=1) == pytest.approx(0.0)
+    positions = np.log10([1e-3, 1e-2, 1e-1, 1.0])
+    assert marginal_wasserstein(p, q, axis=0, positions=positions) == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("normalisation", ["softmax", "proportional", "top"])
+def test_every_normalisation_is_a_distribution_that_ignores_missing_points(normalisation):
+    mean = np.array([[0.9, 0.5], [np.nan, 0.88]])
+    p = to_distribution(mean, normalisation, temperature=0.01, delta=0.05)
+    assert p.sum() == pytest.approx(1.0) and p[1, 0] == 0.0 and np.all(p >= 0)
+    assert p[0, 0] >= p[1, 1] >= p[0, 1]
+
+
+def test_top_is_uniform_over_points_within_delta_of_the_best():
+    mean = np.array([0.90, 0.89, 0.80, 0.895])
+    p = to_distribution(mean, "top", temperature=0.01, delta=0.01)
+    assert p == pytest.approx([1 / 3, 1 / 3, 0.0, 1 / 3])

@@ -1,0 +1,117 @@
+"""Compare a pruned landscape with the dense one: every metric, jointly and per hyperparameter."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..search import Grid
+from ._distance import distances, grid_ground_metric, marginal_wasserstein, wasserstein_on_grid
+from ._distribution import to_distribution
+from ._shift import best_index, rank_agreement, subgrid_optimum
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """How a mean landscape becomes a distribution."""
+
+    kind: str
+    temperature: float
+    delta: float
+
+    def __call__(self, mean: np.ndarray) -> np.ndarray:
+        return to_distribution(mean, self.kind, temperature=self.temperature, delta=self.delta)
+
+
+def unit_positions(grid: Grid) -> list[np.ndarray | None]:
+    """Each axis's values in hyperparameter units: log10 for log axes; None for categorical."""
+    positions = []
+    for axis in grid.axes:
+        if axis.kind == "categorical":
+            positions.append(None)
+        else:
+            values = np.asarray(axis.values, dtype=float)
+            positions.append(np.log10(values) if axis.log else values)
+    return positions
+
+
+def _regret(pruned: np.ndarray, keep: tuple[slice | int, ...]) -> float:
+    """Best accuracy minus the best accuracy where ``keep`` pins hyperparameters."""
+    kept = pruned[keep]
+    if np.all(np.isnan(kept)):
+        return math.nan
+    return float(np.nanmax(pruned) - np.nanmax(kept))
+
+
+class Comparison:
+    """Metrics between the dense landscape and a pruned one on the same grid."""
+
+    def __init__(self, grid: Grid, normalisation: Normalisation):
+        self.grid, self.normalise = grid, normalisation
+        self.names = [a.name for a in grid.axes]
+        self.steps_metric = grid_ground_metric(grid.shape)
+        self.units = unit_positions(grid)
+        coords = [u if u is not None else np.arange(n, dtype=float)
+                  for u, n in zip(self.units, grid.shape, strict=True)]
+        points = np.array(list(itertools.product(*coords)))
+        self.units_metric = np.sqrt(((points[:, None] - points[None]) ** 2).sum(axis=-1))
+        self.all_log = all(a.log for a in grid.axes)
+
+    def statistics(self, dense: np.ndarray, pruned: np.ndarray) -> dict[str, float]:
+        """The flat statistics the bootstrap resamples: distances and regrets."""
+        p, q = self.normalise(dense), self.normalise(pruned)
+        stats = distances(p, q, self.steps_metric)
+        best = best_index(dense)
+        stats["regret"] = math.nan if best is None else _regret(pruned, best)
+        for axis, name in enumerate(self.names):
+            stats[f"per_hp.{name}.wasserstein"] = marginal_wasserstein(p, q, axis)
+            if best is not None:
+                pin = tuple(best[axis] if i == axis else slice(None)
+                            for i in range(len(self.names)))
+                stats[f"per_hp.{name}.regret"] = _regret(pruned, pin)
+        return stats
+
+    def details(self, dense: np.ndarray, pruned: np.ndarray) -> dict[str, Any]:
+        """What only the observed landscapes need: units, optimum shifts, rank agreement."""
+        p, q = self.normalise(dense), self.normalise(pruned)
+        w_units = wasserstein_on_grid(p, q, self.units_metric)
+        shift = self._optimum_shift(dense, pruned)
+        per_hp = {}
+        for axis, name in enumerate(self.names):
+            units = self.units[axis]
+            entry: dict[str, Any] = {"optimum_shift": shift[name]}
+            if units is not None:
+                entry["wasserstein_units"] = marginal_wasserstein(p, q, axis, units)
+                if self.grid.axes[axis].log:
+                    entry["wasserstein_factor"] = 10 ** entry["wasserstein_units"]
+            per_hp[name] = entry
+        return {"wasserstein_units": w_units,
+                "wasserstein_factor": 10 ** w_units if self.all_log else None,
+                "per_hp": per_hp, "rank_correlation": rank_agreement(dense, pruned)}
+
+    def _optimum_shift(self, dense: np.ndarray, pruned: np.ndarray) -> dict[str, Any]:
+        """Per axis: argmax and sub-grid displacement, in steps and in units (factor if log)."""
+        before, after = best_index(dense), best_index(pruned)
+        fine_before, fine_after = subgrid_optimum(dense), subgrid_optimum(pruned)
+        shifts: dict[str, Any] = {}
+        for axis, name in enumerate(self.names):
+            if before is None or after is None:
+                shifts[name] = None
+                continue
+            entry: dict[str, Any] = {"argmax_steps": after[axis] - before[axis],
+                                     "subgrid_steps": fine_after[axis] - fine_before[axis]}
+            units = self.units[axis]
+            if units is not None:
+                index = np.arange(len(units), dtype=float)
+                for kind, a, b in (("argmax", before[axis], after[axis]),
+                                   ("subgrid", fine_before[axis], fine_after[axis])):
+                    moved = float(np.interp(b, index, units) - np.interp(a, index, units))
+                    entry[f"{kind}_units"] = moved
+                    if self.grid.axes[axis].log:
+                        entry[f"{kind}_factor"] = 10 ** moved
+            shifts[name] = entry
+        return shifts

@@ -1,0 +1,37 @@
+"""Which hyperparameters matter at each ratio: Optuna's fANOVA and PED-ANOVA on a grid's trials."""
+
+from __future__ import annotations
+
+import warnings
+
+import optuna
+from optuna.trial import FrozenTrial
+
+from ..search import Grid
+
+
+def importance(trials: list[FrozenTrial], grid: Grid, seed: int
+               ) -> dict[str, dict[str, float | None]]:
+    """Per grid hyperparameter: normalised fANOVA and PED-ANOVA importances (None if unfit).
+
+    Axes with a single value carry no information and are left out.
+    """
+    names = [a.name for a in grid.axes if len(a.values) > 1]
+    result: dict[str, dict[str, float | None]] = {n: {"fanova": None, "ped_anova": None}
+                                                  for n in names}
+    if len(names) < 1 or len(trials) < 2:
+        return result
+    study = optuna.create_study(direction="maximize")
+    study.add_trials(trials)
+    evaluators = {
+        "fanova": optuna.importance.FanovaImportanceEvaluator(seed=seed),
+        "ped_anova": optuna.importance.PedAnovaImportanceEvaluator(),
+    }
+    for key, evaluator in evaluators.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scores = optuna.importance.get_param_importances(study, evaluator=evaluator,
+                                                             params=names)
+        for name in names:
+            result[name][key] = float(scores.get(name, 0.0))
+    return result

@@ -1,0 +1,159 @@
+import numpy as np
+import optuna
+import pytest
+
+from pruneshift.analysis import (
+    Landscape,
+    NoiseModel,
+    RunData,
+    SeedPermutation,
+    best_index,
+    rank_agreement,
+    seed_noise,
+    subgrid_optimum,
+    summarise,
+    threshold,
+    to_landscape,
+)
+from pruneshift.config import AnalysisConfig
+from pruneshift.search import Axis, Grid
+
+
+def grid_2x5(seeds=(0, 1)):
+    return Grid((Axis("lr", (1e-3, 1e-2, 1e-1), log=True),
+                 Axis("momentum", (0.8, 0.85, 0.9, 0.95, 0.99))), {}, seeds)
+
+
+def test_subgrid_optimum_finds_the_vertex_of_a_quadratic():
+    i = np.arange(5.0)
+    mean = -(i - 2.3) ** 2
+    assert best_index(mean) == (2,)
+    assert subgrid_optimum(mean) == pytest.approx([2.3])
+    surface = -((i[:, None] - 1.8) ** 2) - 2 * (i[None, :] - 3.25) ** 2
+    assert subgrid_optimum(surface) == pytest.approx([1.8, 3.25])
+
+
+def test_subgrid_optimum_stays_on_an_edge_best_point():
+    assert subgrid_optimum(np.array([0.9, 0.8, 0.7])) == [0.0]
+
+
+def test_rank_agreement_of_identical_and_reversed_landscapes():
+    a = np.array([[0.1, 0.5], [0.3, np.nan]])
+    assert rank_agreement(a, a) == pytest.approx({"spearman": 1.0, "kendall": 1.0})
+    assert rank_agreement(a, -a) == pytest.approx({"spearman": -1.0, "kendall": -1.0})
+
+
+def test_seed_noise_is_the_pooled_single_run_std():
+    grid = Grid((Axis("lr", (0.1, 0.2, 0.3)),), {}, (0, 1))
+    accuracy = np.array([[0.90, 0.92], [0.80, 0.78], [0.50, 0.52]])
+    landscape = Landscape(grid, 0.0, accuracy)
+    # each point's two runs differ by 0.02: sample std 0.02 / sqrt(2)
+    assert seed_noise(landscape) == pytest.approx(0.02 / np.sqrt(2))
+
+
+def test_with_a_single_seed_there_is_no_noise_estimate():
+    grid = Grid((Axis("lr", (0.1, 0.2)),), {}, (0,))
+    landscape = Landscape(grid, 0.0, np.array([[0.9], [0.8]]))
+    assert seed_noise(landscape) is None and not NoiseModel(landscape).available
+
+
+def test_a_permutation_keeps_every_run_and_restores_the_offset():
+    grid = Grid((Axis("lr", (0.1, 0.2)),), {}, (0, 1))
+    dense = Landscape(grid, 0.0, np.array([[0.9, 0.92], [0.8, 0.82]]))
+    pruned = Landscape(grid, 0.5, np.array([[0.8, 0.82], [0.7, 0.72]]))
+    shuffles = SeedPermutation(dense, pruned)
+    assert shuffles.offset == pytest.approx(-0.1)
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(50):
+        d, p = shuffles.replicate(rng)
+        # the runs of a point are only moved between the groups, never lost or duplicated
+        assert d + (p - shuffles.offset) == pytest.approx(dense.mean() + pruned.mean() + 0.1)
+        seen.add(round(float(d[0]), 4))
+    assert seen == {0.9, 0.91, 0.92}
+
+
+def trials_for(grid, accuracy_by_ratio, diverged=()):
+    """Complete FrozenTrials for every cell of ``grid`` with the given accuracies."""
+    from pruneshift.search import CELL_ATTR, SEED_ATTR
+
+    distributions = {a.name: optuna.distributions.FloatDistribution(min(a.values), max(a.values),
+                                                                    log=a.log) for a in grid.axes}
+    result = {}
+    for ratio, accuracy in accuracy_by_ratio.items():
+        trials = []
+        for point_index, point in enumerate(grid.points()):
+            index = np.unravel_index(point_index, grid.shape)
+            for s, seed in enumerate(grid.seeds):
+                trials.append(optuna.trial.create_trial(
+                    params=point, distributions=distributions,
+                    value=float(accuracy[(*index, s)]),
+                    user_attrs={CELL_ATTR: point_index, SEED_ATTR: seed,
+                                "diverged": (ratio, point_index, seed) in diverged}))
+        result[ratio] = trials
+    return result
+
+
+def run_data(grid, accuracy_by_ratio, diverged=()):
+    return RunData(config={"experiment": "unit"}, grid=grid, optimum={}, reference=None,
+                   pruned={}, trials=trials_for(grid, accuracy_by_ratio, diverged),
+                   hpo_trials=[])
+
+
+def test_single_seed_results_report_the_floor_as_unavailable():
+    grid = grid_2x5(seeds=(0,))
+    rng = np.random.default_rng(0)
+    data = run_data(grid, {0.0: rng.random((3, 5, 1)), 0.5: rng.random((3, 5, 1))})
+    results, table, _ = summarise(data, AnalysisConfig(bootstrap=100))
+    pruned = results["ratios"]["0.5"]
+    assert results["noise"] == {"seed_std": None, "available": False}
+    assert set(pruned["noise_floor"].values()) == {None}
+    assert set(pruned["p_value"].values()) == {None}
+    assert pruned["regret"]["ci_low"] is None and pruned["regret"]["mean"] >= 0
+    assert results["threshold"]["by_regret"]["overall"] is None
+    assert results["threshold"]["by_shift"]["overall"] is None
+    assert len(table) == 2 * 15
+
+
+def test_a_diverged_run_counts_as_the_worst_value():
+    grid = grid_2x5()
+    accuracy = np.full((3, 5, 2), 0.9)
+    accuracy[1, 2] = [0.99, 0.99]
+    data = run_data(grid, {0.0: accuracy}, diverged={(0.0, 7, 0)})
+    landscape = to_landscape(
+        [{"point": p, "seed": s, "diverged": (0.0, p, s) == (0.0, 7, 0), "val_accuracy": 0.99}
+         for p in (7,) for s in (0, 1)], grid, 0.0)
+    assert landscape.accuracy[1, 2].tolist() == [0.0, 0.99]
+    results, _, _ = summarise(data, AnalysisConfig(bootstrap=100))
+    assert results["ratios"]["0"]["best"]["value"] == pytest.approx(0.9)
+
+
+def test_identical_landscapes_have_zero_distances_and_regret():
+    grid = grid_2x5()
+    accuracy = np.random.default_rng(1).random((3, 5, 2))
+    results, _, _ = summarise(run_data(grid, {0.0: accuracy, 0.5: accuracy}),
+                              AnalysisConfig(bootstrap=100))
+    pruned = results["ratios"]["0.5"]
+    assert all(v == pytest.approx(0.0, abs=1e-9) for k, v in pruned["distances"].items()
+               if k in ("wasserstein", "js", "hellinger", "tv"))
+    assert pruned["regret"]["mean"] == 0.0
+    assert pruned["rank_correlation"]["spearman"] == pytest.approx(1.0)
+
+
+def test_threshold_rules_by_hand():
+    def entry(ci_low, p, hp_ci_low=None, hp_p=None):
+        return {"regret": {"ci_low": ci_low},
+                "per_hp": {"lr": {"regret": {"ci_low": hp_ci_low}}},
+                "p_value": {"wasserstein": p, "per_hp.lr.wasserstein": hp_p}}
+
+    per_ratio = {0.0: entry(None, None), 0.25: entry(0.001, 0.5, 0.0, 0.001),
+                 0.5: entry(0.006, 0.2, 0.007, 0.5), 0.75: entry(0.01, 0.001, 0.02, 0.001)}
+    both = threshold(per_ratio, ["lr"], epsilon=0.005, alpha=0.05, rule="regret-or-shift")
+    assert both["by_regret"] == {"overall": 0.5, "per_hp": {"lr": 0.5}}
+    assert both["by_shift"] == {"overall": 0.75, "per_hp": {"lr": 0.25}}
+    assert both["overall"] == 0.5 and both["per_hp"] == {"lr": 0.25}
+    assert both["level"] == pytest.approx(0.05 / 3)
+    regret_only = threshold(per_ratio, ["lr"], epsilon=0.005, alpha=0.05, rule="regret")
+    assert regret_only["overall"] == 0.5 and regret_only["per_hp"] == {"lr": 0.5}
+    nothing = threshold(per_ratio, ["lr"], epsilon=0.5, alpha=1e-6, rule="regret-or-shift")
+    assert nothing["overall"] is None and nothing["per_hp"] == {"lr": None}

@@ -1,0 +1,123 @@
+"""The known-answer task: every metric must recover the shift it was given."""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from pruneshift import synthetic
+from pruneshift.cli import app
+from pruneshift.config import load_config
+from pruneshift.pipeline import run_study
+from pruneshift.search import Grid
+
+SYNTHETIC = Path(__file__).parents[2] / "examples" / "synthetic.yaml"
+TOLERANCE = 0.1  # decades: a fifth of the grid's half-decade step
+JOINT = ("wasserstein", "js", "hellinger", "tv")
+
+
+@pytest.fixture(scope="module")
+def shifted(tmp_path_factory):
+    """The shipped example: lr's optimum moves one decade per unit ratio, weight decay's not."""
+    out = tmp_path_factory.mktemp("shifted")
+    config = load_config(SYNTHETIC)
+    return config, out, run_study(config, out=out)
+
+
+@pytest.fixture(scope="module")
+def unshifted(tmp_path_factory):
+    out = tmp_path_factory.mktemp("unshifted")
+    config = load_config(SYNTHETIC, ["synthetic.shift.lr=0"])
+    return config, out, run_study(config, out=out)
+
+
+def pruned_ratios(results):
+    return {float(k): v for k, v in results["ratios"].items() if float(k) > 0}
+
+
+def analytic_regret(config, grid: Grid, ratio: float) -> float:
+    """Regret on the grid from the formula without noise."""
+    exact = config.model_copy(update={"synthetic": config.synthetic.model_copy(
+        update={"noise": 0.0})})
+    points = grid.points()
+    dense = [synthetic.accuracy(exact, {**grid.fixed, **p}, 0.0, 0) for p in points]
+    pruned = [synthetic.accuracy(exact, {**grid.fixed, **p}, ratio, 0) for p in points]
+    return max(pruned) - pruned[int(np.argmax(dense))]
+
+
+def test_without_a_shift_every_distance_stays_within_its_floor(unshifted):
+    _, _, results = unshifted
+    for ratio, entry in pruned_ratios(results).items():
+        for metric in JOINT:
+            assert entry["distances"][metric] <= entry["noise_floor"][metric], (ratio, metric)
+        for name, hp in entry["per_hp"].items():
+            assert hp["wasserstein"] <= entry["noise_floor"][f"per_hp.{name}.wasserstein"]
+    assert results["threshold"]["overall"] is None
+    assert results["threshold"]["per_hp"] == {"lr": None, "weight_decay": None}
+
+
+def test_the_learning_rate_shift_is_recovered_and_weight_decay_stays_put(shifted):
+    config, _, results = shifted
+    moved = []
+    for ratio, entry in pruned_ratios(results).items():
+        lr, wd = entry["per_hp"]["lr"], entry["per_hp"]["weight_decay"]
+        expected = config.synthetic.shift["lr"] * ratio  # decades
+        assert lr["wasserstein_units"] == pytest.approx(expected, abs=TOLERANCE)
+        assert lr["optimum_shift"]["subgrid_units"] == pytest.approx(expected, abs=TOLERANCE)
+        assert lr["wasserstein_factor"] == pytest.approx(10 ** lr["wasserstein_units"])
+        assert wd["wasserstein"] <= entry["noise_floor"]["per_hp.weight_decay.wasserstein"]
+        assert abs(wd["optimum_shift"]["argmax_steps"]) <= 1
+        moved.append(lr["wasserstein_units"])
+    assert moved == sorted(moved)
+    assert results["threshold"]["per_hp"]["weight_decay"] is None
+    assert results["threshold"]["per_hp"]["lr"] is not None
+
+
+def test_the_threshold_is_where_the_analytic_regret_crosses_epsilon(shifted):
+    config, _, results = shifted
+    grid = Grid.from_dict(results["grid"])
+    epsilon = config.analysis.epsilon
+    crossing = next((r for r in sorted(pruned_ratios(results))
+                     if analytic_regret(config, grid, r) > epsilon), None)
+    assert crossing is not None and crossing < max(config.pruning.ratios)
+    assert results["threshold"]["by_regret"]["overall"] == crossing
+    assert results["threshold"]["by_regret"]["per_hp"]["lr"] == crossing
+    for ratio, entry in pruned_ratios(results).items():
+        assert entry["regret"]["ci_low"] <= analytic_regret(config, grid, ratio) <= \
+            entry["regret"]["ci_high"] + 2 * config.synthetic.noise
+
+
+def test_importance_and_rank_agreement_are_reported_per_ratio(shifted):
+    _, _, results = shifted
+    for entry in results["ratios"].values():
+        assert set(entry["importance"]) == {"lr", "weight_decay"}
+        fanova = [v["fanova"] for v in entry["importance"].values()]
+        assert sum(fanova) == pytest.approx(1.0)
+    ranks = [e["rank_correlation"]["spearman"] for e in pruned_ratios(results).values()]
+    assert ranks[0] > ranks[-1]
+
+
+def test_the_synthetic_optimum_moves_as_configured(shifted):
+    config, _, _ = shifted
+    before, after = synthetic.optimum_at(config, 0.0), synthetic.optimum_at(config, 0.5)
+    assert math.log10(after["lr"] / before["lr"]) == pytest.approx(0.5)
+    assert after["weight_decay"] == pytest.approx(before["weight_decay"])
+
+
+def test_analyze_recomputes_from_the_storage_with_new_settings(shifted):
+    _, out, results = shifted
+    journal = (out / "journal.log").stat().st_size
+    runner = CliRunner()
+    outcome = runner.invoke(app, ["analyze", str(out), "--set", "analysis.threshold_rule=regret",
+                                  "--set", "analysis.normalisation=top"])
+    assert outcome.exit_code == 0, outcome.output
+    rewritten = json.loads((out / "results.json").read_text())
+    assert rewritten["distribution"]["normalisation"] == "top"
+    assert rewritten["threshold"]["overall"] == rewritten["threshold"]["by_regret"]["overall"]
+    assert rewritten["threshold"]["by_regret"] == results["threshold"]["by_regret"]
+    assert (out / "journal.log").stat().st_size == journal  # nothing was trained or stored
+    refused = runner.invoke(app, ["analyze", str(out), "--set", "training.lr=1"])
+    assert refused.exit_code == 2 and "analysis settings only" in refused.stderr
