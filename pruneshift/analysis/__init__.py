@@ -12,14 +12,14 @@ from ._distribution import default_temperature, default_top_delta, to_distributi
 from ._importance import importance
 from ._landscape import Landscape, landscape_rows, to_landscape
 from ._load import RunData, load_run_data
-from ._noise import NoiseModel, SeedPermutation, residuals, seed_noise
+from ._noise import SeedBootstrap, SeedPermutation, point_residuals, residuals, seed_noise
 from ._shift import best_index, rank_agreement, subgrid_optimum
 from ._summary import landscapes, summarise
 from ._threshold import threshold
 
-__all__ = ["Comparison", "Landscape", "NoiseModel", "Normalisation", "RunData", "SeedPermutation",
-           "best_index", "default_temperature", "default_top_delta", "distances",
+__all__ = ["Comparison", "Landscape", "Normalisation", "RunData", "SeedBootstrap",
+           "SeedPermutation", "best_index", "default_temperature", "default_top_delta", "distances",
            "grid_ground_metric", "importance", "landscape_rows", "landscapes", "load_run_data",
-           "marginal_wasserstein", "rank_agreement", "residuals", "seed_noise",
+           "marginal_wasserstein", "point_residuals", "rank_agreement", "residuals", "seed_noise",
            "shape_divergences", "subgrid_optimum", "summarise", "threshold", "to_distribution",
            "to_landscape", "wasserstein_on_grid"]

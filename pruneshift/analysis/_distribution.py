@@ -9,7 +9,7 @@ MIN_TEMPERATURE = 1e-3  # a tenth of an accuracy point: below it, softmax is an 
 
 
 def default_temperature(noise: float | None) -> float:
-    """Softmax temperature: the seed noise (std of one run's accuracy), at least 0.001.
+    """Softmax temperature: the typical seed noise of one run's accuracy, at least 0.001.
 
     Points whose accuracies differ by less than the seed noise get comparable mass; a point
     several noise widths below the best gets almost none.

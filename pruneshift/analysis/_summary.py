@@ -14,7 +14,7 @@ from ._distribution import default_temperature, default_top_delta
 from ._importance import importance
 from ._landscape import Landscape, landscape_rows, to_landscape
 from ._load import RunData
-from ._noise import NoiseModel, SeedPermutation, seed_noise
+from ._noise import SeedBootstrap, SeedPermutation, seed_noise
 from ._shift import best_index
 from ._threshold import threshold
 
@@ -59,17 +59,15 @@ def _bootstrap(comparison: Comparison, dense: Landscape, pruned: Landscape,
     Null replicates shuffle each point's runs between the dense and the pruned grid
     (``SeedPermutation``); a floor is their (1 - level) quantile and a p-value the share of
     them at least as large as the observed value, the observed split counted as one of them.
-    Confidence intervals come from residual-bootstrap replicates of both landscapes.
+    Confidence intervals come from seed-bootstrap replicates of both landscapes.
     """
-    dense_noise, pruned_noise = NoiseModel(dense), NoiseModel(pruned)
+    dense_boot, pruned_boot = SeedBootstrap(dense), SeedBootstrap(pruned)
     shuffles = SeedPermutation(dense, pruned)
-    mean_dense, mean_pruned = dense.mean(), pruned.mean()
-    observed = comparison.statistics(mean_dense, mean_pruned)
+    observed = comparison.statistics(dense.mean(), pruned.mean())
     null, boot = [], []
     for _ in range(settings.bootstrap):
         null.append(comparison.statistics(*shuffles.replicate(rng)))
-        boot.append(comparison.statistics(dense_noise.replicate(mean_dense, rng),
-                                          pruned_noise.replicate(mean_pruned, rng)))
+        boot.append(comparison.statistics(dense_boot.replicate(rng), pruned_boot.replicate(rng)))
     floors, p_values, intervals = {}, {}, {}
     for key, value in observed.items():
         if key.endswith("regret"):
@@ -127,7 +125,8 @@ def summarise(data: RunData, settings: AnalysisConfig
             stats = comparison.statistics(dense.mean(), mean)
             details = comparison.details(dense.mean(), mean)
             floors, p_values, intervals = {}, {}, {}
-            if ratio > 0 and NoiseModel(dense).available and NoiseModel(landscape).available:
+            if (ratio > 0 and SeedBootstrap(dense).available
+                    and SeedBootstrap(landscape).available):
                 floors, p_values, intervals = _bootstrap(comparison, dense, landscape,
                                                          settings, level, rng)
             entry["distances"] = {**{k: stats[k] for k in DISTANCE_KEYS},

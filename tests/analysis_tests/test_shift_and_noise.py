@@ -4,8 +4,8 @@ import pytest
 
 from pruneshift.analysis import (
     Landscape,
-    NoiseModel,
     RunData,
+    SeedBootstrap,
     SeedPermutation,
     best_index,
     rank_agreement,
@@ -43,18 +43,32 @@ def test_rank_agreement_of_identical_and_reversed_landscapes():
     assert rank_agreement(a, -a) == pytest.approx({"spearman": -1.0, "kendall": -1.0})
 
 
-def test_seed_noise_is_the_pooled_single_run_std():
-    grid = Grid((Axis("lr", (0.1, 0.2, 0.3)),), {}, (0, 1))
-    accuracy = np.array([[0.90, 0.92], [0.80, 0.78], [0.50, 0.52]])
-    landscape = Landscape(grid, 0.0, accuracy)
-    # each point's two runs differ by 0.02: sample std 0.02 / sqrt(2)
-    assert seed_noise(landscape) == pytest.approx(0.02 / np.sqrt(2))
+def test_seed_noise_is_the_typical_single_run_std_and_ignores_unstable_points():
+    grid = Grid((Axis("lr", (0.1, 0.2, 0.3, 0.4)),), {}, (0, 1))
+    steady = np.array([[0.90, 0.92], [0.80, 0.78], [0.50, 0.52], [0.70, 0.72]])
+    # each point's two runs differ by 0.02: the sample std of each point is 0.02 / sqrt(2),
+    # and the median-based scale of residuals +-0.01*sqrt(2) is 1.4826 times that
+    expected = 1.4826 * 0.01 * np.sqrt(2)
+    assert seed_noise(Landscape(grid, 0.0, steady)) == pytest.approx(expected)
+    unstable = steady.copy()
+    unstable[3] = [0.70, 0.10]  # one seed diverged-ish at the edge of stability
+    assert seed_noise(Landscape(grid, 0.0, unstable)) == pytest.approx(expected)
+
+
+def test_the_bootstrap_resamples_each_points_own_runs():
+    grid = Grid((Axis("lr", (0.1, 0.2)),), {}, (0, 1))
+    landscape = Landscape(grid, 0.0, np.array([[0.90, 0.90], [0.2, 0.8]]))
+    bootstrap = SeedBootstrap(landscape)
+    rng = np.random.default_rng(0)
+    draws = np.array([bootstrap.replicate(rng) for _ in range(400)])
+    assert np.all(draws[:, 0] == 0.9)  # a point whose seeds agree has no noise to replay
+    assert set(np.round(draws[:, 1], 6)) == {0.2, 0.5, 0.8}  # never outside what seeds reached
 
 
 def test_with_a_single_seed_there_is_no_noise_estimate():
     grid = Grid((Axis("lr", (0.1, 0.2)),), {}, (0,))
     landscape = Landscape(grid, 0.0, np.array([[0.9], [0.8]]))
-    assert seed_noise(landscape) is None and not NoiseModel(landscape).available
+    assert seed_noise(landscape) is None and not SeedBootstrap(landscape).available
 
 
 def test_a_permutation_keeps_every_run_and_restores_the_offset():
