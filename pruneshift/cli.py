@@ -187,6 +187,49 @@ def analyze(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
     _guarded(debug, action)
 
 
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
+           storage: StorageOpt = None,
+           experiment: Annotated[str | None, typer.Option(
+               help="Which experiment, if the storage holds several.")] = None,
+           debug: DebugOpt = False) -> None:
+    """Rebuild report.html, report.md and figures/ (with results.json) from the storage."""
+
+    def action() -> None:
+        from .pipeline import analyze_run
+
+        results = analyze_run(run_dir, storage=storage, experiment=experiment,
+                              events=CliEvents())
+        _print_results(results, run_dir)
+
+    _guarded(debug, action)
+
+
+@app.command()
+def status(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
+           storage: StorageOpt = None,
+           experiment: Annotated[str | None, typer.Option(
+               help="Which experiment, if the storage holds several.")] = None,
+           debug: DebugOpt = False) -> None:
+    """Per stage: trials done, running, failed, waiting and left (for watching a run)."""
+
+    def action() -> None:
+        from rich.table import Table
+
+        from .pipeline import run_status
+
+        name, rows = run_status(run_dir, storage=storage, experiment=experiment)
+        table = Table(title=f"pruneshift status · {name}")
+        for column in ("stage", "done", "running", "failed", "waiting", "left"):
+            table.add_column(column, justify="left" if column == "stage" else "right")
+        for row in rows:
+            table.add_row(*(str(row.get(c, "-")) for c in
+                            ("stage", "done", "running", "failed", "waiting", "left")))
+        console.print(table)
+
+    _guarded(debug, action)
+
+
 def _print_results(results: dict[str, Any], run_dir: Path) -> None:
     from rich.table import Table
 
@@ -207,8 +250,8 @@ def _print_results(results: dict[str, Any], run_dir: Path) -> None:
                       fmt((row.get("regret") or {}).get("mean"), "+.4f"),
                       fmt((row.get("distances") or {}).get("wasserstein"), ".3f"))
     console.print(table)
-    console.print(f"written: {run_dir / 'results.json'}, {run_dir / 'landscapes.csv'}, "
-                  f"{run_dir / 'report.md'}")
+    console.print(f"written: {run_dir / 'report.html'}, {run_dir / 'report.md'}, "
+                  f"{run_dir / 'results.json'}, {run_dir / 'landscapes.csv'}")
 
 
 @app.command("list")

@@ -4,6 +4,7 @@ from ._compare import Comparison, Normalisation
 from ._distance import (
     distances,
     grid_ground_metric,
+    marginal,
     marginal_wasserstein,
     shape_divergences,
     wasserstein_on_grid,
@@ -18,8 +19,8 @@ from ._summary import landscapes, summarise
 from ._threshold import threshold
 
 __all__ = ["Comparison", "Landscape", "Normalisation", "RunData", "SeedBootstrap",
-           "SeedPermutation", "best_index", "default_temperature", "default_top_delta", "distances",
-           "grid_ground_metric", "importance", "landscape_rows", "landscapes", "load_run_data",
-           "marginal_wasserstein", "point_residuals", "rank_agreement", "residuals", "seed_noise",
-           "shape_divergences", "subgrid_optimum", "summarise", "threshold", "to_distribution",
-           "to_landscape", "wasserstein_on_grid"]
+           "SeedPermutation", "best_index", "default_temperature", "default_top_delta",
+           "distances", "grid_ground_metric", "importance", "landscape_rows", "landscapes",
+           "load_run_data", "marginal", "marginal_wasserstein", "point_residuals",
+           "rank_agreement", "residuals", "seed_noise", "shape_divergences", "subgrid_optimum",
+           "summarise", "threshold", "to_distribution", "to_landscape", "wasserstein_on_grid"]

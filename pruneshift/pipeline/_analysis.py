@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..analysis import load_run_data, summarise
 from ..config import apply_overrides, build_config
 from ..errors import ConfigError, StorageError
 from ..provenance import environment
-from ..report import landscape_heatmaps, render_markdown
+from ..report import write_report
 from ..storage import (
     JOURNAL_NAME,
     default_storage_url,
@@ -26,7 +24,7 @@ STAGES_SUFFIX = stages_study_name("")
 
 
 def analysis_stage(run: Run, events: Events, device: str = "cpu") -> dict[str, Any]:
-    """Write results.json, landscapes.csv, report.md and figures/ into the run folder."""
+    """Write results.json, landscapes.csv, report.html, report.md and figures/."""
     data = load_run_data(run.url, run.config.experiment)
     results, table, arrays = summarise(data, run.config.analysis)
     results["environment"] = environment(device)
@@ -34,14 +32,9 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu") -> dict[str, A
     table.to_csv(partial, index=False)
     partial.replace(run.run_dir / "landscapes.csv")
     write_json(run.run_dir / "results.json", results)
-    dense = arrays.get(0.0)
-    dense_best = None
-    if dense is not None and not np.all(np.isnan(dense.mean())):
-        dense_best = int(np.nanargmax(dense.mean()))
-    figures = landscape_heatmaps(arrays, dense_best, run.run_dir / "figures")
-    (run.run_dir / "report.md").write_text(render_markdown(results, figures, run.run_dir))
+    write_report(run.run_dir, results, arrays, data.hpo_trials)
     events.stage("report", f"wrote {run.run_dir / 'results.json'}, landscapes.csv "
-                 f"({len(table)} rows), report.md")
+                 f"({len(table)} rows), report.html, report.md")
     return results
 
 

@@ -1,6 +1,52 @@
-"""Reports: figures and the Markdown report of a run."""
+"""Reports: figures, and one self-contained HTML and a Markdown report of a run."""
 
-from ._figures import landscape_heatmaps
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..analysis import Landscape, best_index
+from ._figures import (
+    accuracy_vs_ratio,
+    distances_vs_ratio,
+    marginals_per_hp,
+    regret_vs_ratio,
+    sensitivity_per_hp,
+)
+from ._html import render_html
+from ._landscapes import hpo_history, landscape_heatmaps
 from ._markdown import render_markdown
+from ._page import sections
+from ._text import summary
 
-__all__ = ["landscape_heatmaps", "render_markdown"]
+
+def write_report(run_dir: Path, results: dict[str, Any], arrays: dict[float, Landscape],
+                 hpo_trials: list) -> dict[str, Path]:
+    """Write figures/*.png, report.html and report.md into ``run_dir``; return their paths."""
+    folder = run_dir / "figures"
+    for stale in folder.glob("*.png"):  # figures of an earlier report, maybe of other ratios
+        stale.unlink()
+    dense = arrays.get(0.0)
+    dense_optimum = best_index(dense.mean()) if dense is not None else None
+    figures = {"accuracy": accuracy_vs_ratio(results, folder / "accuracy_vs_ratio.png"),
+               "landscapes": landscape_heatmaps(arrays, dense_optimum,
+                                                folder / "landscapes.png"),
+               "hpo": hpo_history(hpo_trials, results["config"]["hpo"]["method"],
+                                  folder / "hpo_history.png")}
+    if any("distances" in e for e in results["ratios"].values() if e["ratio"] > 0):
+        figures |= {
+            "distances": distances_vs_ratio(results, folder / "distances.png"),
+            "sensitivity": sensitivity_per_hp(results, folder / "sensitivity_per_hp.png"),
+            "marginals": marginals_per_hp(results, arrays, folder / "marginals.png"),
+            "regret": regret_vs_ratio(results, folder / "regret.png"),
+        }
+    content = sections(results, figures, hpo_trials)
+    title = f"pruneshift report: {results['experiment']}"
+    html_path, md_path = run_dir / "report.html", run_dir / "report.md"
+    html_path.write_text(render_html(title, content))
+    md_path.write_text(render_markdown(title, content, run_dir))
+    return {"html": html_path, "markdown": md_path,
+            **{k: v for k, v in figures.items() if v is not None}}
+
+
+__all__ = ["render_html", "render_markdown", "summary", "write_report"]

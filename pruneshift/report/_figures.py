@@ -1,71 +1,157 @@
-"""Figures: one landscape heatmap per ratio, all on one colour scale."""
+"""Figures per ratio: accuracy and cost, distances with their noise floors, regret, marginals."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ..analysis import Landscape
-from ..storage import ratio_key
+from ..analysis import Landscape, Normalisation, marginal
+from ..search import Grid
+from ._plot import RATIO_LABEL, mark_threshold, pyplot, save, tick
+
+METRICS = ("wasserstein", "js", "hellinger", "tv")
+METRIC_TITLES = {"wasserstein": "Wasserstein-1 (grid steps)", "js": "Jensen–Shannon",
+                 "hellinger": "Hellinger", "tv": "total variation"}
 
 
-def _tick(value: object) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
+def _series(results: dict[str, Any], get) -> tuple[list[float], list[float | None]]:
+    ratios, values = [], []
+    for entry in results["ratios"].values():
+        ratios.append(entry["ratio"])
+        try:
+            values.append(get(entry))
+        except (KeyError, TypeError):
+            values.append(None)
+    return ratios, values
 
 
-def _slice_2d(mean: np.ndarray, through: tuple[int, ...]) -> np.ndarray:
-    """The first two axes of ``mean`` through the point ``through`` (1-D grids become 1 row)."""
-    if mean.ndim == 1:
-        return mean[None, :]
-    index = tuple(slice(None) if i < 2 else through[i] for i in range(mean.ndim))
-    return mean[index]
+def _nan(values: list[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
-def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: int | None,
-                       folder: Path) -> dict[float, Path]:
-    """A heatmap of mean validation accuracy per ratio; X marks the dense optimum, * its own."""
-    import matplotlib
+def accuracy_vs_ratio(results: dict[str, Any], path: Path) -> Path:
+    """Best (re-tuned) and untuned accuracy per ratio; the MACs kept on a second axis."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ratios, tuned = _series(results, lambda e: e["best"]["value"])
+    _, untuned = _series(results, lambda e: e["value_at_dense_optimum"])
+    ax.plot(ratios, _nan(tuned), "o-", color="#2c7fb8", label="re-tuned (best grid point)")
+    ax.plot(ratios, _nan(untuned), "s--", color="#7f7f7f", label="dense optimum kept")
+    ax.set_xlabel(RATIO_LABEL)
+    ax.set_ylabel("validation accuracy (mean over seeds)")
+    mark_threshold(ax, (results.get("threshold") or {}).get("overall"))
+    _, macs = _series(results, lambda e: e["macs_fraction"])
+    if any(m is not None for m in macs):
+        twin = ax.twinx()
+        twin.plot(ratios, 100 * _nan(macs), "^:", color="#e6550d", label="MACs kept")
+        twin.set_ylabel("MACs kept (% of dense)", color="#e6550d")
+        twin.set_ylim(0, 105)
+        twin.grid(False)
+        twin.spines["right"].set_visible(True)
+        handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+        ax.legend(handles=handles, fontsize=7, loc="lower left")
+    else:
+        ax.legend(fontsize=7, loc="lower left")
+    ax.set_title("accuracy versus pruning ratio")
+    return save(fig, path)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    folder.mkdir(parents=True, exist_ok=True)
-    means = {r: a.mean() for r, a in arrays.items()}
-    finite = np.concatenate([m[~np.isnan(m)] for m in means.values()] or [np.array([0.0])])
-    vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    paths = {}
-    for ratio, landscape in arrays.items():
-        mean = means[ratio]
-        axes = landscape.grid.axes
-        shape = mean.shape
-        own = np.unravel_index(np.nanargmax(mean), shape) if not np.all(np.isnan(mean)) else None
-        dense = np.unravel_index(dense_optimum, shape) if dense_optimum is not None else None
-        through = own or tuple(0 for _ in shape)
-        image = _slice_2d(mean, through)
-        fig, ax = plt.subplots(figsize=(5.2, 4.2), dpi=110)
-        shown = ax.imshow(image, origin="lower", cmap="viridis", vmin=vmin, vmax=vmax,
-                          aspect="auto")
-        fig.colorbar(shown, ax=ax, label="validation accuracy (mean over seeds)")
-        x_axis = axes[1] if len(axes) > 1 else axes[0]
-        ax.set_xticks(range(len(x_axis.values)), [_tick(v) for v in x_axis.values], rotation=45)
-        ax.set_xlabel(x_axis.name + (" (log)" if x_axis.log else ""))
-        if len(axes) > 1:
-            ax.set_yticks(range(len(axes[0].values)), [_tick(v) for v in axes[0].values])
-            ax.set_ylabel(axes[0].name + (" (log)" if axes[0].log else ""))
-        else:
-            ax.set_yticks([])
-        for point, marker, label in ((dense, "X", "dense optimum"), (own, "*", "this ratio's")):
-            if point is None:
+def distances_vs_ratio(results: dict[str, Any], path: Path) -> Path:
+    """Each distance per ratio, with its seed-noise floor as a shaded band."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(METRICS), figsize=(11, 2.9))
+    threshold = (results.get("threshold") or {}).get("overall")
+    for ax, metric in zip(axes, METRICS, strict=True):
+        ratios, values = _series(results, lambda e, m=metric: e["distances"][m])
+        _, floors = _series(results, lambda e, m=metric: e["noise_floor"][m])
+        floors_array = _nan(floors)
+        has_floor = np.isfinite(floors_array)
+        if has_floor.any():
+            ax.fill_between(np.asarray(ratios)[has_floor], 0, floors_array[has_floor],
+                            color="#bdbdbd", alpha=0.6, label="noise floor")
+        ax.plot(ratios, _nan(values), "o-", color="#2c7fb8", label="dense vs pruned")
+        mark_threshold(ax, threshold)
+        ax.set_title(METRIC_TITLES[metric])
+        ax.set_xlabel(RATIO_LABEL)
+        ax.set_ylim(bottom=0)
+    axes[0].legend(fontsize=7)
+    return save(fig, path)
+
+
+def sensitivity_per_hp(results: dict[str, Any], path: Path) -> Path:
+    """Per hyperparameter: marginal W1 with its floor, and the optimum's sub-grid shift."""
+    plt = pyplot()
+    names = [a["name"] for a in results["grid"]["axes"]]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2))
+    per_hp = (results.get("threshold") or {}).get("per_hp", {})
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for name, colour in zip(names, colours * 3, strict=False):
+        ratios, w1 = _series(results, lambda e, n=name: e["per_hp"][n]["wasserstein"])
+        _, floor = _series(results, lambda e, n=name: e["noise_floor"][f"per_hp.{n}.wasserstein"])
+        _, shift = _series(results, lambda e, n=name: e["per_hp"][n]["optimum_shift"]
+                           ["subgrid_steps"])
+        left.plot(ratios, _nan(w1), "o-", color=colour, label=name)
+        left.plot(ratios, _nan(floor), ":", color=colour, label=f"{name} noise floor")
+        right.plot(ratios, _nan(shift), "o-", color=colour, label=name)
+        if per_hp.get(name) is not None:
+            left.axvline(per_hp[name], color=colour, linestyle="--", linewidth=1)
+    left.set_title("marginal W1 per hyperparameter (grid steps)")
+    right.set_title("optimum shift per hyperparameter (grid steps, sub-grid fit)")
+    right.axhline(0, color="black", linewidth=0.8)
+    for ax in (left, right):
+        ax.set_xlabel(RATIO_LABEL)
+        ax.legend(fontsize=7)
+    return save(fig, path)
+
+
+def regret_vs_ratio(results: dict[str, Any], path: Path) -> Path:
+    """Regret of keeping the dense optimum, with its interval; per-hyperparameter regrets; ε."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    ratios, mean = _series(results, lambda e: e["regret"]["mean"])
+    _, low = _series(results, lambda e: e["regret"]["ci_low"])
+    _, high = _series(results, lambda e: e["regret"]["ci_high"])
+    mean_a, low_a, high_a = 100 * _nan(mean), 100 * _nan(low), 100 * _nan(high)
+    errors = np.array([np.nan_to_num(mean_a - low_a), np.nan_to_num(high_a - mean_a)])
+    ax.errorbar(ratios, mean_a, yerr=np.clip(errors, 0, None), fmt="o-", capsize=3,
+                color="#2c7fb8", label="all hyperparameters kept")
+    for axis in results["grid"]["axes"]:
+        name = axis["name"]
+        _, per = _series(results, lambda e, n=name: e["per_hp"][n]["regret"]["mean"])
+        ax.plot(ratios, 100 * _nan(per), ".:", label=f"only {name} kept")
+    epsilon = results["analysis"]["epsilon"]
+    ax.axhline(100 * epsilon, color="black", linewidth=0.8, label=f"ε = {100 * epsilon:g} points")
+    mark_threshold(ax, (results.get("threshold") or {}).get("overall"))
+    ax.set_xlabel(RATIO_LABEL)
+    ax.set_ylabel("regret (accuracy points)")
+    ax.set_title("cost of not re-tuning")
+    ax.legend(fontsize=7)
+    return save(fig, path)
+
+
+def marginals_per_hp(results: dict[str, Any], arrays: dict[float, Landscape],
+                     path: Path) -> Path:
+    """The distribution along each hyperparameter, one line per ratio."""
+    plt = pyplot()
+    grid = Grid.from_dict(results["grid"])
+    distribution = results["distribution"]
+    normalise = Normalisation(distribution["normalisation"], distribution["temperature"],
+                              distribution["top_delta"])
+    fig, axes = plt.subplots(1, len(grid.axes), figsize=(4.2 * len(grid.axes), 3.1),
+                             squeeze=False)
+    colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(1, len(arrays))))
+    for axis_index, (ax, axis) in enumerate(zip(axes[0], grid.axes, strict=True)):
+        for colour, (ratio, landscape) in zip(colours, sorted(arrays.items()), strict=True):
+            mean = landscape.mean()
+            if np.all(np.isnan(mean)):
                 continue
-            row, col = (point[0], point[1]) if len(point) > 1 else (0, point[0])
-            ax.scatter([col], [row], marker=marker, s=140, c="white", edgecolors="black",
-                       linewidths=1.0, label=label)
-        ax.legend(loc="upper right", fontsize=7, framealpha=0.6)
-        ax.set_title(f"pruning ratio {ratio:g}")
-        fig.tight_layout()
-        path = folder / f"landscape_r{ratio_key(ratio)}.png"
-        fig.savefig(path)
-        plt.close(fig)
-        paths[ratio] = path
-    return paths
+            ax.plot(range(len(axis.values)), marginal(normalise(mean), axis_index), "o-",
+                    color=colour, label=f"ratio {ratio:g}")
+        ax.set_xticks(range(len(axis.values)), [tick(v) for v in axis.values], rotation=45)
+        ax.set_xlabel(axis.name + (" (log)" if axis.log else ""))
+        ax.set_ylabel("probability")
+        ax.set_title(f"marginal distribution of {axis.name}")
+    axes[0][0].legend(fontsize=7)
+    return save(fig, path)

@@ -1,64 +1,39 @@
-"""report.md: the results table per ratio and the landscape heatmaps."""
+"""report.md: the same sections as the HTML report, with figures linked from figures/."""
 
 from __future__ import annotations
 
+import re
+from html import escape
 from pathlib import Path
-from typing import Any
+
+from ._page import Section, Table
 
 
-def _fmt(value: Any, spec: str) -> str:
-    return "–" if value is None else format(value, spec)
+def _text(value: str) -> str:
+    """Markdown-safe text: HTML characters escaped, table pipes too."""
+    return escape(value, quote=False).replace("|", "\\|")
 
 
-def _point(params: dict[str, Any] | None) -> str:
-    if not params:
-        return "–"
-    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                     for k, v in params.items())
+def _table(table: Table) -> list[str]:
+    lines = ["| " + " | ".join(_text(h) for h in table.headers) + " |",
+             "|" + "---|" * len(table.headers)]
+    lines += ["| " + " | ".join(_text(c) for c in row) + " |" for row in table.rows]
+    return lines + [""]
 
 
-def render_markdown(results: dict[str, Any], figures: dict[float, Path], run_dir: Path) -> str:
+def render_markdown(title: str, sections: list[Section], run_dir: Path) -> str:
     """The report as Markdown; figure links are relative to ``run_dir``."""
-    config = results["config"]
-    lines = [
-        f"# pruneshift report: {results['experiment']}",
-        "",
-        f"Dataset `{config['data']['name']}`, model `{config['model']['name']}`, pruning "
-        f"`{config['pruning']['criterion']}` ({config['pruning']['scope']}), protocol "
-        f"`{config['pruning']['protocol']}`, grid of {len(results['grid']['axes'])} "
-        f"hyperparameters × {len(results['grid']['seeds'])} seeds.",
-        "",
-        f"HPO optimum: {_point(results['hpo_optimum'])}. "
-        f"Dense grid optimum: {_point(results['dense_optimum'])}.",
-        "",
-        "| ratio | params | MACs | latency (ms, batch 1) | size (kB) | best accuracy | "
-        "best point | accuracy at dense optimum | regret [CI] | W1 (grid steps) | p | cells |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for row in results["ratios"].values():
-        eff = row["efficiency"] or {}
-        best = row["best"] or {}
-        cells = row["cells"]
-        regret = row.get("regret") or {}
-        interval = ("" if regret.get("ci_low") is None
-                    else f" [{regret['ci_low']:.4f}, {regret['ci_high']:.4f}]")
-        lines.append(
-            f"| {row['ratio']:g} | {_fmt(eff.get('params'), ',')} | {_fmt(eff.get('macs'), ',')} "
-            f"| {_fmt(eff.get('latency_ms'), '.3f')} "
-            f"| {_fmt(eff.get('size_bytes') and eff['size_bytes'] / 1000, '.1f')} "
-            f"| {_fmt(best.get('value'), '.4f')} | {_point(best.get('params'))} "
-            f"| {_fmt(row['value_at_dense_optimum'], '.4f')} "
-            f"| {_fmt(regret.get('mean'), '.4f')}{interval} "
-            f"| {_fmt((row.get('distances') or {}).get('wasserstein'), '.3f')} "
-            f"| {_fmt((row.get('p_value') or {}).get('wasserstein'), '.3f')} "
-            f"| {cells['complete']}/{cells['expected']} |")
-    distribution = results["distribution"]
-    lines += ["", "Regret: best accuracy at this ratio minus the accuracy at the dense grid's "
-              "optimum (means over seeds), with a bootstrap confidence interval over the seed "
-              "noise. W1: Wasserstein-1 distance between the dense and pruned "
-              f"{distribution['normalisation']} distributions (temperature "
-              f"{distribution['temperature']:.4g}), in grid steps; p: its p-value against the "
-              "seed-noise floor.", ""]
-    for ratio, path in figures.items():
-        lines += [f"![landscape at ratio {ratio:g}]({path.relative_to(run_dir).as_posix()})", ""]
+    lines = [f"# {_text(title)}", ""]
+    for section in sections:
+        lines += [f"## {_text(section.title)}", ""]
+        for paragraph in section.paragraphs:
+            lines += [_text(paragraph), ""]
+        for table in section.tables:
+            lines += _table(table)
+        for path, caption in section.figures:
+            lines += [f"![{_text(caption)}]({path.relative_to(run_dir).as_posix()})", ""]
+        if section.code:
+            fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", section.code)),
+                                         default=0))
+            lines += [f"{fence}yaml", section.code.rstrip(), fence, ""]
     return "\n".join(lines)

@@ -2,7 +2,6 @@
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +13,8 @@ from pruneshift.config import load_config
 from pruneshift.pipeline import run_study
 from pruneshift.search import Grid
 
-SYNTHETIC = Path(__file__).parents[2] / "examples" / "synthetic.yaml"
+from ..conftest import SYNTHETIC
+
 TOLERANCE = 0.1  # decades: a fifth of the grid's half-decade step
 JOINT = ("wasserstein", "js", "hellinger", "tv")
 

@@ -1,0 +1,74 @@
+"""Where a run stands: per stage, trials done, running, failed, waiting and left."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from ..errors import StorageError
+from ..search import COUNTED, Grid, done_cells
+from ..storage import (
+    JOURNAL_NAME,
+    default_storage_url,
+    grid_study_name,
+    hpo_study_name,
+    open_storage,
+    redact,
+    stages_study_name,
+)
+from ._context import CONFIG_ATTR
+from ._grids import GRID_ATTR
+from ._reference import REFERENCE_ATTR, pruned_attr
+
+
+def _counts(study: optuna.Study) -> dict[str, int]:
+    states = [t.state for t in study.get_trials(deepcopy=False)]
+    return {"running": states.count(TrialState.RUNNING), "failed": states.count(TrialState.FAIL),
+            "waiting": states.count(TrialState.WAITING)}
+
+
+def run_status(run_dir: Path, *, storage: str | None = None, experiment: str | None = None
+               ) -> tuple[str, list[dict[str, Any]]]:
+    """The experiment's name and one row per stage."""
+    url = storage or default_storage_url(run_dir)
+    if storage is None and not (Path(run_dir) / JOURNAL_NAME).exists():
+        raise StorageError(f"{run_dir} holds no {JOURNAL_NAME}; pass --storage URL for a run "
+                           "stored elsewhere")
+    store = open_storage(url)
+    names = {s.study_name for s in optuna.get_all_study_summaries(store, include_best_trial=False)}
+    experiments = sorted(n.removesuffix(hpo_study_name("")) for n in names
+                         if n.endswith(hpo_study_name("")))
+    if experiment is None and len(experiments) == 1:
+        experiment = experiments[0]
+    if experiment not in experiments:
+        raise StorageError(f"{redact(url)} holds experiments {experiments or 'none'}; "
+                           "name one with --experiment")
+    hpo = optuna.load_study(study_name=hpo_study_name(experiment), storage=store)
+    config = hpo.user_attrs[CONFIG_ATTR]
+    done = len(hpo.get_trials(deepcopy=False, states=COUNTED))
+    rows = [{"stage": "hpo", "done": done, **_counts(hpo),
+             "left": max(0, config["hpo"]["n_trials"] - done)}]
+    if stages_study_name(experiment) not in names:
+        return experiment, rows
+    stages = optuna.load_study(study_name=stages_study_name(experiment), storage=store)
+    attrs = stages.user_attrs
+    ratios = config["pruning"]["ratios"]
+    if config["data"]["name"] != "synthetic":
+        reference = int(REFERENCE_ATTR in attrs)
+        pruned = sum(pruned_attr(r) in attrs for r in ratios)
+        rows += [{"stage": "reference", "done": reference, "left": 1 - reference},
+                 {"stage": "pruning", "done": pruned, "left": len(ratios) - pruned}]
+    grid = Grid.from_dict(attrs[GRID_ATTR])
+    for ratio in ratios:
+        name = grid_study_name(experiment, ratio)
+        row: dict[str, Any] = {"stage": f"grid r={ratio:g}", "done": 0,
+                               "left": len(grid.cells())}
+        if name in names:
+            study = optuna.load_study(study_name=name, storage=store)
+            finished = done_cells(study, grid)
+            row |= {"done": finished, **_counts(study), "left": len(grid.cells()) - finished}
+        rows.append(row)
+    return experiment, rows

@@ -1,0 +1,121 @@
+"""Landscape heatmaps per ratio on one colour scale; pairwise slices through the optimum."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+
+from ..analysis import Landscape, best_index
+from ._plot import pyplot, save, tick
+
+
+def _pairs(ndim: int) -> list[tuple[int, int]]:
+    """Axis pairs to show: (0, 1) for two axes, every pair for more, (0, 0) for one."""
+    return [(0, 0)] if ndim == 1 else list(itertools.combinations(range(ndim), 2))
+
+
+def _slice(mean: np.ndarray, rows: int, cols: int, through: tuple[int, ...]) -> np.ndarray:
+    """The 2-D slice of ``mean`` over axes (rows, cols) through the point ``through``."""
+    if mean.ndim == 1:
+        return mean[None, :]
+    index = tuple(slice(None) if i in (rows, cols) else through[i] for i in range(mean.ndim))
+    return mean[index]
+
+
+COLOUR_RANGE = 0.1  # the colour scale spans the top 10 accuracy points; lower is darkest
+
+
+def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: tuple[int, ...] | None,
+                       path: Path) -> Path | None:
+    """Every ratio's mean validation accuracy side by side, on one colour scale.
+
+    X marks the dense optimum and * each ratio's own. The colour scale covers the top
+    ``COLOUR_RANGE`` of accuracy, so the region that matters is not washed out by diverged
+    corners. With more than two hyperparameters each row is a pair of them, sliced through
+    each ratio's optimum.
+    """
+    if not arrays:
+        return None
+    plt = pyplot()
+    ratios = sorted(arrays)
+    means = {r: arrays[r].mean() for r in ratios}
+    finite = np.concatenate([m[np.isfinite(m)] for m in means.values()])
+    if finite.size == 0:
+        return None
+    vmax = float(finite.max())
+    vmin = max(float(finite.min()), vmax - COLOUR_RANGE)
+    axes_info = arrays[ratios[0]].grid.axes
+    pairs = _pairs(len(axes_info))
+    fig, panels = plt.subplots(len(pairs), len(ratios), squeeze=False, layout="constrained",
+                               figsize=(3.3 * len(ratios) + 1.2, 3.3 * len(pairs) + 0.6))
+    for column, ratio in enumerate(ratios):
+        mean = means[ratio]
+        own = best_index(mean)
+        through = own or tuple(0 for _ in mean.shape)
+        for row_index, (rows, cols) in enumerate(pairs):
+            ax = panels[row_index][column]
+            shown = ax.imshow(_slice(mean, rows, cols, through), origin="lower",
+                              cmap="viridis", vmin=vmin, vmax=vmax, aspect="auto")
+            x_axis = axes_info[cols]
+            ax.set_xticks(range(len(x_axis.values)), [tick(v) for v in x_axis.values],
+                          rotation=45, ha="right")
+            ax.set_xlabel(x_axis.name + (" (log)" if x_axis.log else ""))
+            if mean.ndim > 1 and column == 0:
+                ax.set_yticks(range(len(axes_info[rows].values)),
+                              [tick(v) for v in axes_info[rows].values])
+                ax.set_ylabel(axes_info[rows].name + (" (log)" if axes_info[rows].log else ""))
+            else:
+                ax.set_yticks([])
+            ax.grid(False)
+            for point, marker, label in ((dense_optimum, "X", "dense optimum"),
+                                         (own, "*", "this ratio's optimum")):
+                if point is not None:
+                    y = point[rows] if mean.ndim > 1 else 0
+                    ax.scatter([point[cols]], [y], marker=marker, s=130, c="white",
+                               edgecolors="black", linewidths=1.0, label=label)
+            if row_index == 0:
+                ax.set_title(f"ratio {ratio:g}")
+    fig.colorbar(shown, ax=panels, extend="min" if vmin > finite.min() else "neither",
+                 label="validation accuracy (mean over seeds)")
+    handles, labels = panels[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def hpo_history(trials: list, method: str, path: Path) -> Path | None:
+    """Best validation accuracy so far versus trials and versus epochs spent."""
+    finished = sorted((t for t in trials if t.state.name in ("COMPLETE", "PRUNED")),
+                      key=lambda t: t.number)
+    if not finished:
+        return None
+    plt = pyplot()
+    fig, (by_trial, by_epochs) = plt.subplots(1, 2, figsize=(10, 3.2))
+    best, epochs, spent = [], [], 0
+    for trial in finished:
+        spent += int(trial.user_attrs.get("epochs", 0))
+        epochs.append(spent)
+        complete = trial.state.name == "COMPLETE" and trial.value is not None
+        value = trial.value if complete else -np.inf
+        best.append(max(best[-1] if best else -np.inf, value))
+    best_array = np.where(np.isfinite(best), best, np.nan)
+    numbers = [t.number for t in finished]
+    values = [t.value if t.state.name == "COMPLETE" else np.nan for t in finished]
+    pruned = [t.number for t in finished if t.state.name == "PRUNED"]
+    by_trial.plot(numbers, values, ".", color="#9ecae1", label="complete trial")
+    if pruned:
+        by_trial.plot(pruned, [np.nanmin(best_array)] * len(pruned), "|", color="#7f7f7f",
+                      label="stopped early (pruned)")
+    by_trial.step(numbers, best_array, where="post", color="#2c7fb8", label="best so far")
+    by_trial.set_xlabel("trial")
+    by_epochs.step(epochs, best_array, where="post", color="#2c7fb8")
+    by_epochs.set_xlabel("epochs spent")
+    for ax in (by_trial, by_epochs):
+        ax.set_ylabel("validation accuracy")
+    by_trial.legend(fontsize=7)
+    fig.suptitle(f"HPO ({method}): best so far")
+    return save(fig, path)

@@ -1,0 +1,175 @@
+"""The report's content as plain data: sections of text, tables and figures.
+
+Both renderers (HTML, Markdown) draw the same sections in the same order; every string here is
+plain text, escaped by the renderer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ._text import interval, pct, points, shift_words, summary
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Section:
+    title: str
+    anchor: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    figures: list[tuple[Path, str]] = field(default_factory=list)
+    code: str | None = None
+
+
+def _fmt(value: Any, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def _p(value: float | None) -> str:
+    return "–" if value is None else (f"{value:.3f}" if value >= 0.001 else "<0.001")
+
+
+def efficiency_table(results: dict[str, Any]) -> Table:
+    level = results["analysis"]["alpha"]
+    rows = []
+    for e in results["ratios"].values():
+        eff = e.get("efficiency") or {}
+        regret = e.get("regret") or {}
+        rows.append([
+            f"{e['ratio']:g}", _fmt(eff.get("params"), ","), _fmt(eff.get("macs"), ","),
+            _fmt(e.get("macs_fraction") and 100 * e["macs_fraction"], ".0f"),
+            _fmt(eff.get("latency_ms"), ".3f"),
+            _fmt(eff.get("size_bytes") and eff["size_bytes"] / 1000, ".1f"),
+            _fmt((e.get("best") or {}).get("value"), ".4f"),
+            _fmt(e.get("value_at_dense_optimum"), ".4f"),
+            points(regret.get("mean")) + interval(regret, level)])
+    return Table(["ratio", "params", "MACs", "MACs %", "latency ms (batch 1)", "size kB",
+                  "best accuracy", "accuracy at dense optimum", "regret (points)"], rows)
+
+
+def distance_table(results: dict[str, Any]) -> Table:
+    rows = []
+    for e in results["ratios"].values():
+        if e["ratio"] == 0 or "distances" not in e:
+            continue
+        d, p, floor = e["distances"], e["p_value"], e["noise_floor"]
+        rows.append([f"{e['ratio']:g}"] + [
+            f"{d[m]:.3f} (floor {_fmt(floor.get(m), '.3f')}, p {_p(p.get(m))})"
+            for m in ("wasserstein", "js", "hellinger", "tv")] + [
+            _fmt(e["rank_correlation"]["spearman"], ".2f")])
+    return Table(["ratio", "W1 (steps)", "Jensen–Shannon", "Hellinger", "total variation",
+                  "Spearman ρ"], rows)
+
+
+def per_hp_table(results: dict[str, Any]) -> Table:
+    level = results["analysis"]["alpha"]
+    rows = []
+    for e in results["ratios"].values():
+        if e["ratio"] == 0 or "per_hp" not in e:
+            continue
+        for axis in results["grid"]["axes"]:
+            name = axis["name"]
+            hp = e["per_hp"][name]
+            importance = e["importance"].get(name, {})
+            rows.append([
+                f"{e['ratio']:g}", name, shift_words(hp["optimum_shift"], axis["log"]),
+                f"{hp['wasserstein']:.3f} (p {_p(e['p_value'].get(f'per_hp.{name}.wasserstein'))})",
+                points(hp["regret"]["mean"]) + interval(hp["regret"], level),
+                _fmt(importance.get("fanova"), ".2f"), _fmt(importance.get("ped_anova"), ".2f")])
+    return Table(["ratio", "hyperparameter", "optimum moves", "marginal W1 (steps)",
+                  "regret if only it is kept (points)", "fANOVA", "PED-ANOVA"], rows)
+
+
+def _threshold_words(results: dict[str, Any]) -> list[str]:
+    threshold = results.get("threshold")
+    if threshold is None:
+        return ["No threshold yet: the study is incomplete."]
+    rule = ("the regret's lower confidence bound exceeds ε, or the distance stands "
+            "significantly above its noise floor" if threshold["rule"] == "regret-or-shift"
+            else "the regret's lower confidence bound exceeds ε")
+    words = [f"Re-tuning counts as paying where {rule} (ε = {points(threshold['epsilon'])} "
+             f"points, significance {threshold['level']:.3g} per ratio)."]
+    for key, label in (("by_regret", "by regret"), ("by_shift", "by a significant shift")):
+        found = threshold[key]
+        per = ", ".join(f"{n}: {'none' if r is None else pct(r)}"
+                        for n, r in found["per_hp"].items())
+        overall = "none" if found["overall"] is None else pct(found["overall"])
+        words.append(f"Threshold {label}: overall {overall}; {per}.")
+    return words
+
+
+def hpo_words(hpo_trials: list, config: dict[str, Any]) -> list[str]:
+    states = [t.state.name for t in hpo_trials]
+    complete = [t for t in hpo_trials if t.state.name == "COMPLETE"]
+    if not complete:
+        return ["No HPO trial has completed."]
+    best = max(complete, key=lambda t: t.value)
+    params = ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
+                       for k, v in best.params.items())
+    return [f"{config['hpo']['method']}: {states.count('COMPLETE')} complete and "
+            f"{states.count('PRUNED')} stopped early of {len(states)} trials; the best "
+            f"(trial {best.number}) reached a validation accuracy of {best.value:.4f} with "
+            f"{params}."]
+
+
+def sections(results: dict[str, Any], figures: dict[str, Path | None],
+             hpo_trials: list) -> list[Section]:
+    """Every section of the report, in order."""
+    config = results["config"]
+    environment = results.get("environment", {})
+    packages = environment.get("packages", {})
+    env_rows = [[k, str(v)] for k, v in environment.items() if k != "packages"]
+    env_rows += [[f"version of {k}", str(v)] for k, v in packages.items()]
+    what = (f"Dataset {config['data']['name']}, model {config['model']['name']}, "
+            f"{config['pruning']['criterion']} {config['pruning']['scope']} pruning, "
+            f"protocol {config['pruning']['protocol']}; grid of "
+            + " × ".join(f"{len(a['values'])} {a['name']}" for a in results["grid"]["axes"])
+            + f", {len(results['grid']['seeds'])} seeds per point.")
+
+    def figure(key: str, caption: str) -> list[tuple[Path, str]]:
+        return [(figures[key], caption)] if figures.get(key) else []
+
+    return [
+        Section("Summary", "summary", summary(results) + [what]),
+        Section("Cost and accuracy per ratio", "efficiency",
+                ["Efficiency is measured on the physically pruned reference model; accuracies "
+                 "are means over seeds of the validation accuracy; regret is what keeping the "
+                 "dense optimum costs."], [efficiency_table(results)],
+                figure("accuracy", "Re-tuned and untuned accuracy per ratio, and MACs kept.")),
+        Section("Hyperparameter optimisation", "hpo", hpo_words(hpo_trials, config), [],
+                figure("hpo", "Best validation accuracy so far, per trial and per epoch "
+                       "spent.")),
+        Section("Landscapes", "landscapes",
+                ["Mean validation accuracy on the grid at every ratio, on one colour scale "
+                 "covering the top 10 accuracy points (anything lower is darkest); X marks the "
+                 "dense optimum, * each ratio's own."], [],
+                figure("landscapes", "The grid at every pruning ratio.")),
+        Section("Sensitivity", "sensitivity",
+                [f"Each grid is a {results['distribution']['normalisation']} distribution "
+                 f"(temperature {results['distribution']['temperature']:.3g}); floors are what "
+                 "the seed noise alone produces; p-values test against them."],
+                [distance_table(results), per_hp_table(results)],
+                figure("distances", "Distances between the dense and pruned distributions, "
+                       "with the noise floor shaded.")
+                + figure("sensitivity", "Per hyperparameter: marginal W1 with its floor "
+                         "(dotted), and the optimum's shift.")
+                + figure("marginals", "Marginal distribution of each hyperparameter, one line "
+                         "per ratio.")
+                + figure("regret", "Regret of keeping the dense optimum, with its interval; "
+                         "the horizontal line is ε.")),
+        Section("Threshold ratio", "threshold", _threshold_words(results)),
+        Section("Configuration and environment", "configuration",
+                ["Everything needed to reproduce this run."],
+                [Table(["setting", "value"], env_rows)],
+                code=yaml.safe_dump(config, sort_keys=False)),
+    ]

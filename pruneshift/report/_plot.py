@@ -1,0 +1,44 @@
+"""Matplotlib set-up shared by the figures: headless backend, one style, saving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+RATIO_LABEL = "pruning ratio"
+THRESHOLD_STYLE = {"color": "#c0392b", "linestyle": "--", "linewidth": 1.2}
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot on the non-interactive Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"figure.dpi": 110, "font.size": 9, "axes.grid": True,
+                         "grid.alpha": 0.3, "axes.spines.top": False,
+                         "axes.spines.right": False})
+    return plt
+
+
+def mark_threshold(ax: Any, threshold: float | None) -> None:
+    """A dashed vertical line at the threshold ratio, when there is one."""
+    if threshold is not None:
+        ax.axvline(threshold, label=f"threshold {threshold:g}", **THRESHOLD_STYLE)
+
+
+def save(fig: Any, path: Path) -> Path:
+    """Write a figure as PNG and close it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return path
+
+
+def tick(value: object) -> str:
+    """A grid value as a short tick label."""
+    return f"{value:.3g}" if isinstance(value, float) else str(value)

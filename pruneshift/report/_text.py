@@ -1,0 +1,94 @@
+"""The report's summary in plain words, built from results.json alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def pct(ratio: float) -> str:
+    """A ratio as a percentage: 0.5 -> '50 %'."""
+    return f"{100 * ratio:.0f} %"
+
+
+def points(value: float | None) -> str:
+    """An accuracy difference in accuracy points: 0.018 -> '1.8'."""
+    return "–" if value is None else f"{100 * value:.1f}"
+
+
+def interval(regret: dict[str, Any], level: float, bare: bool = False) -> str:
+    """' (95 % CI 1.2–2.4)' from a regret entry ('95 % CI 1.2–2.4' if ``bare``), or ''."""
+    if regret.get("ci_low") is None:
+        return ""
+    text = f"{100 * (1 - level):.0f} % CI {points(regret['ci_low'])}–{points(regret['ci_high'])}"
+    return text if bare else f" ({text})"
+
+
+def shift_words(entry: dict[str, Any] | None, log: bool) -> str:
+    """How far an optimum moved: '×2.2' or '÷3.1' for log axes, '+0.05' otherwise."""
+    if not entry:
+        return "by an unknown amount"
+    if log and entry.get("subgrid_factor") is not None:
+        factor = entry["subgrid_factor"]
+        return f"×{factor:.2g}" if factor >= 1 else f"÷{1 / factor:.2g}"
+    if entry.get("subgrid_units") is not None:
+        return f"by {entry['subgrid_units']:+.3g}"
+    return f"by {entry['subgrid_steps']:+.2g} grid steps"
+
+
+def summary(results: dict[str, Any]) -> list[str]:
+    """Sentences answering: re-tune or not, which hyperparameters, from which ratio, at what
+    cost."""
+    entries = {e["ratio"]: e for e in results["ratios"].values()}
+    pruned = sorted(r for r in entries if r > 0)
+    threshold = results.get("threshold")
+    if not pruned or threshold is None or any("regret" not in entries[r] for r in pruned):
+        return ["The study is not complete yet: the summary appears once every ratio's grid "
+                "is trained."]
+    level = results["analysis"]["alpha"]
+    largest = pruned[-1]
+    sentences = []
+    overall = threshold["overall"]
+    if overall is None:
+        worst = max(pruned, key=lambda r: entries[r]["regret"]["mean"] or 0)
+        where = "; ".join(filter(None, [f"at {pct(worst)}",
+                                        interval(entries[worst]["regret"], level, bare=True)]))
+        sentences.append(
+            f"No re-tuning needed up to {pct(largest)} pruning: keeping the dense optimum "
+            f"costs at most {points(entries[worst]['regret']['mean'])} accuracy points "
+            f"({where}), and no distance between the dense and pruned landscapes stands above "
+            "the seed noise.")
+    else:
+        regret = entries[overall]["regret"]
+        sentences.append(
+            f"Re-tune from {pct(overall)} pruning on: there, keeping the dense optimum costs "
+            f"{points(regret['mean'])} accuracy points{interval(regret, level)}.")
+        by_regret, by_shift = threshold["by_regret"]["overall"], threshold["by_shift"]["overall"]
+        if by_shift is not None and (by_regret is None or by_shift < by_regret):
+            costly = (f"it costs more than {points(threshold['epsilon'])} points only from "
+                      f"{pct(by_regret)}" if by_regret is not None
+                      else f"keeping it never costs more than {points(threshold['epsilon'])} "
+                      "points")
+            sentences.append(f"The good region moves measurably from {pct(by_shift)}, but "
+                             f"{costly}.")
+    for axis in results["grid"]["axes"]:
+        name, at = axis["name"], threshold["per_hp"][axis["name"]]
+        if at is None:
+            worst = max(entries[r]["per_hp"][name]["regret"]["mean"] or 0 for r in pruned)
+            sentences.append(f"{name} stays put up to {pct(largest)}: no shift above the seed "
+                             f"noise, and keeping it costs at most {points(worst)} points.")
+            continue
+        hp = entries[at]["per_hp"][name]
+        sentences.append(
+            f"Re-tune {name} from {pct(at)} pruning on: its optimum moves "
+            f"{shift_words(hp['optimum_shift'], axis['log'])} and keeping it costs "
+            f"{points(hp['regret']['mean'])} points{interval(hp['regret'], level)}.")
+    dense_eff = entries[0.0].get("efficiency") if 0.0 in entries else None
+    last_eff = entries[largest].get("efficiency")
+    if dense_eff and last_eff:
+        kept = 100 * last_eff["macs"] / dense_eff["macs"]
+        sentences.append(
+            f"At {pct(largest)} pruning the model keeps {last_eff['params']:,} of "
+            f"{dense_eff['params']:,} parameters and {kept:.0f} % of the MACs; its CPU latency "
+            f"at batch 1 goes from {dense_eff['latency_ms']:.3f} to "
+            f"{last_eff['latency_ms']:.3f} ms.")
+    return sentences

@@ -1,0 +1,139 @@
+"""The report: it renders, its figures are real pictures, user strings are escaped, and a
+real browser opens it offline without errors."""
+
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from pruneshift.cli import app
+from pruneshift.config import load_config
+from pruneshift.pipeline import run_study
+
+from ..conftest import SYNTHETIC
+
+EXPECTED_FIGURES = {"accuracy_vs_ratio.png", "hpo_history.png", "landscapes.png",
+                    "distances.png", "sensitivity_per_hp.png", "marginals.png", "regret.png"}
+HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def hostile_synthetic(tmp_path_factory):
+    """The synthetic example under an experiment name that is an HTML injection attempt."""
+    out = tmp_path_factory.mktemp("hostile")
+    config = load_config(SYNTHETIC, [f"experiment={HOSTILE}", "hpo.n_trials=20",
+                                     "analysis.bootstrap=200"])
+    return out, run_study(config, out=out)
+
+
+def assert_real_picture(path):
+    """A decodable PNG that is not one flat colour."""
+    image = np.asarray(Image.open(path).convert("L"), dtype=float)
+    assert image.shape[0] > 100 and image.shape[1] > 100, path
+    assert image.std() > 5 and (image < 128).mean() > 0.005, path
+
+
+@pytest.mark.parametrize("which", ["quick", "synthetic"])
+def test_every_figure_exists_and_is_a_real_picture(which, quick_run, hostile_synthetic):
+    out, _ = quick_run if which == "quick" else hostile_synthetic
+    figures = {p.name for p in (out / "figures").glob("*.png")}
+    assert figures == EXPECTED_FIGURES
+    for name in figures:
+        assert_real_picture(out / "figures" / name)
+    markdown = (out / "report.md").read_text()
+    for name in figures:
+        assert f"(figures/{name})" in markdown
+
+
+def test_the_report_answers_the_question_first(quick_run, hostile_synthetic):
+    quick_html = (quick_run[0] / "report.html").read_text()
+    sections = ["Summary", "Cost and accuracy per ratio", "Hyperparameter optimisation",
+                "Landscapes", "Sensitivity", "Threshold ratio", "Configuration and environment"]
+    positions = [quick_html.index(f">{s}</h2>") for s in sections]
+    assert positions == sorted(positions)
+    synthetic_md = (hostile_synthetic[0] / "report.md").read_text()
+    summary = synthetic_md.split("## Summary", 1)[1].split("##", 1)[0]
+    assert "Re-tune lr from" in summary and "weight_decay stays put up to 90 %" in summary
+
+
+def test_user_strings_are_escaped(hostile_synthetic):
+    out, _ = hostile_synthetic
+    html = (out / "report.html").read_text()
+    assert HOSTILE not in html and "<script" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    markdown = (out / "report.md").read_text()
+    assert markdown.startswith("# pruneshift report: &lt;script&gt;alert(1)&lt;/script&gt;")
+    outside_code = markdown.split("```yaml", 1)[0]
+    assert HOSTILE not in outside_code  # inside the fenced config it is inert text
+
+
+def test_a_fence_in_a_user_string_cannot_close_the_config_block(tmp_path):
+    from pruneshift.report import render_markdown
+    from pruneshift.report._page import Section
+
+    code = "experiment: '```\n<img src=x onerror=alert(1)>'\n"
+    markdown = render_markdown("t", [Section("c", "c", code=code + "note: ````x\n")], tmp_path)
+    assert "`````yaml" in markdown and markdown.rstrip().endswith("`````")
+
+
+def test_the_html_is_self_contained(quick_run):
+    html = (quick_run[0] / "report.html").read_text()
+    assert "http://" not in html and "https://" not in html
+    assert html.count("data:image/png;base64,") == len(EXPECTED_FIGURES)
+    assert "default-src 'none'" in html
+
+
+def test_report_and_status_commands(quick_run, tmp_path):
+    out = tmp_path / "copy"
+    shutil.copytree(quick_run[0], out)
+    shutil.rmtree(out / "figures")
+    (out / "report.html").unlink()
+    runner = CliRunner()
+    rebuilt = runner.invoke(app, ["report", str(out)])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert (out / "report.html").exists() and len(list((out / "figures").glob("*.png"))) == 7
+    status = runner.invoke(app, ["status", str(out)])
+    assert status.exit_code == 0, status.output
+    for stage in ("hpo", "reference", "pruning", "grid r=0", "grid r=0.5"):
+        assert stage in status.stdout
+    assert "18 │       0 │      0 │       0 │    0" in status.stdout
+
+
+def chromium_path():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+def test_a_real_browser_opens_the_report_offline(quick_run, tmp_path):
+    import os
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    executable = chromium_path()
+    if executable is None:
+        if os.environ.get("PRUNESHIFT_REQUIRE_BROWSER"):
+            pytest.fail("no Chromium on this machine; .ci/run installs Debian's chromium")
+        pytest.skip("no Chromium here (install Debian's chromium to run this test)")
+    report = quick_run[0] / "report.html"
+    errors, requests = [], []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1600})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(report.as_uri(), wait_until="load")
+        title = page.title()
+        images = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert errors == []
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    assert title == "pruneshift report: quick"
+    assert len(images) == len(EXPECTED_FIGURES) and all(w > 100 for w in images)
+    assert_real_picture(tmp_path / "report.png")
