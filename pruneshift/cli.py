@@ -46,19 +46,19 @@ def _guarded(debug: bool, action: Callable[[], Any]) -> Any:
         errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
-        errors.print("interrupted: finished trials are kept; run the same command to continue")
+        errors.print("stopped: finished trials are kept and the running one was given back; "
+                     "run the same command to continue")
         raise typer.Exit(130) from None
 
 
 class CliEvents:
-    """Draws the pipeline's events: stage lines, and a progress bar per batch of trials."""
+    """Draws the pipeline's events: stage lines, and one progress bar over the units of work."""
 
     def __init__(self) -> None:
-        self.progress: Any = None
+        self.progress_bar: Any = None
         self.task: Any = None
-        self.total = 0
-        self.started = 0.0
-        self.finished_here = 0
+        self.started = time.monotonic()
+        self.first_done: int | None = None
 
     def stage(self, name: str, message: str) -> None:
         errors.print(f"[bold]{name}[/]: {message}", highlight=False)
@@ -66,44 +66,35 @@ class CliEvents:
     def warning(self, message: str) -> None:
         errors.print(f"[yellow]warning:[/] {message}", highlight=False)
 
-    def trials_started(self, label: str, total: int, done: int, study: Any) -> None:
+    def progress(self, label: str, done: int, total: int, study: Any) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        self.total, self.finished_here, self.started = total, 0, time.monotonic()
-        self.progress = Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[status]}"), console=errors)
-        self.task = self.progress.add_task(label, total=total, status="")
-        self.progress.start()
-        self._update(study)
-
-    def trial_finished(self, study: Any, trial: Any) -> None:
-        self.finished_here += 1
-        self._update(study)
-
-    def trials_ended(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-            self.progress = None
-
-    def _time_left(self, remaining: int) -> str:
-        if not self.finished_here:
-            return "?"
-        estimate = (time.monotonic() - self.started) / self.finished_here * remaining
-        return time.strftime("%H:%M:%S", time.gmtime(estimate))
-
-    def _update(self, study: Any) -> None:
-        from . import search
-
-        counts = search.state_counts(study)
-        done = min(self.total, counts["complete"] + counts["pruned"])
+        if self.progress_bar is None:
+            self.progress_bar = Progress(TextColumn("[bold]{task.description:<12}"),
+                                         BarColumn(), MofNCompleteColumn(),
+                                         TextColumn("{task.fields[status]}"), console=errors)
+            self.task = self.progress_bar.add_task(label, total=total, status="")
+            self.progress_bar.start()
+            self.started, self.first_done = time.monotonic(), done
         try:
-            best = f"{study.best_value:.4f}"
+            best = f"best {study.best_value:.4f}"
         except ValueError:
-            best = "-"
-        status = (f"complete {counts['complete']} · pruned {counts['pruned']} · "
-                  f"failed {counts['fail']} · best {best} · "
-                  f"left {self._time_left(self.total - done)}")
-        self.progress.update(self.task, completed=done, status=status)
+            best = "best -"
+        status = f"{best} · left {self._time_left(done, total)}"
+        self.progress_bar.update(self.task, description=label, total=total,
+                                 completed=min(done, total), status=status)
+
+    def finished(self) -> None:
+        if self.progress_bar is not None:
+            self.progress_bar.stop()
+            self.progress_bar = None
+
+    def _time_left(self, done: int, total: int) -> str:
+        finished_here = done - (self.first_done or 0)
+        if finished_here <= 0:
+            return "?"
+        estimate = (time.monotonic() - self.started) / finished_here * (total - done)
+        return time.strftime("%H:%M:%S", time.gmtime(estimate))
 
 
 def _print_hpo(summary: dict[str, Any], path: Path) -> None:
@@ -143,9 +134,20 @@ def hpo(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
     _guarded(debug, action)
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops a worker like Ctrl-C does: its current trial is given back."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
 @app.command()
 def run(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
-        storage: StorageOpt = None, debug: DebugOpt = False) -> None:
+        storage: StorageOpt = None,
+        workers: Annotated[int, typer.Option(
+            min=1, help="Local worker processes sharing the study, each with its share of "
+            "the CPU threads.")] = 1,
+        debug: DebugOpt = False) -> None:
     """The whole study: HPO, vicinity grid, pruning, pruned grids, analysis, report.
 
     Stages already finished are skipped, so running it again continues a stopped run.
@@ -156,10 +158,50 @@ def run(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
 
         from .config import load_config
         from .pipeline import run_dir_for, run_study
+        from .workers import start_local_workers
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
+        _stop_on_sigterm()
         experiment = load_config(config, set_ or [])
-        results = run_study(experiment, out=out, storage=storage, events=CliEvents())
+        experiment, helpers = start_local_workers(experiment, workers, out=out,
+                                                  storage=storage)
+        try:
+            results = run_study(experiment, out=out, storage=storage, events=CliEvents())
+        finally:
+            helpers.wait()
+        _print_results(results, run_dir_for(experiment, out))
+
+    _guarded(debug, action)
+
+
+@app.command()
+def worker(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
+           storage: StorageOpt = None,
+           index: Annotated[int | None, typer.Option(
+               help="This worker's number, which varies its HPO sampler seed (default: from "
+               "the process id).")] = None,
+           debug: DebugOpt = False) -> None:
+    """Join an experiment as one of many workers (any machines sharing --storage).
+
+    Every unit of work is done once, stages keep their order, and the worker that finds the
+    study complete writes the analysis and report. Ctrl-C or SIGTERM stops it cleanly: its
+    current trial goes back to the queue.
+    """
+
+    def action() -> None:
+        import os
+
+        import optuna
+
+        from .config import load_config
+        from .pipeline import run_dir_for, run_study
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        _stop_on_sigterm()
+        experiment = load_config(config, set_ or [])
+        number = index if index is not None else os.getpid()
+        results = run_study(experiment, out=out, storage=storage, events=CliEvents(),
+                            index=number)
         _print_results(results, run_dir_for(experiment, out))
 
     _guarded(debug, action)

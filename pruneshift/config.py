@@ -293,6 +293,22 @@ class SyntheticConfig(_Section):
     noise: NonNegativeFloat = 0.002  # standard deviation of the seed noise
 
 
+class WorkersConfig(_Section):
+    """How workers share an experiment; none of this changes what a trial means."""
+
+    heartbeat_interval: PositiveInt = 20  # seconds between a running trial's heartbeats (RDB)
+    grace_period: PositiveInt = 90  # seconds of silence after which a trial is redone (RDB)
+    poll_interval: PositiveFloat = 2.0  # seconds a worker waits when others hold all the work
+    artifacts: str | None = None  # checkpoint store: a shared folder or s3://bucket[/prefix]
+
+    @model_validator(mode="after")
+    def _grace_exceeds_heartbeat(self) -> WorkersConfig:
+        if self.grace_period <= self.heartbeat_interval:
+            raise ValueError(f"workers.grace_period: {self.grace_period} s must exceed "
+                             f"heartbeat_interval ({self.heartbeat_interval} s)")
+        return self
+
+
 class ExperimentConfig(_Section):
     """A whole experiment; the defaults are the built-in example (digits, cnn)."""
 
@@ -307,6 +323,7 @@ class ExperimentConfig(_Section):
     pruning: PruningConfig = Field(default_factory=PruningConfig)
     analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
     synthetic: SyntheticConfig = Field(default_factory=SyntheticConfig)
+    workers: WorkersConfig = Field(default_factory=WorkersConfig)
     storage: str | None = None  # Optuna storage URL; None: a journal file in the run folder
 
     @field_validator("search_space")

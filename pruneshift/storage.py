@@ -9,15 +9,21 @@ is taken as is; PostgreSQL is what many machines share.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import re
+import time
+import zlib
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 import optuna
 
 from .errors import StorageError
 
+T = TypeVar("T")
 JOURNAL_NAME = "journal.log"
 _JOURNAL_PREFIX = "journal:"
 _CONNECT_TIMEOUT_S = 10
@@ -52,11 +58,16 @@ def _rdb_url(url: str) -> str:
     return url
 
 
-def open_storage(url: str) -> optuna.storages.BaseStorage:
-    """The Optuna storage for ``url``: a journal file, or a database opened once per process."""
+def open_storage(url: str, heartbeat_interval: int | None = None,
+                 grace_period: int | None = None) -> optuna.storages.BaseStorage:
+    """The Optuna storage for ``url``: a journal file, or a database opened once per process.
+
+    Database storages record trial heartbeats every ``heartbeat_interval`` seconds when it is
+    given; a trial silent for ``grace_period`` seconds counts as abandoned.
+    """
     journal = _journal_path(url)
     if journal is None:
-        return _open_rdb(url)
+        return _open_rdb(url, heartbeat_interval, grace_period)
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
     try:
@@ -67,7 +78,8 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
 
 
 @cache
-def _open_rdb(url: str) -> optuna.storages.RDBStorage:
+def _open_rdb(url: str, heartbeat_interval: int | None = None,
+              grace_period: int | None = None) -> optuna.storages.RDBStorage:
     """One RDBStorage (and so one connection pool) per URL and process."""
     engine_kwargs: dict = {}
     if not url.startswith("sqlite"):
@@ -75,7 +87,9 @@ def _open_rdb(url: str) -> optuna.storages.RDBStorage:
         if url.startswith("postgresql"):
             engine_kwargs["connect_args"] = {"connect_timeout": _CONNECT_TIMEOUT_S}
     try:
-        return optuna.storages.RDBStorage(_rdb_url(url), engine_kwargs=engine_kwargs)
+        return optuna.storages.RDBStorage(_rdb_url(url), engine_kwargs=engine_kwargs,
+                                          heartbeat_interval=heartbeat_interval,
+                                          grace_period=grace_period)
     except StorageError:
         raise
     except Exception as exc:  # SQLAlchemy and driver errors have many types; all mean "unreachable"
@@ -103,10 +117,108 @@ def grid_study_name(experiment: str, ratio: float) -> str:
     return f"{experiment}/grid/r={ratio_key(ratio)}"
 
 
-def artifact_store(run_dir: Path) -> optuna.artifacts.FileSystemArtifactStore:
-    """Checkpoints live as Optuna artifacts in ``<run_dir>/artifacts``."""
-    from optuna.artifacts import FileSystemArtifactStore
+def artifact_store(location: str | None, run_dir: Path) -> Any:
+    """Where checkpoints live as Optuna artifacts.
 
-    folder = Path(run_dir) / "artifacts"
-    folder.mkdir(parents=True, exist_ok=True)
+    ``None``: ``<run_dir>/artifacts``; a path: that folder (shared by workers on several
+    machines, e.g. over NFS); ``s3://bucket``: Optuna's S3 store (needs boto3).
+    """
+    from optuna.artifacts import Boto3ArtifactStore, FileSystemArtifactStore
+
+    if location is not None and location.startswith("s3://"):
+        bucket = location.removeprefix("s3://").strip("/")
+        if not bucket or "/" in bucket:
+            raise StorageError(f"workers.artifacts: expected s3://bucket, got '{location}'")
+        if importlib.util.find_spec("boto3") is None:
+            raise StorageError("workers.artifacts on S3 needs boto3: pip install boto3")
+        return Boto3ArtifactStore(bucket)
+    folder = Path(location) if location is not None else Path(run_dir) / "artifacts"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot use artifact folder {folder}: {exc.strerror}") from None
     return FileSystemArtifactStore(str(folder))
+
+
+def queue_lock_for(url: str, storage: optuna.storages.BaseStorage, name: str,
+                   grace_period: int = 30) -> contextlib.AbstractContextManager:
+    """A lock that serialises enqueuing across the processes sharing ``storage``.
+
+    A file lock next to a journal or SQLite file (one machine; a holder silent for
+    ``grace_period`` seconds is presumed dead); a PostgreSQL advisory lock otherwise (released
+    by the server when its holder's connection dies). Other databases get no lock: concurrent
+    enqueuing may then duplicate a unit, which the analysis counts once and reports.
+    """
+    journal = _journal_path(url)
+    if journal is None and url.startswith("sqlite:///"):
+        journal = Path(url.removeprefix("sqlite:///"))
+    if journal is not None:
+        tag = f"{zlib.crc32(name.encode()):08x}"
+        return _file_lock(journal.with_name(f"{journal.name}.{tag}.lock"), grace_period)
+    if url.startswith("postgresql") and isinstance(storage, optuna.storages.RDBStorage):
+        return _advisory_lock(storage, zlib.crc32(name.encode()))
+    return contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path, grace_period: int) -> Iterator[None]:
+    from optuna.storages.journal import JournalFileSymlinkLock
+
+    lock = JournalFileSymlinkLock(str(path), grace_period=grace_period)
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def _advisory_lock(storage: optuna.storages.RDBStorage, key: int) -> Iterator[None]:
+    from sqlalchemy import text
+
+    with storage.engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            connection.commit()
+
+
+RETRY_DELAYS_S = (1, 2, 4, 8, 16)  # about half a minute in all
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database could not be reached (worth retrying)."""
+    import sqlalchemy.exc
+
+    return isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError |
+                      optuna.exceptions.StorageInternalError)
+
+
+def retrying(action: Callable[[], T], url: str, delays: tuple[float, ...] = RETRY_DELAYS_S,
+             on_retry: Callable[[str], None] | None = None) -> T:
+    """Run ``action``; on a lost database connection retry with back-off, then fail clearly."""
+    for delay in (*delays, None):
+        try:
+            return action()
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else
+                            type(exc).__name__)
+            if delay is None:
+                raise StorageError(f"lost the connection to {redact(url)} and could not get it "
+                                   f"back after {len(delays)} retries: {reason}") from None
+            if on_retry is not None:
+                on_retry(f"database connection lost ({reason}); retrying in {delay} s")
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def public_config(config: Any) -> dict[str, Any]:
+    """The config as stored and reported: the storage URL with its password redacted."""
+    dumped = config.model_dump(mode="json")
+    if dumped.get("storage"):
+        dumped["storage"] = redact(dumped["storage"])
+    return dumped

@@ -3,12 +3,11 @@
 from ._analysis import analysis_stage, analyze_run
 from ._context import Run, run_dir_for, storage_url_for, write_json
 from ._events import Events
-from ._grids import define_grid, grid_stage
-from ._hpo import hpo_stage, run_hpo
-from ._reference import pruning_stage, reference_stage
+from ._grids import GridStage, define_grid
+from ._hpo import HPOStage, run_hpo
 from ._status import run_status
-from ._study import run_study
+from ._worker import Worker, run_study
 
-__all__ = ["Events", "Run", "analysis_stage", "analyze_run", "define_grid", "grid_stage",
-           "hpo_stage", "pruning_stage", "reference_stage", "run_dir_for", "run_hpo",
-           "run_status", "run_study", "storage_url_for", "write_json"]
+__all__ = ["Events", "GridStage", "HPOStage", "Run", "Worker", "analysis_stage", "analyze_run",
+           "define_grid", "run_dir_for", "run_hpo", "run_status", "run_study",
+           "storage_url_for", "write_json"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -13,7 +14,14 @@ import optuna
 
 from ..config import ExperimentConfig, fingerprint, fingerprint_differences
 from ..errors import ConfigError
-from ..storage import artifact_store, default_storage_url, open_storage, redact
+from ..storage import (
+    artifact_store,
+    default_storage_url,
+    open_storage,
+    public_config,
+    queue_lock_for,
+    redact,
+)
 
 RUNS_ROOT = Path("runs")
 FINGERPRINT_ATTR = "fingerprint"
@@ -47,11 +55,17 @@ class Run:
 
     @cached_property
     def storage(self) -> optuna.storages.BaseStorage:
-        return open_storage(self.url)
+        workers = self.config.workers
+        return open_storage(self.url, workers.heartbeat_interval, workers.grace_period)
 
     @cached_property
-    def artifacts(self) -> optuna.artifacts.FileSystemArtifactStore:
-        return artifact_store(self.run_dir)
+    def artifacts(self) -> Any:
+        return artifact_store(self.config.workers.artifacts, self.run_dir)
+
+    @property
+    def lock(self) -> contextlib.AbstractContextManager:
+        """Serialises enqueuing among the workers sharing this experiment."""
+        return queue_lock_for(self.url, self.storage, self.config.experiment)
 
     def study(self, name: str, sections: tuple[str, ...]) -> optuna.Study:
         """Create or load a study, refusing one whose settings in ``sections`` have changed."""
@@ -63,7 +77,7 @@ class Run:
         stored = study.user_attrs.get(FINGERPRINT_ATTR)
         if stored is None:
             study.set_user_attr(FINGERPRINT_ATTR, current)
-            study.set_user_attr(CONFIG_ATTR, self.config.model_dump(mode="json"))
+            study.set_user_attr(CONFIG_ATTR, public_config(self.config))
         elif stored != current:
             changes = fingerprint_differences(stored, current)
             raise ConfigError(f"study '{name}' in {redact(self.url)} was made with other "

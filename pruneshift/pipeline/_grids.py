@@ -100,19 +100,31 @@ def grid_objective(run: Run, stages: optuna.Study, splits: Splits, grid: Grid, r
     return objective
 
 
-def grid_stage(run: Run, stages: optuna.Study, splits: Splits | None, grid: Grid, ratio: float,
-               events: Events) -> None:
-    """Train every (point, seed) of the grid at ``ratio`` that is not finished yet."""
-    study = run.study(grid_study_name(run.config.experiment, ratio), GRID_SECTIONS)
-    total = len(grid.cells())
-    done = search.done_cells(study, grid)
-    if done == total:
-        events.stage("grid", f"ratio {ratio:g}: finished earlier ({total} trials)")
-        return
-    objective = (synthetic_grid_objective(run, grid, ratio) if splits is None
-                 else grid_objective(run, stages, splits, grid, ratio))
-    events.trials_started(f"grid r={ratio:g}", total, done, study)
-    try:
-        search.run_cells(study, grid, objective, callbacks=[events.trial_finished])
-    finally:
-        events.trials_ended()
+class GridStage:
+    """One ratio's grid: its study, and one (point, seed) trained per step."""
+
+    def __init__(self, run: Run, stages: optuna.Study, splits: Splits | None, grid: Grid,
+                 ratio: float):
+        self.run, self.grid, self.ratio = run, grid, ratio
+        self.study = run.study(grid_study_name(run.config.experiment, ratio), GRID_SECTIONS)
+        self.units = search.grid_units(grid)
+        self.objective = (synthetic_grid_objective(run, grid, ratio) if splits is None
+                          else grid_objective(run, stages, splits, grid, ratio))
+
+    def done(self) -> int:
+        return search.done_cells(self.study, self.grid)
+
+    def step(self) -> bool:
+        """Train one missing cell if one is free; False when there is none."""
+        search.enqueue_missing(self.study, self.units, self.run.lock)
+        trial = search.take(self.study)
+        if trial is None:
+            return False
+        axes = self.grid.axes
+
+        def work(trial: optuna.Trial) -> float:
+            point = {axis.name: axis.record(trial) for axis in axes}
+            return self.objective(trial, point, int(trial.user_attrs[search.SEED_ATTR]))
+
+        search.execute(self.study, trial, work, self.run.lock)
+        return True

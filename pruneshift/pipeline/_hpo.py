@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.trial import TrialState
 
 from .. import search, synthetic
 from ..config import HPO_SECTIONS, ExperimentConfig, TrainingConfig
@@ -56,7 +57,6 @@ def hpo_objective(config: ExperimentConfig, splits: Splits):
     device = splits.train_x.device
 
     def objective(trial: optuna.Trial) -> float:
-        search.claim(trial)
         params = search.suggest(trial, config.search_space)
         recipe = TrainingConfig.model_validate(
             {**config.training.model_dump(), **params, "epochs": config.max_epochs})
@@ -78,7 +78,6 @@ def synthetic_hpo_objective(config: ExperimentConfig):
     """The known-answer task's accuracy at ratio 0, reported along a learning curve."""
 
     def objective(trial: optuna.Trial) -> float:
-        search.claim(trial)
         params = search.suggest(trial, config.search_space)
         final = synthetic.accuracy(config, params, 0.0, config.seed)
         reporter = EpochReporter(trial, config.max_epochs)
@@ -97,12 +96,20 @@ def record_synthetic(trial: optuna.Trial, epochs: int, seed: int, started: float
                                      seconds=time.perf_counter() - started), seed)
 
 
-def _sampler_seed(config: ExperimentConfig, study: optuna.Study) -> int:
-    """The configured seed, moved on by the trials already stored.
+def sampler_seed(config: ExperimentConfig, study: optuna.Study, worker: int) -> int:
+    """The configured seed, moved on by the trials already finished and by the worker's index.
 
-    A fresh run is reproducible; a resumed run does not replay the first run's random draws.
+    A fresh single-worker run is reproducible; a resumed run does not replay the first run's
+    random draws, and concurrent workers do not draw the same points.
     """
-    return config.hpo.seed + 7919 * len(study.get_trials(deepcopy=False))
+    finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED,
+                                                        TrialState.FAIL))
+    return config.hpo.seed + 7919 * len(finished) + 104729 * worker
+
+
+def hpo_units(config: ExperimentConfig) -> list[search.Unit]:
+    """One ticket per HPO trial of the budget: workers take tickets, the sampler fills them."""
+    return [search.Unit(f"hpo/{i}") for i in range(config.hpo.n_trials)]
 
 
 def hpo_summary(run: Run, study: optuna.Study, wall_seconds: float, device: str
@@ -131,38 +138,72 @@ def hpo_summary(run: Run, study: optuna.Study, wall_seconds: float, device: str
     }
 
 
-def hpo_stage(run: Run, events: Events, splits: Splits | None = None) -> dict[str, Any]:
-    """Tune until the study holds ``hpo.n_trials`` complete or pruned trials; write hpo.json.
+class HPOStage:
+    """Stage 1 for one worker: take HPO tickets until none is left; then write hpo.json."""
 
-    Finished trials are kept, trials of dead local processes are failed and replaced.
-    """
-    started = time.perf_counter()
-    config = run.config
-    study = run.study(hpo_study_name(config.experiment), HPO_SECTIONS)
-    search.fail_orphans(study)
-    device = resolve_device(config.training.device)
-    if search.counted(study) >= config.hpo.n_trials:
-        events.stage("hpo", f"finished earlier: {search.counted(study)} trials")
-    else:
-        study.sampler, study.pruner = search.METHODS[config.hpo.method].build(
-            config, _sampler_seed(config, study))
-        if config.data.name == SYNTHETIC:
-            objective = synthetic_hpo_objective(config)
-        else:
-            objective = hpo_objective(config, splits or load_splits(config.data, device))
-        events.trials_started("HPO", config.hpo.n_trials, search.counted(study), study)
-        try:
-            search.optimize_to_total(study, objective,
-                                     n_trials=config.hpo.n_trials, timeout=config.hpo.timeout,
-                                     callbacks=[events.trial_finished])
-        finally:
-            events.trials_ended()
-    summary = hpo_summary(run, study, time.perf_counter() - started, str(device))
-    write_json(run.run_dir / "hpo.json", summary)
-    return summary
+    def __init__(self, run: Run, splits: Splits | None, worker: int = 0):
+        self.run, self.config = run, run.config
+        self.study = run.study(hpo_study_name(self.config.experiment), HPO_SECTIONS)
+        self.device = resolve_device(self.config.training.device)
+        self.splits, self.worker = splits, worker
+        self.started = time.perf_counter()
+        self._objective = None
+
+    def done(self) -> bool:
+        """Every ticket finished (complete or pruned), none still running."""
+        finished = search.keys_in(self.study, search.DONE)
+        return all(u.key in finished for u in hpo_units(self.config))
+
+    def step(self) -> optuna.trial.FrozenTrial | None | bool:
+        """Run one HPO trial if a ticket is free; False when there is none.
+
+        Tickets are enqueued one at a time, when the queue is empty, so a large budget does not
+        fill the storage with waiting trials.
+        """
+        if not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+            search.enqueue_missing(self.study, hpo_units(self.config), self.run.lock, limit=1)
+        trial = search.take(self.study)
+        if trial is None:
+            return False
+        if self._objective is None:
+            self.study.sampler, self.study.pruner = search.METHODS[self.config.hpo.method].build(
+                self.config, sampler_seed(self.config, self.study, self.worker))
+            if self.config.data.name == SYNTHETIC:
+                self._objective = synthetic_hpo_objective(self.config)
+            else:
+                self.splits = self.splits or load_splits(self.config.data, self.device)
+                self._objective = hpo_objective(self.config, self.splits)
+        return search.execute(self.study, trial, self._objective, self.run.lock)
+
+    def timed_out(self) -> bool:
+        timeout = self.config.hpo.timeout
+        return timeout is not None and time.perf_counter() - self.started > timeout
+
+    def summary(self) -> dict[str, Any]:
+        """Write and return hpo.json."""
+        summary = hpo_summary(self.run, self.study, time.perf_counter() - self.started,
+                              str(self.device))
+        write_json(self.run.run_dir / "hpo.json", summary)
+        return summary
 
 
 def run_hpo(config: ExperimentConfig, *, out: Path | None = None, storage: str | None = None,
             events: Events | None = None) -> dict[str, Any]:
-    """Stage 1 on its own (``pruneshift hpo``): tune the dense model; returns hpo.json's content."""
-    return hpo_stage(Run.open(config, out, storage), events or Events())
+    """Stage 1 on its own (``pruneshift hpo``): tune the dense model; returns hpo.json's content.
+
+    Re-running continues the study; a timeout ends this invocation early (trials in flight
+    finish first).
+    """
+    events = events or Events()
+    run = Run.open(config, out, storage)
+    stage = HPOStage(run, None)
+    search.fail_orphans(stage.study)
+    total = config.hpo.n_trials
+    events.progress("HPO", len(search.keys_in(stage.study, search.DONE)), total, stage.study)
+    try:
+        while not stage.timed_out() and stage.step() is not False:
+            events.progress("HPO", len(search.keys_in(stage.study, search.DONE)), total,
+                            stage.study)
+    finally:
+        events.finished()
+    return stage.summary()

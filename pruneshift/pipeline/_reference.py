@@ -1,7 +1,8 @@
 """Stage 3: the reference model (dense, trained at the HPO optimum) and its pruned versions.
 
-Each pruned reference is stored as a checkpoint artifact with its efficiency figures, measured
-on the physically pruned model. ``finetune`` starts from these weights; ``scratch`` takes their
+Both are tasks: queued trials of the stages study, so that one worker does each. Each pruned
+reference is stored as a checkpoint artifact with its efficiency figures, measured on the
+physically pruned model. ``finetune`` starts from these weights; ``scratch`` takes their
 architecture and re-initialises it.
 """
 
@@ -12,9 +13,11 @@ from typing import Any
 import optuna
 from torch import nn
 
+from .. import search
 from ..config import TrainingConfig
 from ..data import Splits
 from ..prune import efficiency, prune
+from ..search import Unit
 from ..storage import ratio_key
 from ..train import evaluate, train
 from ._context import Run
@@ -28,51 +31,67 @@ def pruned_attr(ratio: float) -> str:
     return f"pruned/{ratio_key(ratio)}"
 
 
-def reference_stage(run: Run, stages: optuna.Study, splits: Splits, optimum: dict[str, Any],
-                    events: Events) -> dict[str, Any]:
-    """Train the dense model at the HPO optimum once and store it."""
-    done = stages.user_attrs.get(REFERENCE_ATTR)
-    if done is not None:
-        events.stage("reference", "finished earlier")
-        return done
+REFERENCE_TASK = "reference"
+
+
+def prune_task(ratio: float) -> str:
+    return f"prune/{ratio_key(ratio)}"
+
+
+def task_units(stages: optuna.Study, ratios: list[float]) -> list[Unit]:
+    """The tasks that can start now: the reference, then each pruned version once it exists."""
+    units = [Unit(REFERENCE_TASK)]
+    if REFERENCE_ATTR in stages.user_attrs:
+        units += [Unit(prune_task(r), attrs={"ratio": r}) for r in ratios]
+    return units
+
+
+def train_reference(run: Run, stages: optuna.Study, splits: Splits, optimum: dict[str, Any],
+                    events: Events) -> None:
+    """Train the dense model at the HPO optimum and store it."""
     config = run.config
     recipe = TrainingConfig.model_validate({**config.training.model_dump(), **optimum})
     model = fresh_model(run, splits, config.seed)
     result = train(model, splits, recipe, seed=config.seed)
-    record = {"artifact_id": store_model(run, stages, model, "reference"),
-              "val_accuracy": result.val_accuracy, "test_accuracy": result.test_accuracy,
-              "diverged": result.diverged, "epochs": result.epochs,
-              "seconds": round(result.seconds, 3)}
-    stages.set_user_attr(REFERENCE_ATTR, record)
+    stages.set_user_attr(REFERENCE_ATTR, {
+        "artifact_id": store_model(run, stages, model, "reference"),
+        "val_accuracy": result.val_accuracy, "test_accuracy": result.test_accuracy,
+        "diverged": result.diverged, "epochs": result.epochs,
+        "seconds": round(result.seconds, 3)})
     events.stage("reference", f"trained at the HPO optimum: validation accuracy "
                  f"{result.val_accuracy:.4f}")
-    return record
 
 
-def pruning_stage(run: Run, stages: optuna.Study, splits: Splits, ratios: list[float],
-                  events: Events) -> dict[float, dict[str, Any]]:
-    """Prune the reference to every ratio once; store each model and its efficiency."""
+def prune_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float,
+                    events: Events) -> None:
+    """Prune the reference to ``ratio``; store the model and its efficiency figures."""
     settings = run.config.pruning
-    records = {}
-    for ratio in ratios:
-        records[ratio] = stages.user_attrs.get(pruned_attr(ratio))
-        if records[ratio] is not None:
-            continue
-        model = stored_model(run, splits, stages.user_attrs[REFERENCE_ATTR]["artifact_id"])
-        prune(model, example_input(splits), settings, ratio=ratio,
-              num_classes=splits.num_classes, seed=run.config.seed,
-              gradients=gradient_fn(splits))
-        record = {"artifact_id": store_model(run, stages, model, f"pruned-r{ratio_key(ratio)}"),
-                  "efficiency": efficiency(model, splits.input_shape,
-                                           runs=settings.latency_runs),
-                  "channels": channel_counts(model),
-                  "val_accuracy_before_training": evaluate(model, splits.val_x, splits.val_y)[1]}
-        stages.set_user_attr(pruned_attr(ratio), record)
-        records[ratio] = record
-        eff = record["efficiency"]
-        events.stage("pruning", f"ratio {ratio:g}: {eff['params']:,} params, "
-                     f"{eff['macs']:,} MACs, {eff['latency_ms']:.3f} ms at batch 1")
-    return records
+    model = stored_model(run, splits, stages.user_attrs[REFERENCE_ATTR]["artifact_id"])
+    prune(model, example_input(splits), settings, ratio=ratio,
+          num_classes=splits.num_classes, seed=run.config.seed, gradients=gradient_fn(splits))
+    record = {"artifact_id": store_model(run, stages, model, f"pruned-r{ratio_key(ratio)}"),
+              "efficiency": efficiency(model, splits.input_shape, runs=settings.latency_runs),
+              "channels": channel_counts(model),
+              "val_accuracy_before_training": evaluate(model, splits.val_x, splits.val_y)[1]}
+    stages.set_user_attr(pruned_attr(ratio), record)
+    eff = record["efficiency"]
+    events.stage("pruning", f"ratio {ratio:g}: {eff['params']:,} params, {eff['macs']:,} MACs, "
+                 f"{eff['latency_ms']:.3f} ms at batch 1")
+
+
+def task_runner(run: Run, stages: optuna.Study, splits: Splits, optimum: dict[str, Any],
+                events: Events):
+    """The objective of a task trial: do the task, value 0."""
+
+    def work(trial: optuna.Trial) -> float:
+        task = search.key_of(trial)
+        if task == REFERENCE_TASK:
+            train_reference(run, stages, splits, optimum, events)
+        else:
+            prune_reference(run, stages, splits, float(trial.user_attrs["ratio"]), events)
+        return 0.0
+
+    return work
 
 
 def channel_counts(model: nn.Module) -> dict[str, int]:

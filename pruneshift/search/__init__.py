@@ -1,13 +1,14 @@
-"""Hyperparameter search on Optuna: HPO methods, budgets, the vicinity grid and its cells."""
+"""Hyperparameter search on Optuna: HPO methods, the vicinity grid, and work as queued trials."""
 
-from ._budget import COUNTED, TrialCallback, counted, optimize_to_total, state_counts
-from ._cells import CELL_ATTR, SEED_ATTR, cell_of, done_cells, enqueue_missing, run_cells
+from ._budget import COUNTED, counted, state_counts
+from ._cells import CELL_ATTR, SEED_ATTR, cell_of, done_cells, grid_units
 from ._grid import Axis, Grid, axis_values, build_grid
 from ._methods import METHODS, Method
 from ._owners import ORPHANED_ATTR, OWNER_ATTR, claim, fail_orphans
+from ._queue import DONE, KEY_ATTR, Unit, enqueue_missing, execute, key_of, keys_in, take
 from ._space import suggest
 
-__all__ = ["CELL_ATTR", "COUNTED", "METHODS", "ORPHANED_ATTR", "OWNER_ATTR", "SEED_ATTR", "Axis",
-           "Grid", "Method", "TrialCallback", "axis_values", "build_grid", "cell_of", "claim",
-           "counted", "done_cells", "enqueue_missing", "fail_orphans", "optimize_to_total",
-           "run_cells", "state_counts", "suggest"]
+__all__ = ["CELL_ATTR", "COUNTED", "DONE", "KEY_ATTR", "METHODS", "ORPHANED_ATTR", "OWNER_ATTR",
+           "SEED_ATTR", "Axis", "Grid", "Method", "Unit", "axis_values", "build_grid", "cell_of",
+           "claim", "counted", "done_cells", "enqueue_missing", "execute", "fail_orphans",
+           "grid_units", "key_of", "keys_in", "state_counts", "suggest", "take"]

@@ -60,9 +60,17 @@ def _is_orphan(trial: optuna.trial.FrozenTrial, host: str) -> bool:
 
 
 def fail_orphans(study: optuna.Study) -> int:
-    """Fail RUNNING trials whose owner process on this host is gone; return how many."""
-    host = socket.gethostname()
+    """Fail abandoned RUNNING trials; return how many this process failed.
+
+    On a database storage with heartbeats, Optuna fails trials silent for the grace period
+    (workers on other machines); on any storage, trials whose owner process on this host is
+    gone are failed at once.
+    """
     storage = study._storage
+    if (isinstance(storage, optuna.storages.RDBStorage)
+            and storage.get_heartbeat_interval() is not None):
+        optuna.storages.fail_stale_trials(study)
+    host = socket.gethostname()
     failed = 0
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if not _is_orphan(trial, host):

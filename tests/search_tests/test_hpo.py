@@ -52,14 +52,14 @@ def test_rerunning_a_finished_study_trains_nothing(tmp_path, tiny_overrides):
     config = load_config(None, [*tiny_overrides, "hpo.method=random"])
     first = run_hpo(config, out=tmp_path)
     class Watch(Events):
-        finished: list = []
+        done: list = []
 
-        def trial_finished(self, study, trial):
-            self.finished.append(trial)
+        def progress(self, label, done, total, study):
+            self.done.append(done)
 
     watch = Watch()
     second = run_hpo(config, out=tmp_path, events=watch)
-    assert watch.finished == []
+    assert watch.done == [4]  # the starting count, and no trial after it
     assert second["trials"] == first["trials"] and second["best"] == first["best"]
     assert len(study_of(config, tmp_path).trials) == 4
 

@@ -1,0 +1,156 @@
+"""A worker: takes whatever unit of work is ready, in stage order, until the study is done.
+
+Order: HPO tickets → the reference model → dense-grid cells → pruning tasks → pruned-grid
+cells. A ratio's grid starts only once its pruned reference exists (and, for ``finetune`` and
+``scratch``, the dense grid only once the reference exists). With nothing free but work still
+running elsewhere, a worker waits. When every unit is done, it writes the analysis and report
+(under a lock, so several finishing workers do not write at once). One worker is
+``pruneshift run``; any number on any machines is ``pruneshift worker``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from .. import search
+from ..config import GRID_SECTIONS, ExperimentConfig
+from ..data import SYNTHETIC, load_splits
+from ..errors import PruneshiftError
+from ..storage import queue_lock_for, retrying, stages_study_name
+from ..train import resolve_device
+from ._analysis import analysis_stage
+from ._context import Run
+from ._events import Events
+from ._grids import OPTIMUM_ATTR, GridStage, define_grid
+from ._hpo import HPOStage, hpo_units
+from ._reference import REFERENCE_ATTR, pruned_attr, task_runner, task_units
+
+ANALYSIS_LOCK_GRACE_S = 600  # a finishing worker holding the analysis lock longer is presumed dead
+
+
+class Worker:
+    """One process's share of an experiment."""
+
+    def __init__(self, config: ExperimentConfig, *, out: Path | None = None,
+                 storage: str | None = None, events: Events | None = None, index: int = 0):
+        self.run = Run.open(config, out, storage)
+        self.config, self.events = config, events or Events()
+        self.trains = config.data.name != SYNTHETIC
+        self.device = resolve_device(config.training.device)
+        self.splits = load_splits(config.data, self.device) if self.trains else None
+        self.hpo = HPOStage(self.run, self.splits, index)
+        self.stages: optuna.Study | None = None
+        self.grids: dict[float, GridStage] = {}
+
+    def work(self) -> dict[str, Any]:
+        """Work until every unit is done; then write the analysis; return results.json."""
+        try:
+            while (outcome := retrying(self.step, self.run.url,
+                                       on_retry=self.events.warning)) != "done":
+                if outcome == "wait":
+                    time.sleep(self.config.workers.poll_interval)
+        finally:
+            self.events.finished()
+        self.hpo.summary()
+        lock = queue_lock_for(self.run.url, self.run.storage,
+                              f"{self.config.experiment}/analysis", ANALYSIS_LOCK_GRACE_S)
+        with lock:
+            return analysis_stage(self.run, self.events, str(self.device))
+
+    def studies(self) -> list[optuna.Study]:
+        return [self.hpo.study, *([self.stages] if self.stages else []),
+                *(g.study for g in self.grids.values())]
+
+    def step(self) -> str:
+        """Do one unit of work: 'ran', 'wait' (others hold what is left) or 'done'."""
+        for study in self.studies():
+            search.fail_orphans(study)
+        if not self.hpo.done():
+            return "ran" if self._ran(self.hpo.step()) else "wait"
+        if self.stages is None:
+            self._open_stages()
+        if self.trains and self._ran_task():
+            return "ran"
+        for ratio in self.config.pruning.ratios:
+            if self._ready(ratio) and self._grid(ratio).step():
+                self._report_progress(f"grid r={ratio:g}")
+                return "ran"
+        return "done" if self._complete() else "wait"
+
+    def _ran(self, outcome: Any) -> bool:
+        if outcome is False:
+            return False
+        self._report_progress("HPO")
+        return True
+
+    def _open_stages(self) -> None:
+        summary = self.hpo.summary()
+        if summary["best"] is None:
+            raise PruneshiftError("HPO finished without a complete trial (all diverged, "
+                                  "pruned or failed); widen the search space or raise "
+                                  "hpo.n_trials")
+        self.stages = self.run.study(stages_study_name(self.config.experiment), GRID_SECTIONS)
+        self.grid = define_grid(self.run, self.stages, summary["best"]["params"], self.events)
+        self.optimum = self.stages.user_attrs[OPTIMUM_ATTR]
+
+    def _ran_task(self) -> bool:
+        units = task_units(self.stages, self.config.pruning.ratios)
+        search.enqueue_missing(self.stages, units, self.run.lock)
+        trial = search.take(self.stages)
+        if trial is None:
+            return False
+        search.execute(self.stages, trial, task_runner(self.run, self.stages, self.splits,
+                                                       self.optimum, self.events),
+                       self.run.lock)
+        self._report_progress("pruning")
+        return True
+
+    def _grid(self, ratio: float) -> GridStage:
+        if ratio not in self.grids:
+            self.grids[ratio] = GridStage(self.run, self.stages, self.splits, self.grid, ratio)
+        return self.grids[ratio]
+
+    def _ready(self, ratio: float) -> bool:
+        """Whether the models a ratio's grid starts from exist."""
+        if not self.trains:
+            return True
+        attrs = self.stages.user_attrs
+        if ratio == 0:
+            return (self.config.pruning.protocol == "during-training"
+                    or REFERENCE_ATTR in attrs)
+        return pruned_attr(ratio) in attrs
+
+    def _complete(self) -> bool:
+        ratios = self.config.pruning.ratios
+        if self.trains and not all(pruned_attr(r) in self.stages.user_attrs for r in ratios):
+            return False
+        if not all(r in self.grids or self._ready(r) for r in ratios):
+            return False
+        open_work = (TrialState.RUNNING, TrialState.WAITING)
+        return all(self._grid(r).done() == len(self.grid.cells())
+                   and not self._grid(r).study.get_trials(deepcopy=False, states=open_work)
+                   for r in ratios)
+
+    def _report_progress(self, label: str) -> None:
+        done = len(search.keys_in(self.hpo.study, search.DONE))
+        total = len(hpo_units(self.config))
+        if self.stages is not None:
+            ratios = self.config.pruning.ratios
+            tasks = 1 + len(ratios) if self.trains else 0
+            done += len(search.keys_in(self.stages, (TrialState.COMPLETE,)))
+            done += sum(self._grid(r).done() for r in ratios if r in self.grids)
+            total += tasks + len(ratios) * len(self.grid.cells())
+        study = self.grids[max(self.grids)].study if label.startswith("grid") else self.hpo.study
+        self.events.progress(label, done, total, study)
+
+
+def run_study(config: ExperimentConfig, *, out: Path | None = None,
+              storage: str | None = None, events: Events | None = None,
+              index: int = 0) -> dict[str, Any]:
+    """Run or join the study as one worker, until it is complete; return results.json."""
+    return Worker(config, out=out, storage=storage, events=events, index=index).work()

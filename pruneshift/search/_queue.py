@@ -1,0 +1,139 @@
+"""Work as enqueued trials: every unit (an HPO trial, a task, a grid cell) runs exactly once.
+
+Each unit has a key. Missing units (no complete, pruned, waiting or running trial with that key)
+are enqueued under a lock, so two workers cannot enqueue the same unit twice; taking a queued
+trial is an atomic WAITING -> RUNNING switch in Optuna. A trial whose worker dies is failed
+(``fail_orphans``), which makes its unit missing again. A worker stopped by SIGINT or SIGTERM
+gives its unit back at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from ._owners import claim
+
+KEY_ATTR = "key"
+PENDING = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.WAITING, TrialState.RUNNING)
+DONE = (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of work: its key, the fixed params of its trial, its user attributes."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+def key_of(trial: FrozenTrial | optuna.Trial) -> str | None:
+    return trial.user_attrs.get(KEY_ATTR)
+
+
+def keys_in(study: optuna.Study, states: tuple[TrialState, ...]) -> set[str]:
+    return {k for t in study.get_trials(deepcopy=False, states=states)
+            if (k := key_of(t)) is not None}
+
+
+def enqueue_missing(study: optuna.Study, units: list[Unit],
+                    lock: contextlib.AbstractContextManager, limit: int | None = None) -> int:
+    """Enqueue units without a pending trial (at most ``limit``) under ``lock``; count them."""
+    with lock:
+        pending = keys_in(study, PENDING)
+        missing = [u for u in units if u.key not in pending][:limit]
+        for unit in missing:
+            study.enqueue_trial(unit.params, user_attrs={
+                KEY_ATTR: unit.key, UNIT_ATTRS_ATTR: sorted(unit.attrs), **unit.attrs})
+    return len(missing)
+
+
+@contextlib.contextmanager
+def heartbeat(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
+    """Record the trial's heartbeat in the background where the storage keeps heartbeats."""
+    storage = study._storage
+    interval = (storage.get_heartbeat_interval()
+                if isinstance(storage, optuna.storages.RDBStorage) else None)
+    if interval is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval):
+            with contextlib.suppress(Exception):  # a missed beat only risks an early retry
+                storage.record_heartbeat(trial._trial_id)
+
+    storage.record_heartbeat(trial._trial_id)
+    thread = threading.Thread(target=beat, daemon=True, name=f"heartbeat-{trial.number}")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def take(study: optuna.Study) -> optuna.Trial | None:
+    """The next queued trial, now RUNNING and owned by this process; None if the queue is empty."""
+    if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+        return None
+    with warnings.catch_warnings():  # heartbeats are recorded by ``heartbeat`` below
+        warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed")
+        trial = study.ask()
+    if key_of(trial) is None:  # the queue ran dry between the check and the ask
+        study.tell(trial, state=TrialState.FAIL)
+        return None
+    claim(trial)
+    return trial
+
+
+def execute(study: optuna.Study, trial: optuna.Trial, work: Callable[[optuna.Trial], float],
+            lock: contextlib.AbstractContextManager) -> FrozenTrial | None:
+    """Run ``work`` on a taken trial and record its outcome.
+
+    TrialPruned records PRUNED; an exception records FAIL and propagates; a stop
+    (KeyboardInterrupt, SystemExit) also enqueues the unit again, under ``lock``, for another
+    worker. None is returned when the trial was failed meanwhile as stale (its unit is redone
+    elsewhere).
+    """
+    try:
+        with heartbeat(study, trial):
+            value = work(trial)
+    except optuna.TrialPruned:
+        return _tell(study, trial, state=TrialState.PRUNED)
+    except (KeyboardInterrupt, SystemExit):
+        with lock:
+            _tell(study, trial, state=TrialState.FAIL)
+            frozen = study._storage.get_trial(trial._trial_id)
+            fixed = frozen.system_attrs.get("fixed_params", {})
+            study.enqueue_trial(dict(fixed), user_attrs={KEY_ATTR: key_of(frozen),
+                                                         **_unit_attrs(frozen)})
+        raise
+    except BaseException:
+        _tell(study, trial, state=TrialState.FAIL)
+        raise
+    return _tell(study, trial, values=value)
+
+
+UNIT_ATTRS_ATTR = "unit_attrs"  # names of the user attributes a unit was enqueued with
+
+
+def _unit_attrs(trial: FrozenTrial) -> dict[str, Any]:
+    names = trial.user_attrs.get(UNIT_ATTRS_ATTR, [])
+    return {UNIT_ATTRS_ATTR: names, **{n: trial.user_attrs[n] for n in names}}
+
+
+def _tell(study: optuna.Study, trial: optuna.Trial, **outcome: Any) -> FrozenTrial | None:
+    try:
+        return study.tell(trial, **outcome)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        return None  # failed as stale meanwhile; another worker redoes the unit
