@@ -13,6 +13,7 @@ import contextlib
 import importlib.util
 import re
 import time
+import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -87,9 +88,11 @@ def _open_rdb(url: str, heartbeat_interval: int | None = None,
         if url.startswith("postgresql"):
             engine_kwargs["connect_args"] = {"connect_timeout": _CONNECT_TIMEOUT_S}
     try:
-        return optuna.storages.RDBStorage(_rdb_url(url), engine_kwargs=engine_kwargs,
-                                          heartbeat_interval=heartbeat_interval,
-                                          grace_period=grace_period)
+        with warnings.catch_warnings():  # heartbeats are experimental in Optuna; we rely on them
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.RDBStorage(_rdb_url(url), engine_kwargs=engine_kwargs,
+                                              heartbeat_interval=heartbeat_interval,
+                                              grace_period=grace_period)
     except StorageError:
         raise
     except Exception as exc:  # SQLAlchemy and driver errors have many types; all mean "unreachable"

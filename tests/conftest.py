@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import optuna
@@ -35,3 +36,22 @@ def digits():
 def tiny_overrides():
     """Overrides that shrink the default experiment to seconds."""
     return ["training.epochs=3", "hpo.n_trials=4", "hpo.n_startup_trials=2"]
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
+                                autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL server at 127.0.0.1:5432 ({exc})")
+    name = f"pruneshift_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    from pruneshift.storage import _open_rdb
+
+    _open_rdb.cache_clear()
+    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.close()

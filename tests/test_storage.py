@@ -1,5 +1,4 @@
 import time
-import uuid
 
 import optuna
 import pytest
@@ -8,8 +7,6 @@ from pruneshift.config import load_config
 from pruneshift.errors import StorageError
 from pruneshift.pipeline import run_hpo
 from pruneshift.storage import default_storage_url, open_storage, redact
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def test_redact_hides_passwords_only():
@@ -40,25 +37,6 @@ def test_an_unreachable_database_is_a_quick_one_line_error_without_the_password(
     assert "hunter2" not in message and "postgresql://ann:***@127.0.0.1:9/nothing" in message
     assert "\n" not in message
     assert time.monotonic() - started < 30
-
-
-@pytest.fixture
-def postgres_url():
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
-                                autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server at 127.0.0.1:5432 ({exc})")
-    name = f"pruneshift_test_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    from pruneshift.storage import _open_rdb
-
-    _open_rdb.cache_clear()
-    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
 
 
 def test_hpo_runs_and_resumes_on_postgresql(tmp_path, tiny_overrides, postgres_url):

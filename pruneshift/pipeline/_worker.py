@@ -44,6 +44,8 @@ class Worker:
         self.device = resolve_device(config.training.device)
         self.splits = load_splits(config.data, self.device) if self.trains else None
         self.hpo = HPOStage(self.run, self.splits, index)
+        # refuse at once, naming the difference, if the experiment was made with other settings
+        self.run.study(stages_study_name(config.experiment), GRID_SECTIONS)
         self.stages: optuna.Study | None = None
         self.grids: dict[float, GridStage] = {}
 

@@ -1,0 +1,186 @@
+"""Many workers on one experiment, against a real PostgreSQL server."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from pruneshift.config import load_config
+from pruneshift.search import ORPHANED_ATTR, cell_of
+from pruneshift.storage import grid_study_name, hpo_study_name, open_storage, stages_study_name
+
+from .conftest import QUICK
+
+FAST_HEARTBEAT = ["--set", "workers.heartbeat_interval=1", "--set", "workers.grace_period=4",
+                  "--set", "workers.poll_interval=0.3"]
+
+
+def start_worker(url, out, index, *extra):
+    return subprocess.Popen(
+        [sys.executable, "-m", "pruneshift", "worker", str(QUICK), "--storage", url,
+         "--out", str(out), "--index", str(index), *FAST_HEARTBEAT, *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(workers, timeout=300):
+    outputs = [w.communicate(timeout=timeout) for w in workers]
+    for worker, (_, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, err
+    return outputs
+
+
+def assert_exactly_once(url):
+    """Every unit of the quick study finished exactly once."""
+    config = load_config(QUICK)
+    storage = open_storage(url)
+    hpo = optuna.load_study(study_name=hpo_study_name(config.experiment), storage=storage)
+    assert len(hpo.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED))) == 4
+    stages = optuna.load_study(study_name=stages_study_name(config.experiment), storage=storage)
+    assert len(stages.get_trials(states=(TrialState.COMPLETE,))) == 3  # reference + 2 prunes
+    for ratio in config.pruning.ratios:
+        study = optuna.load_study(study_name=grid_study_name(config.experiment, ratio),
+                                  storage=storage)
+        cells = [cell_of(t) for t in study.get_trials(states=(TrialState.COMPLETE,))]
+        assert len(cells) == len(set(cells)) == 18
+        assert not study.get_trials(states=(TrialState.RUNNING, TrialState.WAITING))
+    return storage
+
+
+def test_three_workers_finish_the_study_with_each_unit_trained_once(tmp_path, postgres_url):
+    workers = [start_worker(postgres_url, tmp_path, i) for i in range(3)]
+    finish(workers)
+    assert_exactly_once(postgres_url)
+    lines = (tmp_path / "landscapes.csv").read_text().strip().splitlines()
+    assert len(lines) == 1 + 36
+    assert (tmp_path / "report.html").exists()
+
+
+def test_a_killed_worker_s_trial_is_redone_by_another(tmp_path, postgres_url):
+    config = load_config(QUICK)
+    victim = start_worker(postgres_url, tmp_path, 0)
+    deadline = time.monotonic() + 120
+    study_name = grid_study_name(config.experiment, 0.0)
+    killed = None
+    while killed is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        names = {s.study_name for s in optuna.get_all_study_summaries(open_storage(postgres_url))}
+        if study_name not in names:
+            continue
+        study = optuna.load_study(study_name=study_name, storage=open_storage(postgres_url))
+        running = [t for t in study.get_trials(states=(TrialState.RUNNING,))
+                   if t.user_attrs.get("owner", {}).get("pid") == victim.pid]
+        if running and len(study.get_trials(states=(TrialState.COMPLETE,))) >= 2:
+            os.kill(victim.pid, signal.SIGKILL)
+            killed = running[0].number
+    victim.wait()
+    assert killed is not None, "the worker never got to the dense grid"
+    finish([start_worker(postgres_url, tmp_path, 1)])
+    storage = assert_exactly_once(postgres_url)
+    study = optuna.load_study(study_name=study_name, storage=storage)
+    lost = study.trials[killed]
+    assert lost.state == TrialState.FAIL and lost.user_attrs.get(ORPHANED_ATTR) is True
+    redone = [t for t in study.get_trials(states=(TrialState.COMPLETE,))
+              if cell_of(t) == cell_of(lost)]
+    assert len(redone) == 1 and redone[0].number > killed
+
+
+def test_sigterm_gives_the_running_trial_back(tmp_path, postgres_url):
+    worker = start_worker(postgres_url, tmp_path, 0, "--set", "training.epochs=30")
+    deadline = time.monotonic() + 120
+    name = hpo_study_name("quick")
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        names = {s.study_name for s in optuna.get_all_study_summaries(open_storage(postgres_url))}
+        if name in names and optuna.load_study(study_name=name, storage=open_storage(
+                postgres_url)).get_trials(states=(TrialState.RUNNING,)):
+            break
+    worker.send_signal(signal.SIGTERM)
+    _, err = worker.communicate(timeout=60)
+    assert worker.returncode == 130 and "given back" in err
+    study = optuna.load_study(study_name=name, storage=open_storage(postgres_url))
+    states = [t.state for t in study.trials]
+    assert states.count(TrialState.FAIL) == 1 and states.count(TrialState.WAITING) == 1
+    assert TrialState.RUNNING not in states
+
+
+def test_a_worker_with_a_changed_grid_is_refused(tmp_path, postgres_url):
+    finish([start_worker(postgres_url, tmp_path, 0, "--set", "hpo.n_trials=1",
+                         "--set", "pruning.ratios=[0]", "--set", "grid.axes.lr.points=1",
+                         "--set", "grid.axes.weight_decay.points=1")])
+    refused = start_worker(postgres_url, tmp_path, 1, "--set", "hpo.n_trials=1",
+                           "--set", "pruning.ratios=[0]", "--set", "grid.axes.lr.points=3",
+                           "--set", "grid.axes.weight_decay.points=1")
+    _, err = refused.communicate(timeout=120)
+    assert refused.returncode == 2
+    assert "grid.axes.lr.points: 1 -> 3" in err and len(err.strip().splitlines()) == 1
+
+
+def run_cli(*args, timeout=60):
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "pruneshift", *args], capture_output=True,
+                          text=True, timeout=timeout)
+    return done, time.monotonic() - started
+
+
+def test_an_unreachable_host_is_a_quick_one_line_error(tmp_path):
+    done, seconds = run_cli("worker", str(QUICK), "--out", str(tmp_path),
+                            "--storage", "postgresql://ann:hunter2@127.0.0.1:9/db")
+    assert done.returncode == 2 and seconds < 30
+    assert len(done.stderr.strip().splitlines()) == 1 and "hunter2" not in done.stderr
+    assert "cannot open storage postgresql://ann:***@127.0.0.1:9/db" in done.stderr
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def password_server():
+    """A private PostgreSQL server that checks passwords (scram-sha-256): (port, password).
+
+    Started as the ``postgres`` user in a folder it can reach (pytest's own temporary
+    folders are private to root).
+    """
+    bin_dir = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
+    if bin_dir is None or shutil.which("runuser") is None or os.geteuid() != 0:
+        pytest.skip("needs Debian's PostgreSQL binaries and root to start a private server")
+    folder = Path(tempfile.mkdtemp(prefix="pruneshift-pg-"))
+    os.chmod(folder, 0o777)
+    (folder / "password").write_text("right-password\n")
+    os.chmod(folder / "password", 0o644)
+    data, port = folder / "data", free_port()
+    as_postgres = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
+                    "--auth=scram-sha-256", f"--pwfile={folder / 'password'}"],
+                   check=True, capture_output=True)
+    subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l",
+                    str(folder / "log"), "-o", f"-p {port} -k {folder} -c listen_addresses="
+                    "127.0.0.1", "start"], check=True, capture_output=True)
+    yield port, "right-password"
+    subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                    "stop"], capture_output=True)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_wrong_password_is_a_quick_one_line_error(tmp_path, password_server):
+    port, password = password_server
+    done, seconds = run_cli("hpo", "--out", str(tmp_path), "--storage",
+                            f"postgresql://postgres:wrong-password@127.0.0.1:{port}/postgres")
+    assert done.returncode == 2 and seconds < 30, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "wrong-password" not in done.stderr
+    assert "password authentication failed" in done.stderr
+    right, _ = run_cli("hpo", "--out", str(tmp_path), "--set", "hpo.n_trials=1", "--set",
+                       "training.epochs=1", "--storage",
+                       f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres")
+    assert right.returncode == 0, right.stderr
