@@ -23,11 +23,17 @@ from ._events import Events
 STAGES_SUFFIX = stages_study_name("")
 
 
-def analysis_stage(run: Run, events: Events, device: str = "cpu") -> dict[str, Any]:
-    """Write results.json, landscapes.csv, report.html, report.md and figures/."""
+def analysis_stage(run: Run, events: Events, device: str = "cpu",
+                   signature: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write results.json, landscapes.csv, report.html, report.md and figures/.
+
+    ``signature`` (what the results were computed from) is stored with them, so that a worker
+    finishing right after another can reuse its results.
+    """
     data = load_run_data(run.url, run.config.experiment)
     results, table, arrays = summarise(data, run.config.analysis)
     results["environment"] = environment(device)
+    results["signature"] = signature
     partial = run.run_dir / ".landscapes.csv.tmp"
     table.to_csv(partial, index=False)
     partial.replace(run.run_dir / "landscapes.csv")

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import optuna
+from optuna.trial import TrialState
 from torch import nn
 
 from .. import search, synthetic
@@ -115,8 +116,12 @@ class GridStage:
         return search.done_cells(self.study, self.grid)
 
     def step(self) -> bool:
-        """Train one missing cell if one is free; False when there is none."""
-        search.enqueue_missing(self.study, self.units, self.run.lock)
+        """Train one missing cell if one is free; False when there is none.
+
+        Missing cells (never enqueued, or failed) are enqueued whenever the queue runs empty.
+        """
+        if not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+            search.enqueue_missing(self.study, self.units, self.run.lock)
         trial = search.take(self.study)
         if trial is None:
             return False

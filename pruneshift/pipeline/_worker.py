@@ -10,6 +10,7 @@ running elsewhere, a worker waits. When every unit is done, it writes the analys
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ class Worker:
 
     def work(self) -> dict[str, Any]:
         """Work until every unit is done; then write the analysis; return results.json."""
+        search.fail_orphans(self.hpo.study)
         try:
             while (outcome := retrying(self.step, self.run.url,
                                        on_retry=self.events.warning)) != "done":
@@ -62,16 +64,38 @@ class Worker:
         lock = queue_lock_for(self.run.url, self.run.storage,
                               f"{self.config.experiment}/analysis", ANALYSIS_LOCK_GRACE_S)
         with lock:
-            return analysis_stage(self.run, self.events, str(self.device))
+            signature = self._signature()
+            written = self.run.run_dir / "results.json"
+            if written.exists():
+                results = json.loads(written.read_text())
+                if results.get("signature") == signature:  # another worker just wrote it
+                    return results
+            return analysis_stage(self.run, self.events, str(self.device), signature)
+
+    def _signature(self) -> dict[str, Any]:
+        """What the analysis depends on: finished trials per study and the analysis settings."""
+        return {"trials": {s.study_name: len(s.get_trials(deepcopy=False,
+                                                          states=(TrialState.COMPLETE,)))
+                           for s in self.studies()},
+                "analysis": self.config.analysis.model_dump(mode="json")}
 
     def studies(self) -> list[optuna.Study]:
         return [self.hpo.study, *([self.stages] if self.stages else []),
                 *(g.study for g in self.grids.values())]
 
     def step(self) -> str:
-        """Do one unit of work: 'ran', 'wait' (others hold what is left) or 'done'."""
-        for study in self.studies():
-            search.fail_orphans(study)
+        """Do one unit of work: 'ran', 'wait' (others hold what is left) or 'done'.
+
+        Abandoned trials are looked for only when no work is free, so a busy worker does not
+        rescan every study between units.
+        """
+        outcome = self._work()
+        if outcome == "wait":
+            for study in self.studies():
+                search.fail_orphans(study)
+        return outcome
+
+    def _work(self) -> str:
         if not self.hpo.done():
             return "ran" if self._ran(self.hpo.step()) else "wait"
         if self.stages is None:
