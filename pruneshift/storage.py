@@ -78,6 +78,28 @@ def open_storage(url: str, heartbeat_interval: int | None = None,
         raise StorageError(f"cannot open journal storage {journal}: {exc}") from None
 
 
+CREATION_RETRIES = 5
+
+
+def _create_rdb(url: str, engine_kwargs: dict, heartbeat_interval: int | None,
+                grace_period: int | None) -> optuna.storages.RDBStorage:
+    """RDBStorage, retried when workers starting together race to create its tables."""
+    import sqlalchemy.exc
+
+    for attempt in range(CREATION_RETRIES):
+        try:
+            with warnings.catch_warnings():  # heartbeats are experimental in Optuna
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs,
+                                                  heartbeat_interval=heartbeat_interval,
+                                                  grace_period=grace_period)
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            if attempt == CREATION_RETRIES - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))  # another worker is creating the tables
+    raise AssertionError("unreachable")
+
+
 @cache
 def _open_rdb(url: str, heartbeat_interval: int | None = None,
               grace_period: int | None = None) -> optuna.storages.RDBStorage:
@@ -88,11 +110,7 @@ def _open_rdb(url: str, heartbeat_interval: int | None = None,
         if url.startswith("postgresql"):
             engine_kwargs["connect_args"] = {"connect_timeout": _CONNECT_TIMEOUT_S}
     try:
-        with warnings.catch_warnings():  # heartbeats are experimental in Optuna; we rely on them
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(_rdb_url(url), engine_kwargs=engine_kwargs,
-                                              heartbeat_interval=heartbeat_interval,
-                                              grace_period=grace_period)
+        return _create_rdb(_rdb_url(url), engine_kwargs, heartbeat_interval, grace_period)
     except StorageError:
         raise
     except Exception as exc:  # SQLAlchemy and driver errors have many types; all mean "unreachable"
