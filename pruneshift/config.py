@@ -84,7 +84,8 @@ class ModelConfig(_Section):
 
 
 class TrainingConfig(_Section):
-    """One training run's recipe; every field except epochs, device and threads is tunable."""
+    """One training run's recipe; all is tunable but epochs and how it runs (device, threads,
+    batching)."""
 
     epochs: PositiveInt = 10
     optimizer: Literal["sgd", "adamw"] = "sgd"
@@ -100,6 +101,14 @@ class TrainingConfig(_Section):
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     threads: PositiveInt | None = None  # CPU threads for torch; None keeps torch's choice
+    batched: Literal["auto", "off"] = "auto"  # grids: train a ratio's cells stacked together
+    members: PositiveInt | None = None  # most cells per stack; None: what fits in memory, <= 64
+
+    @field_validator("batched", mode="before")
+    @classmethod
+    def _yaml_switch(cls, value: Any) -> Any:
+        """YAML reads a bare off/on as a boolean."""
+        return {False: "off", True: "auto"}.get(value, value) if isinstance(value, bool) else value
 
     @field_validator("device")
     @classmethod
@@ -116,7 +125,7 @@ class TrainingConfig(_Section):
         return self
 
 
-UNTUNABLE = frozenset({"epochs", "device", "threads"})
+UNTUNABLE = frozenset({"epochs", "device", "threads", "batched", "members"})
 TUNABLE = tuple(name for name in TrainingConfig.model_fields if name not in UNTUNABLE)
 
 
@@ -491,7 +500,8 @@ def load_config(path: Path | None = None, overrides: list[str] | None = None) ->
 
 
 _NOT_FINGERPRINTED = ("hpo.n_trials", "hpo.timeout", "training.device", "training.threads",
-                      "data.root", "data.download", "pruning.ratios", "pruning.latency_runs")
+                      "training.batched", "training.members", "data.root", "data.download",
+                      "pruning.ratios", "pruning.latency_runs")
 HPO_SECTIONS = ("seed", "data", "model", "training", "search_space", "hpo", "synthetic")
 GRID_SECTIONS = ("seed", "data", "model", "training", "search_space", "grid", "pruning",
                  "synthetic")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -19,6 +20,13 @@ from .storage import public_config
 def threads_per_worker(workers: int) -> int:
     """Each worker's share of this machine's cores."""
     return max(1, (os.cpu_count() or 1) // workers)
+
+
+def members_per_worker(config: ExperimentConfig, workers: int) -> int:
+    """Each worker's share of a ratio's grid cells, so no worker stacks them all."""
+    axes = config.grid.axes.values()
+    cells = math.prod(len(a.values) if a.values else a.points for a in axes) * config.grid.seeds
+    return max(1, math.ceil(cells / workers))
 
 
 @dataclass
@@ -41,13 +49,13 @@ def start_local_workers(config: ExperimentConfig, workers: int, *, out: Path | N
     """Start ``workers - 1`` helpers on the same study; return this process's config.
 
     The effective config is written to the run folder so every helper runs exactly it, each
-    with its share of the CPU threads.
+    with its share of the CPU threads and of each grid's cells per stack.
     """
     if workers <= 1:
         return config, Helpers()
-    threads = threads_per_worker(workers)
-    config = config.model_copy(update={"training": config.training.model_copy(
-        update={"threads": threads})})
+    share = {"threads": threads_per_worker(workers),
+             "members": config.training.members or members_per_worker(config, workers)}
+    config = config.model_copy(update={"training": config.training.model_copy(update=share)})
     run_dir = run_dir_for(config, out)
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / "config.yaml"

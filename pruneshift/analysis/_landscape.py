@@ -56,6 +56,7 @@ def landscape_rows(trials: list[FrozenTrial], grid: Grid, ratio: float
                       "val_accuracy": trial.value, "val_loss": attrs.get("val_loss"),
                       "diverged": bool(attrs.get("diverged", False)),
                       "epochs": attrs.get("epochs"), "train_seconds": attrs.get("seconds"),
+                      "members": attrs.get("members", 1),
                       "test_accuracy": attrs.get("test_accuracy"), "params": attrs.get("params"),
                       "point": cell[0], "trial": trial.number}
     return [rows[c] for c in sorted(rows)], duplicates

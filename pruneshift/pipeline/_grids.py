@@ -11,19 +11,29 @@ Protocols for a grid point at ratio r (``pruning.protocol``):
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from typing import Any
 
 import optuna
+import torch
 from optuna.trial import TrialState
 from torch import nn
 
 from .. import search, synthetic
-from ..config import GRID_SECTIONS, TrainingConfig
+from ..config import GRID_SECTIONS, ExperimentConfig, TrainingConfig
 from ..data import Splits
 from ..prune import GradualPruning, reinitialise
 from ..search import Grid, build_grid
 from ..storage import grid_study_name
-from ..train import train
+from ..train import (
+    NotStackable,
+    TrainResult,
+    members_that_fit,
+    stack,
+    train,
+    train_batched,
+    unstack,
+)
 from ._context import Run
 from ._events import Events
 from ._hpo import record_result, record_synthetic
@@ -82,54 +92,156 @@ def synthetic_grid_objective(run: Run, grid: Grid, ratio: float):
     return objective
 
 
-def grid_objective(run: Run, stages: optuna.Study, splits: Splits, grid: Grid, ratio: float):
-    """Train one (point, seed) at ``ratio``; the trial's value is the validation accuracy."""
-    config = run.config
-    epochs = (config.pruning.finetune_epochs or config.training.epochs
-              if config.pruning.protocol == "finetune" else config.training.epochs)
+def stackable_protocol(config: ExperimentConfig, ratio: float) -> bool:
+    """Whether a ratio's cells share shapes: not so when each is pruned globally on its own."""
+    pruning = config.pruning
+    return not (pruning.protocol == "during-training" and pruning.scope == "global"
+                and ratio > 0)
 
-    def objective(trial: optuna.Trial, point: dict[str, Any], seed: int) -> float:
-        recipe = TrainingConfig.model_validate(
-            {**config.training.model_dump(), **grid.fixed, **point, "epochs": epochs})
-        model, pruning = _model_for(run, stages, splits, ratio, seed, recipe)
-        result = train(model, splits, recipe, seed=seed, structure_hook=pruning)
-        record_result(trial, result, seed)
-        trial.set_user_attr("ratio", ratio)
-        trial.set_user_attr("params", sum(p.numel() for p in model.parameters()))
+
+class GridTrainer:
+    """Trains a ratio's grid cells, one at a time or stacked together (``train_batched``)."""
+
+    def __init__(self, run: Run, stages: optuna.Study, splits: Splits, grid: Grid,
+                 ratio: float, events: Events):
+        self.run, self.stages, self.splits, self.grid, self.ratio = (
+            run, stages, splits, grid, ratio)
+        self.events = events
+        config = run.config
+        self.epochs = (config.pruning.finetune_epochs or config.training.epochs
+                       if config.pruning.protocol == "finetune" else config.training.epochs)
+        self.batched = (config.training.batched == "auto" and stackable_protocol(config, ratio))
+        self._members: int | None = None
+
+    def recipe(self, point: dict[str, Any]) -> TrainingConfig:
+        return TrainingConfig.model_validate({**self.run.config.training.model_dump(),
+                                              **self.grid.fixed, **point, "epochs": self.epochs})
+
+    def members(self) -> int:
+        """Cells per stack: the configured count, else what fits in memory; 1 unbatched."""
+        if not self.batched:
+            return 1
+        if self._members is None:
+            largest = max(self.recipe(p).batch_size for p in self.grid.points())
+            model = (fresh_model(self.run, self.splits, 0)  # the largest a member gets
+                     if self.run.config.pruning.protocol == "during-training"
+                     else pruned_reference(self.run, self.stages, self.splits, self.ratio))
+            batch = self.splits.train_x[:largest]
+            self._members = members_that_fit(model, batch, self.run.config.training.members)
+        return self._members
+
+    def one(self, trial: optuna.Trial, point: dict[str, Any], seed: int) -> float:
+        """Train one cell alone."""
+        recipe = self.recipe(point)
+        model, pruning = _model_for(self.run, self.stages, self.splits, self.ratio, seed, recipe)
+        result = train(model, self.splits, recipe, seed=seed, structure_hook=pruning)
+        self._record(trial, result, seed, model, members=1)
         return result.val_accuracy
 
-    return objective
+    def together(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
+                 seeds: list[int]) -> list[float]:
+        """Train cells sharing batch size and optimizer as one stack each; values in order."""
+        recipes = [self.recipe(p) for p in points]
+        groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for i, recipe in enumerate(recipes):
+            groups[recipe.batch_size, recipe.optimizer].append(i)
+        values: dict[int, float] = {}
+        for indices in groups.values():
+            if len(indices) == 1 or not self.batched:
+                values.update({i: self.one(trials[i], points[i], seeds[i]) for i in indices})
+                continue
+            results = self._stacked([trials[i] for i in indices], [points[i] for i in indices],
+                                    [seeds[i] for i in indices])
+            values.update(zip(indices, results, strict=True))
+        return [values[i] for i in range(len(trials))]
+
+    def _stacked(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
+                 seeds: list[int]) -> list[float]:
+        recipes = [self.recipe(p) for p in points]
+        starts = [_model_for(self.run, self.stages, self.splits, self.ratio, seed, recipe)
+                  for seed, recipe in zip(seeds, recipes, strict=True)]
+        models = [model for model, _ in starts]
+        prunings = [pruning for _, pruning in starts if pruning is not None]
+        hook = StackedPruning(models, prunings, example_input(self.splits)) if prunings else None
+        try:
+            results = train_batched(models, self.splits, recipes, seeds=seeds,
+                                    structure_hook=hook)
+        except NotStackable as reason:
+            self.batched = False
+            self.events.warning(f"grid r={self.ratio:g}: training cells one at a time: "
+                                f"{reason}")
+            return [self.one(t, p, s) for t, p, s in zip(trials, points, seeds, strict=True)]
+        for trial, result, seed, model in zip(trials, results, seeds, models, strict=True):
+            self._record(trial, result, seed, model, members=len(models))
+        return [result.val_accuracy for result in results]
+
+    def _record(self, trial: optuna.Trial, result: TrainResult, seed: int, model: nn.Module,
+                members: int) -> None:
+        record_result(trial, result, seed)
+        trial.set_user_attr("ratio", self.ratio)
+        trial.set_user_attr("params", sum(p.numel() for p in model.parameters()))
+        trial.set_user_attr("members", members)
+
+
+class StackedPruning:
+    """Gradual pruning of stacked members: each pruned by its own pruner, then restacked.
+
+    Uniform pruning removes the same number of channels from every member's layers, so the
+    members keep sharing shapes; each still chooses its own channels by its own weights.
+    """
+
+    def __init__(self, models: list[nn.Module], prunings: list[GradualPruning],
+                 example: torch.Tensor):
+        self.models, self.prunings, self.example = models, prunings, example
+
+    def __call__(self, epoch: int, wide: nn.Module) -> nn.Module | None:
+        if not any(pruning.due(epoch) for pruning in self.prunings):
+            return None
+        unstack(wide, self.models)
+        for pruning in self.prunings:
+            pruning(epoch)
+        return stack(self.models, self.example)
 
 
 class GridStage:
-    """One ratio's grid: its study, and one (point, seed) trained per step."""
+    """One ratio's grid: its study, and its free cells trained a stack at a time."""
 
     def __init__(self, run: Run, stages: optuna.Study, splits: Splits | None, grid: Grid,
-                 ratio: float):
+                 ratio: float, events: Events):
         self.run, self.grid, self.ratio = run, grid, ratio
         self.study = run.study(grid_study_name(run.config.experiment, ratio), GRID_SECTIONS)
         self.units = search.grid_units(grid)
-        self.objective = (synthetic_grid_objective(run, grid, ratio) if splits is None
-                          else grid_objective(run, stages, splits, grid, ratio))
+        self.trainer = (None if splits is None
+                        else GridTrainer(run, stages, splits, grid, ratio, events))
+        self.synthetic = (synthetic_grid_objective(run, grid, ratio) if splits is None
+                          else None)
 
     def done(self) -> int:
         return search.done_cells(self.study, self.grid)
 
     def step(self) -> bool:
-        """Train one missing cell if one is free; False when there is none.
+        """Train free cells (up to a stack's worth); False when none is free.
 
         Missing cells (never enqueued, or failed) are enqueued whenever the queue runs empty.
         """
         if not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             search.enqueue_missing(self.study, self.units, self.run.lock)
-        trial = search.take(self.study)
-        if trial is None:
+        limit = 1 if self.trainer is None else self.trainer.members()
+        trials = search.take_many(self.study, limit)
+        if not trials:
             return False
         axes = self.grid.axes
 
-        def work(trial: optuna.Trial) -> float:
+        def cell(trial: optuna.Trial) -> tuple[dict[str, Any], int]:
             point = {axis.name: axis.record(trial) for axis in axes}
-            return self.objective(trial, point, int(trial.user_attrs[search.SEED_ATTR]))
+            return point, int(trial.user_attrs[search.SEED_ATTR])
 
-        search.execute(self.study, trial, work, self.run.lock)
+        def work(taken: list[optuna.Trial]) -> list[float]:
+            points, seeds = zip(*(cell(t) for t in taken), strict=True)
+            if self.trainer is None:
+                return [self.synthetic(t, p, s) for t, p, s in zip(taken, points, seeds,
+                                                                    strict=True)]
+            return self.trainer.together(taken, list(points), list(seeds))
+
+        search.execute_many(self.study, trials, work, self.run.lock)
         return True

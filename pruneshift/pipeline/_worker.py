@@ -138,7 +138,8 @@ class Worker:
 
     def _grid(self, ratio: float) -> GridStage:
         if ratio not in self.grids:
-            self.grids[ratio] = GridStage(self.run, self.stages, self.splits, self.grid, ratio)
+            self.grids[ratio] = GridStage(self.run, self.stages, self.splits, self.grid, ratio,
+                                          self.events)
         return self.grids[ratio]
 
     def _ready(self, ratio: float) -> bool:

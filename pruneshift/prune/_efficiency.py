@@ -31,14 +31,14 @@ def count_macs_and_params(model: nn.Module, input_shape: tuple[int, ...]) -> tup
 
 @torch.inference_mode()
 def cpu_latency_ms(model: nn.Module, input_shape: tuple[int, ...], *, runs: int,
-                   threads: int = 1) -> float:
-    """Median wall time of a batch-1 forward pass on the CPU, after warm-up, in milliseconds.
+                   threads: int = 1, batch: int = 1) -> float:
+    """Median wall time of a forward pass of ``batch`` inputs on the CPU, after warm-up, in ms.
 
     Timed with ``threads`` torch threads (1 by default, like a microcontroller-class target);
     the caller's thread setting is restored.
     """
     probe = copy.deepcopy(model).cpu().eval()
-    x = torch.randn(1, *input_shape)
+    x = torch.randn(batch, *input_shape)
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:

@@ -86,6 +86,10 @@ class GradualPruning:
         self.pruner = make_pruner(model, example_input, settings, ratio=ratio,
                                   num_classes=num_classes, steps=settings.steps)
 
+    def due(self, epoch: int) -> bool:
+        """Whether pruning happens after ``epoch``."""
+        return epoch in self.schedule
+
     def __call__(self, epoch: int) -> bool:
         due = self.schedule.count(epoch)
         for step in range(due):

@@ -96,6 +96,14 @@ def take(study: optuna.Study) -> optuna.Trial | None:
     return trial
 
 
+def take_many(study: optuna.Study, limit: int) -> list[optuna.Trial]:
+    """Up to ``limit`` queued trials, each now RUNNING and owned by this process."""
+    trials: list[optuna.Trial] = []
+    while len(trials) < limit and (trial := take(study)) is not None:
+        trials.append(trial)
+    return trials
+
+
 def execute(study: optuna.Study, trial: optuna.Trial, work: Callable[[optuna.Trial], float],
             lock: contextlib.AbstractContextManager) -> FrozenTrial | None:
     """Run ``work`` on a taken trial and record its outcome.
@@ -111,17 +119,47 @@ def execute(study: optuna.Study, trial: optuna.Trial, work: Callable[[optuna.Tri
     except optuna.TrialPruned:
         return _tell(study, trial, state=TrialState.PRUNED)
     except (KeyboardInterrupt, SystemExit):
-        with lock:
-            _tell(study, trial, state=TrialState.FAIL)
-            frozen = study._storage.get_trial(trial._trial_id)
-            fixed = frozen.system_attrs.get("fixed_params", {})
-            study.enqueue_trial(dict(fixed), user_attrs={KEY_ATTR: key_of(frozen),
-                                                         **_unit_attrs(frozen)})
+        _give_back(study, [trial], lock)
         raise
     except BaseException:
         _tell(study, trial, state=TrialState.FAIL)
         raise
     return _tell(study, trial, values=value)
+
+
+def execute_many(study: optuna.Study, trials: list[optuna.Trial],
+                 work: Callable[[list[optuna.Trial]], list[float]],
+                 lock: contextlib.AbstractContextManager) -> None:
+    """Run ``work`` on taken trials together (one value each) and record every outcome.
+
+    As ``execute``: an exception fails them all and propagates; a stop gives them all back.
+    """
+    try:
+        with contextlib.ExitStack() as beats:
+            for trial in trials:
+                beats.enter_context(heartbeat(study, trial))
+            values = work(trials)
+    except (KeyboardInterrupt, SystemExit):
+        _give_back(study, trials, lock)
+        raise
+    except BaseException:
+        for trial in trials:
+            _tell(study, trial, state=TrialState.FAIL)
+        raise
+    for trial, value in zip(trials, values, strict=True):
+        _tell(study, trial, values=value)
+
+
+def _give_back(study: optuna.Study, trials: list[optuna.Trial],
+               lock: contextlib.AbstractContextManager) -> None:
+    """Fail stopped trials and enqueue their units again, under ``lock``, for another worker."""
+    with lock:
+        for trial in trials:
+            _tell(study, trial, state=TrialState.FAIL)
+            frozen = study._storage.get_trial(trial._trial_id)
+            fixed = frozen.system_attrs.get("fixed_params", {})
+            study.enqueue_trial(dict(fixed), user_attrs={KEY_ATTR: key_of(frozen),
+                                                         **_unit_attrs(frozen)})
 
 
 UNIT_ATTRS_ATTR = "unit_attrs"  # names of the user attributes a unit was enqueued with

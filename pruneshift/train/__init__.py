@@ -1,7 +1,10 @@
-"""The trainer: one configuration on in-memory tensors, with per-epoch validation."""
+"""The trainers: one configuration, or K of one architecture stacked, on in-memory tensors."""
 
+from ._batched import StackHook, train_batched
 from ._device import resolve_device
+from ._memory import members_that_fit
 from ._schedule import default_milestones, lr_factor
+from ._stack import NotStackable, stack, unstack
 from ._trainer import (
     EpochCallback,
     EpochMetrics,
@@ -12,5 +15,6 @@ from ._trainer import (
     train,
 )
 
-__all__ = ["EpochCallback", "EpochMetrics", "StructureHook", "TrainResult", "build_optimizer",
-           "default_milestones", "evaluate", "lr_factor", "resolve_device", "train"]
+__all__ = ["EpochCallback", "EpochMetrics", "NotStackable", "StackHook", "StructureHook",
+           "TrainResult", "build_optimizer", "default_milestones", "evaluate", "lr_factor",
+           "members_that_fit", "resolve_device", "stack", "train", "train_batched", "unstack"]

@@ -124,3 +124,25 @@ def test_a_killed_run_resumes_to_exactly_the_uninterrupted_result(tmp_path, quic
     assert len(merged) == 36
     for column in VALUE_COLUMNS:
         assert (merged[f"{column}_clean"] == merged[f"{column}_resumed"]).all(), column
+
+
+def test_stacked_cells_match_cells_trained_one_at_a_time(tmp_path, quick_run):
+    stacked_out, _ = quick_run
+    run_study(load_config(QUICK, ["training.batched=off"]), out=tmp_path)
+    alone = pd.read_csv(tmp_path / "landscapes.csv")
+    stacked = pd.read_csv(stacked_out / "landscapes.csv")
+    assert set(alone["members"]) == {1} and set(stacked["members"]) == {6}
+    merged = stacked.merge(alone, on=["ratio", "point", "seed"], suffixes=("_s", "_a"))
+    assert len(merged) == 36
+    for column in ["val_accuracy", "test_accuracy", "diverged", "epochs", "params"]:
+        assert (merged[f"{column}_s"] == merged[f"{column}_a"]).all(), column
+    assert (merged["val_loss_s"] - merged["val_loss_a"]).abs().max() < 1e-3
+
+
+def test_global_pruning_during_training_trains_cells_alone(tmp_path):
+    config = load_config(QUICK, ["pruning.scope=global", "grid.axes.weight_decay.points=1",
+                                 "hpo.n_trials=2"])
+    run_study(config, out=tmp_path)
+    table = pd.read_csv(tmp_path / "landscapes.csv")
+    assert set(table.loc[table.ratio == 0.5, "members"]) == {1}  # shapes differ per member
+    assert set(table.loc[table.ratio == 0.0, "members"]) == {6}

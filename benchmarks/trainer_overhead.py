@@ -1,0 +1,77 @@
+"""The single trainer versus a bare PyTorch loop: same model, data, epochs, seed and recipe.
+
+    python benchmarks/trainer_overhead.py [--model cnn] [--epochs 5] [--repeats 3]
+
+Both train on the digits splits with SGD (momentum, Nesterov, weight decay), a cosine schedule
+set per step and per-epoch validation; the ratio is the trainer's time over the bare loop's
+(target <= 1.05). Both end with the same weights, which is checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import torch
+import torch.nn.functional as F
+from _common import best_times, describe_machine
+
+from pruneshift.config import DataConfig, TrainingConfig
+from pruneshift.data import load_splits
+from pruneshift.models import build_model
+from pruneshift.train import train
+
+
+def bare_loop(model, splits, recipe, seed):
+    """What one would write by hand: seeded order, SGD, cosine per step, validation per epoch."""
+    opt = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
+                          nesterov=True, weight_decay=recipe.weight_decay)
+    order, n = torch.Generator().manual_seed(seed), len(splits.train_y)
+    steps, total = n // recipe.batch_size, n // recipe.batch_size * recipe.epochs
+    for epoch in range(recipe.epochs):
+        model.train()
+        perm = torch.randperm(n, generator=order)
+        for b in range(steps):
+            idx = perm[b * recipe.batch_size:(b + 1) * recipe.batch_size]
+            for g in opt.param_groups:
+                g["lr"] = recipe.lr * 0.5 * (1 + math.cos(math.pi * (epoch * steps + b) / total))
+            loss = F.cross_entropy(model(splits.train_x[idx]), splits.train_y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            (model(splits.val_x).argmax(1) == splits.val_y).float().mean().item()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="cnn")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    describe_machine()
+    splits = load_splits(DataConfig(name="digits"), torch.device("cpu"))
+    recipe = TrainingConfig(epochs=args.epochs, lr=0.05, batch_size=64)
+    fresh = {}
+
+    def ours():
+        fresh["ours"] = build_model(args.model, splits.input_shape, 10, seed=0)
+        train(fresh["ours"], splits, recipe, seed=0, evaluate_test=False)
+
+    def bare():
+        fresh["bare"] = build_model(args.model, splits.input_shape, 10, seed=0)
+        bare_loop(fresh["bare"], splits, recipe, seed=0)
+
+    times = best_times({"trainer": ours, "bare loop": bare}, args.repeats)
+    same = max((p - q).abs().max().item() for p, q in zip(
+        fresh["ours"].parameters(), fresh["bare"].parameters(), strict=True))
+    print(f"{args.model} on digits, {args.epochs} epochs, batch 64, best of {args.repeats}")
+    for name, seconds in times.items():
+        print(f"{name:10s}: {seconds:6.2f} s")
+    print(f"largest weight difference between the two: {same:.1e}")
+    print(f"trainer / bare loop: {times['trainer'] / times['bare loop']:.3f}x (target <= 1.05)")
+
+
+if __name__ == "__main__":
+    main()

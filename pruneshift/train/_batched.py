@@ -1,0 +1,170 @@
+"""Train K models of one architecture together: one forward and backward per step for all.
+
+Each member keeps what the single trainer gives it: its own initialisation (the model passed
+in), its own data order (a generator seeded like ``train``'s), its own learning rate, weight
+decay, momentum, schedule and label smoothing. Members share the batch size, the optimizer kind
+and the number of epochs. A member whose loss turns NaN or infinite is frozen (its weights set
+to zero, never updated again) and recorded as diverged while the others go on. For the same seed
+a member ends where ``train`` would, up to floating-point reduction order.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._members import MemberOptimizer
+from ._schedule import lr_factor
+from ._stack import pack, replicate, split_outputs, stack, unstack
+from ._trainer import EVAL_BATCH, EpochMetrics, TrainResult
+
+if TYPE_CHECKING:
+    from ..config import TrainingConfig
+    from ..data import Splits
+
+EXAMPLE_BATCH = 8  # examples on which a new stack is checked against its members
+StackHook = Callable[[int, nn.Module], "nn.Module | None"]  # after an epoch: a new stack, if pruned
+
+
+def shared_settings(recipes: list[TrainingConfig]) -> tuple[int, str, int]:
+    """The batch size, optimizer and epochs every member must share; ValueError otherwise."""
+    keys = {(r.batch_size, r.optimizer, r.epochs) for r in recipes}
+    if len(keys) != 1:
+        raise ValueError(f"members of one stack share batch size, optimizer and epochs, got "
+                         f"{sorted(keys)}")
+    return keys.pop()
+
+
+def member_losses(logits: torch.Tensor, targets: torch.Tensor,
+                  smoothing: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy per member; logits (K, N, C), targets (K, N), smoothing (K,)."""
+    log_probs = F.log_softmax(logits.float(), dim=-1)
+    nll = -log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    uniform = -log_probs.mean(dim=-1)
+    weight = smoothing.view(-1, 1)
+    return ((1 - weight) * nll + weight * uniform).mean(dim=1)
+
+
+@torch.inference_mode()
+def evaluate_members(wide: nn.Module, k: int, x: torch.Tensor, y: torch.Tensor
+                     ) -> tuple[list[float], list[float]]:
+    """Each member's mean cross-entropy and accuracy on (x, y), in eval mode."""
+    wide.eval()
+    chunk = max(64, EVAL_BATCH // k)
+    loss = torch.zeros(k, dtype=torch.float64, device=x.device)
+    correct = torch.zeros(k, dtype=torch.int64, device=x.device)
+    for start in range(0, len(y), chunk):
+        logits = split_outputs(wide(replicate(x[start:start + chunk], k)), k).float()
+        target = y[start:start + chunk]
+        loss += F.cross_entropy(logits.transpose(1, 2), target.expand(k, -1),
+                                reduction="none").sum(dim=1).double()
+        correct += (logits.argmax(dim=-1) == target).sum(dim=1)
+    return (loss / len(y)).tolist(), (correct.double() / len(y)).tolist()
+
+
+class _Freezer:
+    """Which members still train; a stopped member is cleared and never updated again."""
+
+    def __init__(self, k: int, device: torch.device):
+        self.active = torch.ones(k, dtype=torch.bool, device=device)
+        self.alive = [True] * k
+
+    def stop(self, member: int) -> None:
+        """Exclude a member from the loss and the updates from now on."""
+        self.alive[member] = False
+        self.active[member] = False
+
+    @torch.no_grad()
+    def clear(self, member: int, wide: nn.Module, optimizer: MemberOptimizer) -> None:
+        """Zero a stopped member's weights and optimiser state, so no NaN lingers in the stack."""
+        k = len(self.alive)
+        for name, tensor in wide.state_dict().items():
+            if not name.endswith("num_batches_tracked"):
+                tensor.view(k, -1)[member].zero_()
+        optimizer.forget(member)
+
+
+def train_batched(models: list[nn.Module], splits: Splits, recipes: list[TrainingConfig], *,
+                  seeds: list[int], structure_hook: StackHook | None = None,
+                  evaluate_test: bool = True) -> list[TrainResult]:
+    """Train ``models`` (one architecture) together; each ends trained, as with ``train``.
+
+    ``structure_hook(epoch, wide)`` runs after each epoch's steps; when it returns a new stack
+    (it pruned the members), training goes on with it and a fresh optimiser, as in ``train``.
+    Raises NotStackable when the models cannot be stacked.
+    """
+    k = len(models)
+    batch_size, _, epochs = shared_settings(recipes)
+    if recipes[0].threads:
+        torch.set_num_threads(recipes[0].threads)
+    started = time.perf_counter()
+    device = splits.train_x.device
+    n_train = len(splits.train_y)
+    batch_size = min(batch_size, n_train)
+    steps_per_epoch = n_train // batch_size
+    wide = stack(models, splits.train_x[:EXAMPLE_BATCH])
+    orders = [torch.Generator().manual_seed(seed) for seed in seeds]
+    smoothing = torch.tensor([r.label_smoothing for r in recipes], device=device)
+    optimizer = MemberOptimizer(wide, recipes)
+    members = _Freezer(k, device)
+    histories: list[list[EpochMetrics]] = [[] for _ in range(k)]
+    step = 0
+    for epoch in range(1, epochs + 1):
+        wide.train()
+        permutations = torch.stack([torch.randperm(n_train, generator=g) for g in orders])
+        permutations = permutations.to(device)
+        loss_sums = [0.0] * k
+        for batch in range(steps_per_epoch):
+            index = permutations[:, batch * batch_size:(batch + 1) * batch_size]
+            logits = split_outputs(wide(pack(splits.train_x[index])), k)
+            losses = member_losses(logits, splits.train_y[index], smoothing)
+            values = losses.tolist()
+            diverged = [m for m, v in enumerate(values)
+                        if members.alive[m] and not math.isfinite(v)]
+            for member in diverged:
+                members.stop(member)
+            optimizer.zero_grad()
+            torch.where(members.active, losses, 0.0).sum().backward()
+            optimizer.step([lr_factor(r, step, steps_per_epoch) for r in recipes],
+                           members.active)
+            for member in diverged:  # after the step: the backward pass needs the old weights
+                members.clear(member, wide, optimizer)
+            loss_sums = [s + v for s, v in zip(loss_sums, values, strict=True)]
+            step += 1
+        if structure_hook is not None and (pruned := structure_hook(epoch, wide)) is not None:
+            wide = pruned
+            optimizer = MemberOptimizer(wide, recipes)
+        val_losses, val_accuracies = evaluate_members(wide, k, splits.val_x, splits.val_y)
+        for member in range(k):
+            if not members.alive[member]:
+                continue
+            if not math.isfinite(val_losses[member]):
+                members.stop(member)
+                members.clear(member, wide, optimizer)
+                continue
+            histories[member].append(EpochMetrics(epoch, loss_sums[member] / steps_per_epoch,
+                                                  val_losses[member], val_accuracies[member]))
+    test_accuracies = (evaluate_members(wide, k, splits.test_x, splits.test_y)[1]
+                       if evaluate_test else [None] * k)
+    unstack(wide, models)
+    seconds = (time.perf_counter() - started) / k
+    return [_result(history, not alive, test, seconds)
+            for history, alive, test in zip(histories, members.alive, test_accuracies,
+                                            strict=True)]
+
+
+def _result(history: list[EpochMetrics], diverged: bool, test_accuracy: float | None,
+            seconds: float) -> TrainResult:
+    last = history[-1] if history and not diverged else None
+    return TrainResult(
+        val_accuracy=0.0 if last is None else last.val_accuracy,
+        val_loss=None if last is None else last.val_loss,
+        test_accuracy=None if diverged else test_accuracy,
+        epochs=len(history) + int(diverged), diverged=diverged, seconds=seconds,
+        history=history)
