@@ -1,6 +1,6 @@
 """The single trainer versus a bare PyTorch loop: same model, data, epochs, seed and recipe.
 
-    python benchmarks/trainer_overhead.py [--model cnn] [--epochs 5] [--repeats 3]
+    python benchmarks/trainer_overhead.py [--model cnn] [--epochs 20] [--repeats 3]
 
 Both train on the digits splits with SGD (momentum, Nesterov, weight decay), a cosine schedule
 set per step and per-epoch validation; the ratio is the trainer's time over the bare loop's
@@ -47,7 +47,7 @@ def bare_loop(model, splits, recipe, seed):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="cnn")
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     describe_machine()

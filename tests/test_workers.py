@@ -17,6 +17,7 @@ from optuna.trial import TrialState
 from pruneshift.config import load_config
 from pruneshift.search import ORPHANED_ATTR, cell_of
 from pruneshift.storage import grid_study_name, hpo_study_name, open_storage, stages_study_name
+from pruneshift.workers import members_per_worker, start_local_workers, threads_per_worker
 
 from .conftest import QUICK
 
@@ -184,3 +185,12 @@ def test_a_wrong_password_is_a_quick_one_line_error(tmp_path, password_server):
                        "training.epochs=1", "--storage",
                        f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres")
     assert right.returncode == 0, right.stderr
+
+
+def test_local_workers_share_threads_and_each_grid_s_cells(tmp_path):
+    config = load_config(None, ["grid.axes.lr.points=3", "grid.axes.weight_decay.values=[0.1]"])
+    shared, helpers = start_local_workers(config, 1, out=tmp_path, storage=None)
+    assert shared is config and not helpers.processes
+    assert members_per_worker(config, 2) == 3  # 3 points x 2 seeds, half each
+    assert members_per_worker(load_config(), 4) == 13  # 5 x 5 x 2 = 50 cells
+    assert threads_per_worker(64 * (os.cpu_count() or 1)) == 1
