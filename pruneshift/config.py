@@ -242,6 +242,7 @@ class PruningConfig(_Section):
     """Stage 3: structured pruning to each ratio, and how a pruned grid point is trained."""
 
     ratios: list[float] = Field(default_factory=lambda: [0.0, 0.25, 0.5, 0.75])
+    target: Literal["channels", "macs", "params"] = "channels"  # what a ratio is a share of
     criterion: str = "l1"  # a name in pruneshift.prune.CRITERIA
     scope: Literal["uniform", "global"] = "uniform"  # same ratio per layer, or one overall ranking
     round_to: PositiveInt | None = None  # keep channel counts multiples of this

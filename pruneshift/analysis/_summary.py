@@ -109,9 +109,12 @@ def summarise(data: RunData, settings: AnalysisConfig
     for ratio, landscape in sorted(arrays.items()):
         mean = landscape.mean()
         best = best_index(mean)
-        eff = (data.pruned.get(ratio) or {}).get("efficiency")
+        record = data.pruned.get(ratio) or {}
+        eff = record.get("efficiency")
         entry: dict[str, Any] = {
             "ratio": ratio, "efficiency": eff,
+            "channel_ratio": record.get("channel_ratio"),
+            "reductions": record.get("reductions"),
             "macs_fraction": eff["macs"] / dense_macs if eff and dense_macs else None,
             "cells": {"complete": landscape.complete(), "expected": len(grid.cells()),
                       "duplicates": duplicates[ratio]},

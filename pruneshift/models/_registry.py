@@ -13,8 +13,12 @@ from torch import nn
 
 from ..errors import ConfigError
 from ._cnn import cnn
+from ._dscnn import dscnn
 from ._mlp import mlp
+from ._mobilenet import mobilenetv1, mobilenetv2
 from ._resnet8 import resnet8
+from ._resnet_cifar import resnet20, resnet32, resnet56
+from ._vgg import vgg
 
 ModelFactory = Callable[..., nn.Module]
 
@@ -31,6 +35,13 @@ MODELS: dict[str, ModelInfo] = {
     "mlp": ModelInfo(mlp, "multilayer perceptron, Linear-BN-ReLU (hidden, width)"),
     "cnn": ModelInfo(cnn, "small conv-BN-ReLU net with max-pooling (channels, width)"),
     "resnet8": ModelInfo(resnet8, "MLPerf Tiny ResNet-8: stem 16, stages 16/32/64 (width)"),
+    "resnet20": ModelInfo(resnet20, "CIFAR ResNet-20 of He et al. 2016 (width)"),
+    "resnet32": ModelInfo(resnet32, "CIFAR ResNet-32 of He et al. 2016 (width)"),
+    "resnet56": ModelInfo(resnet56, "CIFAR ResNet-56 of He et al. 2016 (width)"),
+    "mobilenetv2": ModelInfo(mobilenetv2, "MobileNetV2, CIFAR variant (width)"),
+    "mobilenetv1": ModelInfo(mobilenetv1, "MobileNetV1; width 0.25 is MLPerf Tiny VWW (width)"),
+    "dscnn": ModelInfo(dscnn, "MLPerf Tiny keyword-spotting DS-CNN (channels, width)"),
+    "vgg": ModelInfo(vgg, "VGG with batch norm, CIFAR variant (depth 11/13/16, width)"),
 }
 
 _SIZING_ARGUMENTS = ("input_shape", "num_classes")

@@ -38,7 +38,7 @@ from ._context import Run
 from ._events import Events
 from ._hpo import record_result, record_synthetic
 from ._models import example_input, fresh_model, gradient_fn
-from ._reference import pruned_reference
+from ._reference import channel_ratio_of, pruned_reference
 
 GRID_ATTR = "grid"
 OPTIMUM_ATTR = "optimum"
@@ -73,7 +73,8 @@ def _model_for(run: Run, stages: optuna.Study, splits: Splits, ratio: float, see
     model = fresh_model(run, splits, seed)
     if ratio == 0:
         return model, None
-    return model, GradualPruning(model, example_input(splits), settings, ratio=ratio,
+    return model, GradualPruning(model, example_input(splits), settings,
+                                 ratio=channel_ratio_of(stages, ratio),
                                  num_classes=splits.num_classes, epochs=recipe.epochs,
                                  seed=seed, gradients=gradient_fn(splits))
 

@@ -16,7 +16,7 @@ from torch import nn
 from .. import search
 from ..config import TrainingConfig
 from ..data import Splits
-from ..prune import efficiency, prune
+from ..prune import costs, efficiency, prune, reductions
 from ..search import Unit
 from ..storage import ratio_key
 from ..train import evaluate, train
@@ -64,19 +64,23 @@ def train_reference(run: Run, stages: optuna.Study, splits: Splits, optimum: dic
 
 def prune_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float,
                     events: Events) -> None:
-    """Prune the reference to ``ratio``; store the model and its efficiency figures."""
+    """Prune the reference to ``ratio``; store the model, its costs and what pruning removed."""
     settings = run.config.pruning
     model = stored_model(run, splits, stages.user_attrs[REFERENCE_ATTR]["artifact_id"])
-    prune(model, example_input(splits), settings, ratio=ratio,
-          num_classes=splits.num_classes, seed=run.config.seed, gradients=gradient_fn(splits))
+    example, classes = example_input(splits), splits.num_classes
+    dense = costs(model, example, classes)
+    channels = prune(model, example, settings, ratio=ratio, num_classes=classes,
+                     seed=run.config.seed, gradients=gradient_fn(splits))
     record = {"artifact_id": store_model(run, stages, model, f"pruned-r{ratio_key(ratio)}"),
               "efficiency": efficiency(model, splits.input_shape, runs=settings.latency_runs),
+              "target": settings.target, "channel_ratio": channels,
+              "reductions": reductions(dense, costs(model, example, classes)),
               "channels": channel_counts(model),
               "val_accuracy_before_training": evaluate(model, splits.val_x, splits.val_y)[1]}
     stages.set_user_attr(pruned_attr(ratio), record)
-    eff = record["efficiency"]
-    events.stage("pruning", f"ratio {ratio:g}: {eff['params']:,} params, {eff['macs']:,} MACs, "
-                 f"{eff['latency_ms']:.3f} ms at batch 1")
+    eff, removed = record["efficiency"], record["reductions"]
+    events.stage("pruning", f"ratio {ratio:g}: {eff['params']:,} params, {eff['macs']:,} MACs "
+                 f"({removed['macs']:.1%} removed), {eff['latency_ms']:.3f} ms at batch 1")
 
 
 def task_runner(run: Run, stages: optuna.Study, splits: Splits, optimum: dict[str, Any],
@@ -111,3 +115,12 @@ def pruned_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: floa
     if record is None:
         record = stages.user_attrs[REFERENCE_ATTR]
     return stored_model(run, splits, record["artifact_id"])
+
+
+def channel_ratio_of(stages: optuna.Study, ratio: float) -> float:
+    """The channel ratio that pruned the reference to ``ratio`` of the configured target.
+
+    ``during-training`` prunes each grid cell gradually to this channel ratio, so a cost target
+    is met by every cell as it was by the reference (exactly with uniform scope).
+    """
+    return float(stages.user_attrs[pruned_attr(ratio)].get("channel_ratio", ratio))

@@ -4,7 +4,9 @@ from ._checkpoint import load_into, read_state, reinitialise, save_checkpoint
 from ._criteria import CRITERIA, Criterion
 from ._efficiency import count_macs_and_params, cpu_latency_ms, efficiency, serialized_bytes
 from ._structure import GradualPruning, classifier_of, make_pruner, prune, pruning_epochs
+from ._target import TARGETS, channel_ratio, costs, reductions
 
-__all__ = ["CRITERIA", "Criterion", "GradualPruning", "classifier_of", "count_macs_and_params",
-           "cpu_latency_ms", "efficiency", "load_into", "make_pruner", "prune", "pruning_epochs",
-           "read_state", "reinitialise", "save_checkpoint", "serialized_bytes"]
+__all__ = ["CRITERIA", "TARGETS", "Criterion", "GradualPruning", "channel_ratio",
+           "classifier_of", "costs", "count_macs_and_params", "cpu_latency_ms", "efficiency",
+           "load_into", "make_pruner", "prune", "pruning_epochs", "read_state", "reductions",
+           "reinitialise", "save_checkpoint", "serialized_bytes"]

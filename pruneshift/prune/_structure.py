@@ -53,12 +53,21 @@ def pruning_step(pruner: Any, model: nn.Module, criterion: str, *, seed: int,
 
 def prune(model: nn.Module, example_input: torch.Tensor, settings: PruningConfig, *,
           ratio: float, num_classes: int, seed: int, gradients: GradientFn | None = None
-          ) -> nn.Module:
-    """Prune ``model`` in place to ``ratio`` in one step; ratio 0 leaves it untouched."""
-    if ratio > 0:
-        pruner = make_pruner(model, example_input, settings, ratio=ratio, num_classes=num_classes)
+          ) -> float:
+    """Prune ``model`` in place to ``ratio`` of ``settings.target`` in one step.
+
+    Returns the channel ratio that was used (``ratio`` itself when the target is channels);
+    ratio 0 leaves the model untouched.
+    """
+    from ._target import channel_ratio
+
+    channels = channel_ratio(model, example_input, settings, ratio=ratio,
+                             num_classes=num_classes, seed=seed, gradients=gradients)
+    if channels > 0:
+        pruner = make_pruner(model, example_input, settings, ratio=channels,
+                             num_classes=num_classes)
         pruning_step(pruner, model, settings.criterion, seed=seed, gradients=gradients)
-    return model
+    return channels
 
 
 def pruning_epochs(epochs: int, steps: int, until: float) -> list[int]:
@@ -72,6 +81,8 @@ def pruning_epochs(epochs: int, steps: int, until: float) -> list[int]:
 
 class GradualPruning:
     """Prune while training: ``steps`` steps to ``ratio``, after the epochs of ``pruning_epochs``.
+
+    ``ratio`` is a channel ratio (a cost target is turned into one by ``channel_ratio`` first).
 
     Called by the trainer after each epoch's training steps; returns True when it pruned, so
     that the trainer rebuilds its optimiser for the smaller parameters.

@@ -45,15 +45,20 @@ def efficiency_table(results: dict[str, Any]) -> Table:
     for e in results["ratios"].values():
         eff = e.get("efficiency") or {}
         regret = e.get("regret") or {}
+        removed = e.get("reductions") or {}
         rows.append([
-            f"{e['ratio']:g}", _fmt(eff.get("params"), ","), _fmt(eff.get("macs"), ","),
+            f"{e['ratio']:g}",
+            " / ".join(_fmt(None if removed.get(k) is None else 100 * removed[k], ".0f")
+                       for k in ("channels", "macs", "params")),
+            _fmt(eff.get("params"), ","), _fmt(eff.get("macs"), ","),
             _fmt(e.get("macs_fraction") and 100 * e["macs_fraction"], ".0f"),
             _fmt(eff.get("latency_ms"), ".3f"),
             _fmt(eff.get("size_bytes") and eff["size_bytes"] / 1000, ".1f"),
             _fmt((e.get("best") or {}).get("value"), ".4f"),
             _fmt(e.get("value_at_dense_optimum"), ".4f"),
             points(regret.get("mean")) + interval(regret, level)])
-    return Table(["ratio", "params", "MACs", "MACs %", "latency ms (batch 1)", "size kB",
+    return Table(["ratio", "removed % (channels / MACs / params)", "params", "MACs", "MACs %",
+                  "latency ms (batch 1)", "size kB",
                   "best accuracy", "accuracy at dense optimum", "regret (points)"], rows)
 
 

@@ -80,5 +80,36 @@ def test_a_user_factory_is_loaded_from_module_and_function(tmp_path, monkeypatch
 
 
 def test_unknown_model_lists_the_zoo():
-    with pytest.raises(ConfigError, match="unknown model 'vgg'; allowed: mlp, cnn, resnet8"):
-        build_model("vgg", (1, 8, 8), 10)
+    with pytest.raises(ConfigError, match="unknown model 'alexnet'; allowed: mlp, cnn, resnet8, "
+                                          "resnet20, .*, vgg"):
+        build_model("alexnet", (1, 8, 8), 10)
+
+
+@pytest.mark.parametrize(("name", "shape", "classes", "kwargs", "params", "macs_millions"), [
+    ("resnet20", (3, 32, 32), 10, {}, 272_474, 41.4),  # He et al.: 0.27 M parameters
+    ("resnet56", (3, 32, 32), 10, {}, 855_770, 127.4),  # 0.85 M, 125 M FLOPs in the paper
+    ("mobilenetv2", (3, 32, 32), 10, {}, 2_236_682, 92.8),  # the usual CIFAR variant, 2.2 M
+    ("mobilenetv1", (3, 96, 96), 2, {"width": 0.25}, 213_586, 8.2),  # MLPerf Tiny VWW, 0.2 M
+    ("dscnn", (1, 49, 10), 12, {}, 23_180, 2.9),  # MLPerf Tiny KWS on 49x10 MFCCs
+])
+def test_reference_models_have_their_published_size(name, shape, classes, kwargs, params,
+                                                     macs_millions):
+    from pruneshift.prune import count_macs_and_params
+
+    macs, counted = count_macs_and_params(build_model(name, shape, classes, kwargs), shape)
+    assert counted == params
+    assert macs / 1e6 == pytest.approx(macs_millions, abs=0.05)
+
+
+def test_deep_cifar_resnets_have_6n_plus_2_layers():
+    for name, layers in (("resnet20", 20), ("resnet32", 32), ("resnet56", 56)):
+        model = build_model(name, (3, 32, 32), 10)
+        weighted = [m for m in model.modules()
+                    if isinstance(m, torch.nn.Linear)
+                    or (isinstance(m, torch.nn.Conv2d) and m.kernel_size == (3, 3))]
+        assert len(weighted) == layers
+
+
+def test_vgg_rejects_an_unknown_depth():
+    with pytest.raises(ConfigError, match="vgg depth 12 is not offered; allowed: 11, 13, 16"):
+        build_model("vgg", (3, 32, 32), 10, {"depth": 12})

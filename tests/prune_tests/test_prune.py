@@ -19,7 +19,9 @@ from pruneshift.prune import (
 )
 from pruneshift.train import train
 
-SHAPES = {"mlp": (1, 8, 8), "cnn": (1, 8, 8), "resnet8": (3, 32, 32)}
+SHAPES = {"mlp": (1, 8, 8), "cnn": (1, 8, 8), "resnet8": (3, 32, 32), "resnet20": (3, 32, 32),
+          "resnet32": (3, 16, 16), "resnet56": (3, 16, 16), "mobilenetv2": (3, 32, 32),
+          "mobilenetv1": (3, 32, 32), "dscnn": (1, 49, 10), "vgg": (3, 32, 32)}
 
 
 def briefly_trained(name, shape, seed=0):

@@ -1,0 +1,50 @@
+import pytest
+import torch
+
+from pruneshift.config import PruningConfig
+from pruneshift.errors import ConfigError
+from pruneshift.models import MODELS, build_model
+from pruneshift.prune import costs, prune, reductions
+
+from .test_prune import SHAPES, briefly_trained, gradients_on
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_a_macs_target_is_met_within_three_points_for_every_zoo_model(name):
+    shape = SHAPES[name]
+    for ratio in (0.2, 0.4, 0.6):
+        model, x, _ = briefly_trained(name, shape)
+        dense = costs(model, x[:1], 10)
+        channels = prune(model, x[:1], PruningConfig(target="macs"), ratio=ratio,
+                         num_classes=10, seed=0)
+        removed = reductions(dense, costs(model, x[:1], 10))
+        assert removed["macs"] == pytest.approx(ratio, abs=0.03), (name, ratio, removed)
+        assert 0 < channels < ratio  # removing channels removes MACs faster than channels
+        assert model(x).shape == (32, 10)
+
+
+@pytest.mark.parametrize("criterion", ["taylor", "lamp"])
+def test_params_and_global_targets_are_met(criterion):
+    model, x, y = briefly_trained("resnet20", SHAPES["resnet20"])
+    dense = costs(model, x[:1], 10)
+    settings = PruningConfig(target="params", scope="global", criterion=criterion)
+    prune(model, x[:1], settings, ratio=0.5, num_classes=10, seed=0,
+          gradients=gradients_on(x, y))
+    assert reductions(dense, costs(model, x[:1], 10))["params"] == pytest.approx(0.5, abs=0.03)
+
+
+def test_the_channels_target_is_the_ratio_itself():
+    model, x, _ = briefly_trained("cnn", SHAPES["cnn"])
+    dense = costs(model, x[:1], 10)
+    assert prune(model, x[:1], PruningConfig(), ratio=0.5, num_classes=10, seed=0) == 0.5
+    convs = [m.out_channels for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs == [16, 32, 64]
+    assert reductions(dense, costs(model, x[:1], 10))["channels"] == pytest.approx(0.5)
+
+
+def test_an_unreachable_target_names_the_most_that_can_be_removed():
+    model = build_model("mlp", SHAPES["mlp"], 10)
+    with pytest.raises(ConfigError, match=r"pruning.ratios: 0.999 of the params cannot be "
+                                          r"removed; at most 0\.\d+ is reachable"):
+        prune(model, torch.randn(1, *SHAPES["mlp"]), PruningConfig(target="params"),
+              ratio=0.999, num_classes=10, seed=0)
