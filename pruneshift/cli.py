@@ -102,7 +102,8 @@ def _print_hpo(summary: dict[str, Any], path: Path) -> None:
 
     table = Table(title=f"HPO · {summary['experiment']} · {summary['method']}", show_header=False)
     best = summary["best"]
-    table.add_row("best validation accuracy", "-" if best is None else f"{best['value']:.4f}")
+    value = None if best is None else best["value"]
+    table.add_row("best validation accuracy", "-" if value is None else f"{value:.4f}")
     if best is not None:
         for name, value in best["params"].items():
             table.add_row(f"  {name}", f"{value:.4g}" if isinstance(value, float) else str(value))
@@ -311,7 +312,8 @@ def list_registries() -> None:
                       for n, i in DATASETS.items()] + [(SYNTHETIC, SYNTHETIC_DESCRIPTION)]),
         ("models", [(n, i.description) for n, i in MODELS.items()]
          + [("package.module:function", "your own factory(input_shape, num_classes, **kwargs)")]),
-        ("hpo methods", [(n, m.description) for n, m in METHODS.items()]),
+        ("hpo methods", [(n, m.description) for n, m in METHODS.items()]
+         + [("none", "no HPO: the training section's values are the optimum (explicit grids)")]),
         ("pruning criteria", [(n, c.description) for n, c in CRITERIA.items()]),
     ):
         table = Table(title=title, show_header=False, title_justify="left")

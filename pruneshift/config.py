@@ -41,8 +41,9 @@ class DataConfig(_Section):
     test_fraction: float = Field(0.2, gt=0, lt=1)  # used only where there is no official test set
     split_seed: int = 0
     subset: PositiveInt | None = None  # keep this many examples of the training pool
-    root: Path | None = None  # folder with the files of mnist, fashion-mnist, cifar10
+    root: Path | None = None  # folder with the files of mnist, fashion-mnist, cifar10/100; npz file
     download: bool = False  # fetch missing files into root (checksum-verified)
+    augment: Literal["auto", "none", "crop-flip"] = "auto"  # auto: crop-flip for CIFAR, else none
 
     @field_validator("name")
     @classmethod
@@ -181,7 +182,7 @@ def default_search_space() -> dict[str, SearchParam]:
 class HPOConfig(_Section):
     """Stage 1: hyperparameter optimisation of the dense model."""
 
-    method: Literal["bo", "tpe", "bohb", "random"] = "tpe"
+    method: Literal["bo", "tpe", "bohb", "random", "none"] = "tpe"  # none: training's values
     n_trials: PositiveInt = 30  # total over every run of the experiment
     timeout: PositiveFloat | None = None  # seconds for one invocation
     min_epochs: PositiveInt = 1  # BOHB: the smallest budget a trial gets before it can be stopped
@@ -530,7 +531,13 @@ def fingerprint(config: ExperimentConfig, sections: tuple[str, ...] = HPO_SECTIO
 
 
 def fingerprint_differences(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    """``key: stored -> current`` for every setting that differs."""
+    """``key: stored -> current`` for every setting that differs.
+
+    A setting that pruneshift gained after the experiment began, left at its default, is no
+    difference: the experiment ran as that default.
+    """
+    defaults = _flatten(ExperimentConfig().model_dump(mode="json"))
     keys = sorted(set(stored) | set(current))
     return [f"{k}: {stored.get(k, '<unset>')!r} -> {current.get(k, '<unset>')!r}"
-            for k in keys if stored.get(k, "<unset>") != current.get(k, "<unset>")]
+            for k in keys if stored.get(k, "<unset>") != current.get(k, "<unset>")
+            and not (k not in stored and k in defaults and current[k] == defaults[k])]

@@ -35,7 +35,7 @@ def test_default_is_digits_cnn_with_the_four_default_hyperparameters():
     ({"data": {"name": "imagenet"}}, "data.name", "digits, mnist5k, mnist1d"),
     ({"model": {"name": "vgg99"}}, "model.name", "mlp, cnn, resnet8"),
     ({"model": {"kwargs": {"depth": 3}}}, "model.kwargs", "allowed: channels, width"),
-    ({"hpo": {"method": "cmaes"}}, "hpo.method", "'bo', 'tpe', 'bohb' or 'random'"),
+    ({"hpo": {"method": "cmaes"}}, "hpo.method", "'bo', 'tpe', 'bohb', 'random' or 'none'"),
     ({"search_space": {"epochs": {"low": 1, "high": 9}}}, "search_space", "allowed: optimizer"),
     ({"search_space": {"lr": {"low": 0.0, "high": 1.0, "log": True}}}, "search_space.lr",
      "needs low > 0"),

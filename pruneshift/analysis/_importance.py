@@ -14,12 +14,14 @@ def importance(trials: list[FrozenTrial], grid: Grid, seed: int
                ) -> dict[str, dict[str, float | None]]:
     """Per grid hyperparameter: normalised fANOVA and PED-ANOVA importances (None if unfit).
 
-    Axes with a single value carry no information and are left out.
+    Axes with a single value carry no information and are left out; so is a grid whose every
+    trial scored the same (nothing to attribute).
     """
     names = [a.name for a in grid.axes if len(a.values) > 1]
     result: dict[str, dict[str, float | None]] = {n: {"fanova": None, "ped_anova": None}
                                                   for n in names}
-    if len(names) < 1 or len(trials) < 2:
+    values = {t.value for t in trials if t.value is not None}
+    if len(names) < 1 or len(trials) < 2 or len(values) < 2:
         return result
     study = optuna.create_study(direction="maximize")
     study.add_trials(trials)

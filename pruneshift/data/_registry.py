@@ -6,9 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._cifar import load_cifar10, load_cifar100
+from ._npz import load_npz
 from ._offline import load_digits, load_mnist1d, load_mnist5k
 from ._types import ArrayDataset
-from ._vision import load_cifar10, load_fashion_mnist, load_mnist
+from ._vision import load_fashion_mnist, load_mnist
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,7 @@ class DatasetInfo:
     load: Callable[[Path | None, bool], ArrayDataset]
     description: str
     offline: bool
+    augment: str = "none"  # what data.augment: auto means for it
 
 
 SYNTHETIC = "synthetic"  # the known-answer task (pruneshift.synthetic): a formula, no data
@@ -34,5 +37,10 @@ DATASETS: dict[str, DatasetInfo] = {
                                  "Fashion-MNIST IDX files from data.root: 70,000 images 28x28",
                                  False),
     "cifar10": DatasetInfo(load_cifar10,
-                           "CIFAR-10 binary version from data.root: 60,000 images 3x32x32", False),
+                           "CIFAR-10 binary version from data.root: 60,000 images 3x32x32",
+                           False, augment="crop-flip"),
+    "cifar100": DatasetInfo(load_cifar100, "CIFAR-100 binary version from data.root: 60,000 "
+                            "images 3x32x32, 100 classes", False, augment="crop-flip"),
+    "npz": DatasetInfo(load_npz, "your own arrays: the .npz file at data.root (docs/data.md)",
+                       False),
 }

@@ -9,6 +9,7 @@ import torch
 from sklearn.model_selection import train_test_split
 
 from ..errors import DataError
+from ._augment import augmentation
 from ._registry import DATASETS
 from ._types import ArrayDataset, Splits
 
@@ -21,6 +22,7 @@ def split_arrays(data: ArrayDataset, *, val_fraction: float, test_fraction: floa
     """Stratified split into train/val/test; an official test set is kept as the test split.
 
     ``subset`` keeps that many examples of the training pool (train + validation), stratified.
+    A dataset that comes with its own validation split keeps it.
     """
     x, y = data.x, data.y
     if data.x_test is None:
@@ -30,6 +32,8 @@ def split_arrays(data: ArrayDataset, *, val_fraction: float, test_fraction: floa
         x_test, y_test = data.x_test, data.y_test
     if subset is not None and subset < len(y):
         x, _, y, _ = train_test_split(x, y, train_size=subset, stratify=y, random_state=seed)
+    if data.x_val is not None:
+        return {"train": (x, y), "val": (data.x_val, data.y_val), "test": (x_test, y_test)}
     try:
         x_train, x_val, y_train, y_val = train_test_split(x, y, test_size=val_fraction,
                                                           stratify=y, random_state=seed)
@@ -56,6 +60,7 @@ def load_splits(config: DataConfig, device: torch.device | str = "cpu") -> Split
                          test_fraction=config.test_fraction, seed=config.split_seed,
                          subset=config.subset)
     _standardise(parts)
+    augment = augmentation(config.augment, info.augment, parts["train"][0].shape[1:])
 
     def tensors(name: str) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = parts[name]
@@ -63,4 +68,4 @@ def load_splits(config: DataConfig, device: torch.device | str = "cpu") -> Split
                 torch.as_tensor(y, dtype=torch.long, device=device))
 
     (train_x, train_y), (val_x, val_y), (test_x, test_y) = map(tensors, ("train", "val", "test"))
-    return Splits(train_x, train_y, val_x, val_y, test_x, test_y, data.num_classes)
+    return Splits(train_x, train_y, val_x, val_y, test_x, test_y, data.num_classes, augment)

@@ -7,13 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ._augment import Augmentation
+
 
 @dataclass(frozen=True)
 class ArrayDataset:
     """What a loader returns: float32 inputs shaped (n, channels, *spatial), int64 labels.
 
     ``x_test``/``y_test`` hold an official test set where the dataset has one; otherwise the
-    split carves a test set out of ``x``/``y``.
+    split carves a test set out of ``x``/``y``. ``x_val``/``y_val`` likewise fix the validation
+    split (a user's own data may come with one).
     """
 
     x: np.ndarray
@@ -21,6 +24,8 @@ class ArrayDataset:
     num_classes: int
     x_test: np.ndarray | None = None
     y_test: np.ndarray | None = None
+    x_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class Splits:
     test_x: torch.Tensor
     test_y: torch.Tensor
     num_classes: int
+    augment: Augmentation | None = None  # applied to each training batch
 
     @property
     def input_shape(self) -> tuple[int, ...]:

@@ -1,14 +1,12 @@
-"""MNIST, Fashion-MNIST (IDX files) and CIFAR-10 (binary version) read with numpy from a local root.
+"""MNIST and Fashion-MNIST: IDX files read with numpy from a local root.
 
-No torchvision and no unpickling: IDX is a tiny typed header plus raw bytes, and CIFAR-10's
-binary version is fixed-size records (1 label byte + 3072 pixel bytes). Files are fetched only
-when the configuration says ``download: true``, and every fetched file is checksum-verified.
+No torchvision: IDX is a tiny typed header plus raw bytes. Files are fetched only when the
+configuration says ``download: true``, and every fetched file is checksum-verified.
 """
 
 from __future__ import annotations
 
 import gzip
-import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -34,15 +32,6 @@ FASHION_SOURCE = {
     "md5": ("8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
             "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310"),
 }
-CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
-CIFAR10_MD5 = "c32a1d4ab5d03f1284b67883e8d87530"
-CIFAR10_ARCHIVE = "cifar-10-binary.tar.gz"
-CIFAR10_FOLDER = "cifar-10-batches-bin"
-CIFAR10_TRAIN = tuple(f"data_batch_{i}.bin" for i in range(1, 6))
-CIFAR10_TEST = ("test_batch.bin",)
-_CIFAR_RECORD = 1 + 3 * 32 * 32
-
-
 def parse_idx(payload: bytes, source: str) -> np.ndarray:
     """Decode an IDX file's bytes (magic: two zero bytes, a dtype code, the number of dims)."""
     if len(payload) < 4 or payload[0] != 0 or payload[1] != 0 or payload[2] not in _IDX_DTYPES:
@@ -108,62 +97,3 @@ def load_mnist(root: Path | None = None, download: bool = False) -> ArrayDataset
 def load_fashion_mnist(root: Path | None = None, download: bool = False) -> ArrayDataset:
     """Fashion-MNIST (60,000 + 10,000 clothing images, 28x28) from IDX files under ``root``."""
     return _load_idx_dataset(root, download, FASHION_SOURCE, "fashion-mnist")
-
-
-def parse_cifar_records(payload: bytes, source: str) -> tuple[np.ndarray, np.ndarray]:
-    """Split CIFAR-10 binary records into (n, 3, 32, 32) uint8 images and int64 labels."""
-    if len(payload) == 0 or len(payload) % _CIFAR_RECORD:
-        raise DataError(f"{source} is not CIFAR-10 binary: {len(payload)} bytes is not a "
-                        f"whole number of {_CIFAR_RECORD}-byte records")
-    records = np.frombuffer(payload, dtype=np.uint8).reshape(-1, _CIFAR_RECORD)
-    labels = records[:, 0].astype(np.int64)
-    if labels.max() > 9:
-        raise DataError(f"{source} holds label {labels.max()}; CIFAR-10 labels are 0..9")
-    return records[:, 1:].reshape(-1, 3, 32, 32), labels
-
-
-def _cifar_payloads(root: Path, names: tuple[str, ...]) -> list[tuple[str, bytes]]:
-    """Batch files from the extracted folder, or straight out of the archive without extracting."""
-    for folder in (root / CIFAR10_FOLDER, root):
-        if all((folder / n).exists() for n in names):
-            return [(str(folder / n), (folder / n).read_bytes()) for n in names]
-    archive = root / CIFAR10_ARCHIVE
-    if not archive.exists():
-        raise DataError(f"no CIFAR-10 binary files in {root} (expected {CIFAR10_FOLDER}/ or "
-                        f"{CIFAR10_ARCHIVE}); put them there or set data.download: true")
-    try:
-        with tarfile.open(archive, "r:gz") as tar:
-            payloads = []
-            for name in names:
-                member = tar.getmember(f"{CIFAR10_FOLDER}/{name}")
-                handle = tar.extractfile(member) if member.isfile() else None
-                if handle is None:
-                    raise DataError(f"{archive}: {member.name} is not a regular file")
-                payloads.append((f"{archive}:{member.name}", handle.read()))
-            return payloads
-    except (tarfile.TarError, KeyError, OSError, EOFError) as exc:
-        raise DataError(f"cannot read {archive}: {exc}") from exc
-
-
-def load_cifar10(root: Path | None = None, download: bool = False) -> ArrayDataset:
-    """CIFAR-10 (50,000 + 10,000 colour images, 32x32) from its binary version under ``root``."""
-    if root is None:
-        raise DataError("dataset 'cifar10' needs data.root: a folder with the binary version")
-    root = Path(root)
-    has_files = any((folder / CIFAR10_TEST[0]).exists() for folder in (root / CIFAR10_FOLDER, root))
-    if download and not has_files:
-        fetch(CIFAR10_URL, root / CIFAR10_ARCHIVE, CIFAR10_MD5)
-    parts = {}
-    for split, names in (("train", CIFAR10_TRAIN), ("test", CIFAR10_TEST)):
-        decoded = [parse_cifar_records(payload, source)
-                   for source, payload in _cifar_payloads(root, names)]
-        parts[split] = (np.concatenate([x for x, _ in decoded]),
-                        np.concatenate([y for _, y in decoded]))
-    scale = np.float32(1.0 / 255.0)
-    return ArrayDataset(
-        x=parts["train"][0].astype(np.float32) * scale,
-        y=parts["train"][1],
-        x_test=parts["test"][0].astype(np.float32) * scale,
-        y_test=parts["test"][1],
-        num_classes=10,
-    )

@@ -19,6 +19,8 @@ from ..train import EpochMetrics, TrainResult, resolve_device, train
 from ._context import Run, write_json
 from ._events import Events
 
+NO_HPO = "none"
+
 
 def record_result(trial: optuna.Trial, result: TrainResult, seed: int) -> None:
     """Store a training run's outcome as the trial's user attributes."""
@@ -109,7 +111,14 @@ def sampler_seed(config: ExperimentConfig, study: optuna.Study, worker: int) -> 
 
 def hpo_units(config: ExperimentConfig) -> list[search.Unit]:
     """One ticket per HPO trial of the budget: workers take tickets, the sampler fills them."""
+    if config.hpo.method == NO_HPO:
+        return []
     return [search.Unit(f"hpo/{i}") for i in range(config.hpo.n_trials)]
+
+
+def given_optimum(config: ExperimentConfig) -> dict[str, Any]:
+    """Without HPO (``hpo.method: none``) the optimum is the training section's values."""
+    return {name: getattr(config.training, name) for name in config.search_space}
 
 
 def hpo_summary(run: Run, study: optuna.Study, wall_seconds: float, device: str
@@ -119,14 +128,18 @@ def hpo_summary(run: Run, study: optuna.Study, wall_seconds: float, device: str
     trials = study.get_trials(deepcopy=False)
     complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
     best = max(complete, key=lambda t: t.value) if complete else None
+    if config.hpo.method == NO_HPO:
+        chosen = {"trial": None, "value": None, "params": given_optimum(config),
+                  "test_accuracy": None}
+    else:
+        chosen = None if best is None else {
+            "trial": best.number, "value": best.value, "params": best.params,
+            "test_accuracy": best.user_attrs.get("test_accuracy")}
     return {
         "experiment": config.experiment,
         "method": config.hpo.method,
-        "n_trials": config.hpo.n_trials,
-        "best": None if best is None else {
-            "trial": best.number, "value": best.value, "params": best.params,
-            "test_accuracy": best.user_attrs.get("test_accuracy"),
-        },
+        "n_trials": 0 if config.hpo.method == NO_HPO else config.hpo.n_trials,
+        "best": chosen,
         "trials": search.state_counts(study),
         "epochs_spent": sum(int(t.user_attrs.get("epochs", 0)) for t in trials),
         "trial_seconds": round(sum(float(t.user_attrs.get("seconds", 0.0)) for t in trials), 3),

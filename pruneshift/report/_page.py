@@ -114,6 +114,12 @@ def _threshold_words(results: dict[str, Any]) -> list[str]:
 
 
 def hpo_words(hpo_trials: list, config: dict[str, Any]) -> list[str]:
+    if config["hpo"]["method"] == "none":
+        given = ", ".join(f"{k} = {config['training'][k]:g}" if isinstance(
+            config["training"][k], float) else f"{k} = {config['training'][k]}"
+            for k in config["search_space"])
+        return [f"No HPO was run (hpo.method: none): the grid and the reference model use the "
+                f"configured hyperparameters, {given}."]
     states = [t.state.name for t in hpo_trials]
     complete = [t for t in hpo_trials if t.state.name == "COMPLETE"]
     if not complete:

@@ -122,7 +122,10 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
         loss_sums = [0.0] * k
         for batch in range(steps_per_epoch):
             index = permutations[:, batch * batch_size:(batch + 1) * batch_size]
-            logits = split_outputs(wide(pack(splits.train_x[index])), k)
+            inputs = splits.train_x[index]
+            if splits.augment is not None:
+                inputs = torch.stack([splits.augment(inputs[m], orders[m]) for m in range(k)])
+            logits = split_outputs(wide(pack(inputs)), k)
             losses = member_losses(logits, splits.train_y[index], smoothing)
             values = losses.tolist()
             diverged = [m for m, v in enumerate(values)

@@ -1,7 +1,8 @@
 """Train one configuration: in-memory batches, per-step schedule, divergence as an outcome.
 
 The recipe reads top to bottom: seed the data order, build the optimiser, then for every
-epoch slice batches from a seeded permutation, step, and evaluate on the validation split.
+epoch slice batches from a seeded permutation (augmented, where the data say so, with draws
+from the same seeded generator), step, and evaluate on the validation split.
 A NaN or infinite loss ends the run at once; it is recorded as diverged, not raised.
 """
 
@@ -119,7 +120,10 @@ def train(model: nn.Module, splits: Splits, recipe: TrainingConfig, *, seed: int
             index = permutation[batch * batch_size:(batch + 1) * batch_size]
             for group in optimizer.param_groups:
                 group["lr"] = recipe.lr * lr_factor(recipe, step, steps_per_epoch)
-            logits = model(splits.train_x[index])
+            inputs = splits.train_x[index]
+            if splits.augment is not None:
+                inputs = splits.augment(inputs, order)
+            logits = model(inputs)
             loss = F.cross_entropy(logits, splits.train_y[index],
                                    label_smoothing=recipe.label_smoothing)
             value = loss.item()

@@ -1,4 +1,4 @@
-"""MNIST/Fashion-MNIST/CIFAR-10 readers and the download path, on files this test writes."""
+"""MNIST/Fashion-MNIST/CIFAR-10/CIFAR-100 readers and the download path, on files written here."""
 
 import gzip
 import io
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pruneshift.config import load_config
-from pruneshift.data import _vision, load_splits
+from pruneshift.data import _cifar, _vision, load_splits
 from pruneshift.data._download import fetch, md5sum
 from pruneshift.errors import DataError
 
@@ -38,9 +38,12 @@ def write_idx_set(folder, rng, n_train=200, n_test=50, gz=True):
     return train, train_y
 
 
-def cifar_bytes(rng, n):
-    images, labels = fake_images(rng, n, (3, 32, 32))
-    records = np.concatenate([labels[:, None].astype(np.uint8), images.reshape(n, -1)], axis=1)
+def cifar_bytes(rng, n, classes=10):
+    images, _ = fake_images(rng, n, (3, 32, 32))
+    labels = rng.permutation(np.arange(n) % classes)
+    label_bytes = [labels] if classes == 10 else [labels // 5, labels]  # CIFAR-100: coarse, fine
+    records = np.concatenate([np.stack(label_bytes, axis=1).astype(np.uint8),
+                              images.reshape(n, -1)], axis=1)
     return records.tobytes(), images, labels
 
 
@@ -61,29 +64,37 @@ def test_idx_in_torchvision_layout_is_found(tmp_path):
     assert len(_vision.load_mnist(tmp_path).y) == 200
 
 
-def test_cifar10_from_folder_and_from_the_archive(tmp_path):
+@pytest.mark.parametrize("layout", [_cifar.CIFAR10, _cifar.CIFAR100], ids=lambda s: s.name)
+def test_cifar_from_folder_and_from_the_archive(tmp_path, layout):
     rng = np.random.default_rng(2)
-    folder = tmp_path / "folder" / _vision.CIFAR10_FOLDER
+    folder = tmp_path / "folder" / layout.folder
     folder.mkdir(parents=True)
     archive_dir = tmp_path / "archive"
     archive_dir.mkdir()
     expected = []
-    with tarfile.open(archive_dir / _vision.CIFAR10_ARCHIVE, "w:gz") as tar:
-        for name in _vision.CIFAR10_TRAIN + _vision.CIFAR10_TEST:
-            payload, images, labels = cifar_bytes(rng, 20)
+    total = 2 * layout.classes  # two of each class, so that a stratified split works
+    per_file = total // len(layout.train)
+    with tarfile.open(archive_dir / layout.archive, "w:gz") as tar:
+        for name in layout.train + layout.test:
+            n = 20 if name in layout.test else per_file
+            payload, images, labels = cifar_bytes(rng, n, layout.classes)
             expected.append((images, labels))
             (folder / name).write_bytes(payload)
-            info = tarfile.TarInfo(f"{_vision.CIFAR10_FOLDER}/{name}")
+            info = tarfile.TarInfo(f"{layout.folder}/{name}")
             info.size = len(payload)
             tar.addfile(info, io.BytesIO(payload))
     for root in (tmp_path / "folder", archive_dir):
-        data = _vision.load_cifar10(root)
-        assert data.x.shape == (100, 3, 32, 32) and data.x_test.shape == (20, 3, 32, 32)
-        assert np.allclose(data.x[:20] * 255, expected[0][0])
+        data = _cifar._load(layout, root, download=False)
+        assert data.x.shape == (total, 3, 32, 32) and data.x_test.shape == (20, 3, 32, 32)
+        assert data.num_classes == layout.classes
+        assert np.allclose(data.x[:per_file] * 255, expected[0][0])
+        assert np.array_equal(data.y[:per_file], expected[0][1])  # the fine label for CIFAR-100
         assert np.array_equal(data.y_test, expected[-1][1])
-    splits = load_splits(load_config(None, ["data.name=cifar10",
-                                            f"data.root={archive_dir}"]).data)
-    assert splits.input_shape == (3, 32, 32)
+    config = load_config(None, [f"data.name={layout.name}", f"data.root={archive_dir}",
+                                "data.val_fraction=0.5"])
+    splits = load_splits(config.data)
+    assert splits.input_shape == (3, 32, 32) and splits.num_classes == layout.classes
+    assert splits.augment is not None  # crop-flip is CIFAR's default augmentation
 
 
 def test_corrupt_files_are_clear_errors(tmp_path):
@@ -95,8 +106,10 @@ def test_corrupt_files_are_clear_errors(tmp_path):
     (tmp_path / stem).write_bytes(b"\x01\x02garbage")
     with pytest.raises(DataError, match="not an IDX file"):
         _vision.load_mnist(tmp_path)
-    with pytest.raises(DataError, match="not CIFAR-10 binary"):
-        _vision.parse_cifar_records(b"\x00" * 100, "x.bin")
+    with pytest.raises(DataError, match="not cifar10 binary"):
+        _cifar.parse_cifar_records(b"\x00" * 100, "x.bin")
+    with pytest.raises(DataError, match="holds label 200; cifar100 labels are 0..99"):
+        _cifar.parse_cifar_records(bytes([1, 200]) + b"\x00" * 3072, "y.bin", _cifar.CIFAR100)
 
 
 def test_missing_root_or_files_say_what_to_do(tmp_path):
@@ -105,7 +118,9 @@ def test_missing_root_or_files_say_what_to_do(tmp_path):
     with pytest.raises(DataError, match="set data.download: true"):
         _vision.load_mnist(tmp_path)
     with pytest.raises(DataError, match="set data.download: true"):
-        _vision.load_cifar10(tmp_path)
+        _cifar.load_cifar10(tmp_path)
+    with pytest.raises(DataError, match="no cifar100 binary files"):
+        _cifar.load_cifar100(tmp_path)
 
 
 def test_fetch_verifies_the_checksum_and_keeps_no_bad_file(tmp_path):
