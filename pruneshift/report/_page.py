@@ -141,8 +141,10 @@ def sections(results: dict[str, Any], figures: dict[str, Path | None],
     packages = environment.get("packages", {})
     env_rows = [[k, str(v)] for k, v in environment.items() if k != "packages"]
     env_rows += [[f"version of {k}", str(v)] for k, v in packages.items()]
+    target = config["pruning"].get("target", "channels")
+    ratio_means = "" if target == "channels" else f" (a ratio is the share of {target} removed)"
     what = (f"Dataset {config['data']['name']}, model {config['model']['name']}, "
-            f"{config['pruning']['criterion']} {config['pruning']['scope']} pruning, "
+            f"{config['pruning']['criterion']} {config['pruning']['scope']} pruning{ratio_means}, "
             f"protocol {config['pruning']['protocol']}; grid of "
             + " × ".join(f"{len(a['values'])} {a['name']}" for a in results["grid"]["axes"])
             + f", {len(results['grid']['seeds'])} seeds per point.")

@@ -55,7 +55,7 @@ def summary(results: dict[str, Any]) -> list[str]:
         sentences.append(
             f"No re-tuning needed up to {pct(largest)} pruning: keeping the dense optimum "
             f"costs at most {points(entries[worst]['regret']['mean'])} accuracy points "
-            f"({where}), and no distance between the dense and pruned landscapes stands above "
+            f"({where}), and the distance between the dense and pruned landscapes stays within "
             "the seed noise.")
     else:
         regret = entries[overall]["regret"]
@@ -77,11 +77,7 @@ def summary(results: dict[str, Any]) -> list[str]:
             sentences.append(f"{name} stays put up to {pct(largest)}: no shift above the seed "
                              f"noise, and keeping it costs at most {points(worst)} points.")
             continue
-        hp = entries[at]["per_hp"][name]
-        sentences.append(
-            f"Re-tune {name} from {pct(at)} pruning on: its optimum moves "
-            f"{shift_words(hp['optimum_shift'], axis['log'])} and keeping it costs "
-            f"{points(hp['regret']['mean'])} points{interval(hp['regret'], level)}.")
+        sentences.append(_hyperparameter_words(entries, threshold, axis, at, largest, level))
     dense_eff = entries[0.0].get("efficiency") if 0.0 in entries else None
     last_eff = entries[largest].get("efficiency")
     if dense_eff and last_eff:
@@ -92,3 +88,26 @@ def summary(results: dict[str, Any]) -> list[str]:
             f"at batch 1 goes from {dense_eff['latency_ms']:.3f} to "
             f"{last_eff['latency_ms']:.3f} ms.")
     return sentences
+
+
+def _hyperparameter_words(entries: dict[float, dict[str, Any]], threshold: dict[str, Any],
+                          axis: dict[str, Any], at: float, largest: float, level: float) -> str:
+    """One hyperparameter with a threshold: re-tune it from where keeping it costs, or say that
+    it only shifts measurably (its distribution moves, keeping it costs nothing that counts)."""
+    name = axis["name"]
+    pays = threshold["by_regret"]["per_hp"][name]
+    if pays is not None:
+        hp = entries[pays]["per_hp"][name]
+        early = "" if pays == at else f"; it shifts measurably already from {pct(at)}"
+        return (f"Re-tune {name} from {pct(pays)} pruning on: its optimum moves "
+                f"{shift_words(hp['optimum_shift'], axis['log'])} and keeping it costs "
+                f"{points(hp['regret']['mean'])} points{interval(hp['regret'], level)}{early}.")
+    hp = entries[at]["per_hp"][name]
+    p_value = entries[at]["p_value"].get(f"per_hp.{name}.wasserstein")
+    evidence = "" if p_value is None else f"p = {p_value:.3f}; "
+    worst = max(entries[r]["per_hp"][name]["regret"]["mean"] or 0
+                for r in entries if 0 < r <= largest)
+    return (f"{name} shifts measurably from {pct(at)} pruning on ({evidence}its optimum moves "
+            f"{shift_words(hp['optimum_shift'], axis['log'])}), but keeping its dense value "
+            f"costs at most {points(worst)} points up to {pct(largest)}: re-tuning it does not "
+            "pay yet.")
