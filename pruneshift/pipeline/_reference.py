@@ -118,9 +118,9 @@ def pruned_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: floa
 
 
 def channel_ratio_of(stages: optuna.Study, ratio: float) -> float:
-    """The channel ratio that pruned the reference to ``ratio`` of the configured target.
+    """The share of channels pruning removed from the reference at ``ratio`` of the target.
 
-    ``during-training`` prunes each grid cell gradually to this channel ratio, so a cost target
-    is met by every cell as it was by the reference (exactly with uniform scope).
+    ``during-training`` prunes each grid cell gradually to this share, so a cost target is met
+    by every cell as it was by the reference.
     """
     return float(stages.user_attrs[pruned_attr(ratio)].get("channel_ratio", ratio))

@@ -60,11 +60,16 @@ def _resize(module: nn.Module, name: str, state: dict[str, torch.Tensor]) -> Non
 
 def load_into(model: nn.Module, path: Path) -> nn.Module:
     """Resize ``model`` (built dense from the config) to the checkpoint and load its weights."""
-    state = read_state(path)
+    return load_state_into(model, read_state(path), f"checkpoint {path}")
+
+
+def load_state_into(model: nn.Module, state: dict[str, torch.Tensor],
+                    source: str = "state") -> nn.Module:
+    """Resize ``model``'s layers to the shapes in ``state`` and load it, in place."""
     expected = set(model.state_dict())
     if set(state) != expected:
         missing, extra = sorted(expected - set(state)), sorted(set(state) - expected)
-        raise CheckpointError(f"checkpoint {path} does not fit the configured model "
+        raise CheckpointError(f"{source} does not fit the configured model "
                               f"(missing {missing[:3]}, unexpected {extra[:3]})")
     for name, module in model.named_modules():
         own = {k for k in list(module._parameters) + list(module._buffers)}
@@ -72,7 +77,7 @@ def load_into(model: nn.Module, path: Path) -> nn.Module:
             state[f"{name}.{k}" if name else k].shape != getattr(module, k).shape
             for k in own if getattr(module, k, None) is not None)
         if mismatched and not isinstance(module, _RESIZABLE):
-            raise CheckpointError(f"checkpoint {path}: layer '{name}' "
+            raise CheckpointError(f"{source}: layer '{name}' "
                                   f"({type(module).__name__}) has other shapes and cannot be "
                                   "resized; only conv, linear and batch-norm layers can")
         if mismatched:

@@ -54,20 +54,21 @@ def pruning_step(pruner: Any, model: nn.Module, criterion: str, *, seed: int,
 def prune(model: nn.Module, example_input: torch.Tensor, settings: PruningConfig, *,
           ratio: float, num_classes: int, seed: int, gradients: GradientFn | None = None
           ) -> float:
-    """Prune ``model`` in place to ``ratio`` of ``settings.target`` in one step.
+    """Prune ``model`` in place to ``ratio`` of ``settings.target``.
 
-    Returns the channel ratio that was used (``ratio`` itself when the target is channels);
-    ratio 0 leaves the model untouched.
+    Returns the share of channels pruning removed (``ratio`` itself when the target is
+    channels: one step); ratio 0 leaves the model untouched.
     """
-    from ._target import channel_ratio
+    from ._target import prune_to_target
 
-    channels = channel_ratio(model, example_input, settings, ratio=ratio,
-                             num_classes=num_classes, seed=seed, gradients=gradients)
-    if channels > 0:
-        pruner = make_pruner(model, example_input, settings, ratio=channels,
-                             num_classes=num_classes)
-        pruning_step(pruner, model, settings.criterion, seed=seed, gradients=gradients)
-    return channels
+    if ratio == 0:
+        return 0.0
+    if settings.target != "channels":
+        return prune_to_target(model, example_input, settings, ratio=ratio,
+                                num_classes=num_classes, seed=seed, gradients=gradients)
+    pruner = make_pruner(model, example_input, settings, ratio=ratio, num_classes=num_classes)
+    pruning_step(pruner, model, settings.criterion, seed=seed, gradients=gradients)
+    return ratio
 
 
 def pruning_epochs(epochs: int, steps: int, until: float) -> list[int]:
@@ -82,7 +83,7 @@ def pruning_epochs(epochs: int, steps: int, until: float) -> list[int]:
 class GradualPruning:
     """Prune while training: ``steps`` steps to ``ratio``, after the epochs of ``pruning_epochs``.
 
-    ``ratio`` is a channel ratio (a cost target is turned into one by ``channel_ratio`` first).
+    ``ratio`` is a share of channels (for a cost target: the share its reference pruning took).
 
     Called by the trainer after each epoch's training steps; returns True when it pruned, so
     that the trainer rebuilds its optimiser for the smaller parameters.

@@ -1,9 +1,11 @@
 """Cost targets: read a pruning ratio as a share of channels, MACs or parameters removed.
 
 With ``pruning.target: macs`` a ratio of 0.6 removes 60 % of the dense model's MACs. Torch-Pruning
-prunes by channels, so the channel ratio that meets the target is found on a copy pruned in many
-small Torch-Pruning steps (the configured criterion and scope), counting the cost after each. The
-model itself is then pruned to the channel ratio found.
+prunes by channels, so a copy of the model is pruned in many small Torch-Pruning steps (the
+configured criterion and scope), counting the cost after each, and the model takes the shapes and
+weights of the step nearest the target. Stepping matters: pruning one-shot to the same channel
+share can leave a small layer whole where stepping has already thinned it (Torch-Pruning skips a
+layer it would empty).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
+from ._checkpoint import load_state_into
 from ._structure import GradientFn, classifier_of, make_pruner, pruning_step
 
 if TYPE_CHECKING:
@@ -22,7 +25,7 @@ if TYPE_CHECKING:
 
 TARGETS = ("channels", "macs", "params")
 MAX_CHANNEL_RATIO = 0.9  # the most a probe removes (Torch-Pruning skips a layer it would empty)
-PROBE_STEPS = 60  # steps of the probe: 0.015 of the channels each
+PROBE_STEPS = 90  # steps to MAX_CHANNEL_RATIO: 0.01 of the channels each
 
 
 def prunable_channels(model: nn.Module, num_classes: int) -> int:
@@ -50,30 +53,30 @@ def reductions(dense: dict[str, int], pruned: dict[str, int]) -> dict[str, float
     return {key: round(1 - pruned[key] / dense[key], 6) for key in TARGETS}
 
 
-def channel_ratio(model: nn.Module, example_input: torch.Tensor, settings: PruningConfig, *,
-                  ratio: float, num_classes: int, seed: int,
-                  gradients: GradientFn | None = None) -> float:
-    """The channel ratio whose pruning removes ``ratio`` of ``settings.target`` from ``model``.
-
-    A copy is pruned in ``PROBE_STEPS`` small Torch-Pruning steps, counting the cost after each;
-    the answer interpolates between the two steps that bracket the target.
-    """
-    if settings.target == "channels" or ratio == 0:
-        return ratio
+def prune_to_target(model: nn.Module, example_input: torch.Tensor, settings: PruningConfig, *,
+                    ratio: float, num_classes: int, seed: int,
+                    gradients: GradientFn | None = None) -> float:
+    """Prune ``model`` in place until ``ratio`` of ``settings.target`` is removed, as near as
+    Torch-Pruning's small steps allow; returns the share of channels those steps remove."""
     target = settings.target
     probe = copy.deepcopy(model)
     pruner = make_pruner(probe, example_input, settings, ratio=MAX_CHANNEL_RATIO,
                          num_classes=num_classes, steps=PROBE_STEPS)
     dense = costs(probe, example_input, num_classes)[target]
-    before, removed_before = 0.0, 0.0
+    removed_before, state_before = 0.0, _state(probe)
     for step in range(1, PROBE_STEPS + 1):
         pruning_step(pruner, probe, settings.criterion, seed=seed + step, gradients=gradients)
-        channels = MAX_CHANNEL_RATIO * step / PROBE_STEPS
         removed = 1 - costs(probe, example_input, num_classes)[target] / dense
         if removed >= ratio:
-            share = (ratio - removed_before) / (removed - removed_before)
-            return round(before + share * (channels - before), 6)
+            nearer_after = removed - ratio <= ratio - removed_before
+            load_state_into(model, _state(probe) if nearer_after else state_before)
+            return round(MAX_CHANNEL_RATIO * (step if nearer_after else step - 1) / PROBE_STEPS,
+                         6)
         if removed > removed_before:
-            before, removed_before = channels, removed
+            removed_before, state_before = removed, _state(probe)
     raise ConfigError(f"pruning.ratios: {ratio:g} of the {target} cannot be removed; at most "
                       f"{removed_before:.3f} is reachable with scope '{settings.scope}'")
+
+
+def _state(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
