@@ -58,18 +58,22 @@ def summary(results: dict[str, Any]) -> list[str]:
             f"({where}), and the distance between the dense and pruned landscapes stays within "
             "the seed noise.")
     else:
-        regret = entries[overall]["regret"]
-        sentences.append(
-            f"Re-tune from {pct(overall)} pruning on: there, keeping the dense optimum costs "
-            f"{points(regret['mean'])} accuracy points{interval(regret, level)}.")
         by_regret, by_shift = threshold["by_regret"]["overall"], threshold["by_shift"]["overall"]
-        if by_shift is not None and (by_regret is None or by_shift < by_regret):
-            costly = (f"it costs more than {points(threshold['epsilon'])} points only from "
-                      f"{pct(by_regret)}" if by_regret is not None
-                      else f"keeping it never costs more than {points(threshold['epsilon'])} "
-                      "points")
-            sentences.append(f"The good region moves measurably from {pct(by_shift)}, but "
-                             f"{costly}.")
+        early = (f"; the good region moves measurably already from {pct(by_shift)}"
+                 if by_shift is not None and by_regret is not None and by_shift < by_regret
+                 else "")
+        if by_regret is not None:
+            regret = entries[by_regret]["regret"]
+            sentences.append(
+                f"Re-tune from {pct(by_regret)} pruning on: there, keeping the dense optimum "
+                f"costs {points(regret['mean'])} accuracy points{interval(regret, level)}"
+                f"{early}.")
+        else:
+            worst = max(entries[r]["regret"]["mean"] or 0 for r in pruned)
+            sentences.append(
+                f"The good region moves measurably from {pct(by_shift)} pruning on, but keeping "
+                f"the dense optimum costs at most {points(worst)} accuracy points up to "
+                f"{pct(largest)}: re-tuning does not pay yet.")
     for axis in results["grid"]["axes"]:
         name, at = axis["name"], threshold["per_hp"][axis["name"]]
         if at is None:
