@@ -49,8 +49,8 @@ def run_status(run_dir: Path, *, storage: str | None = None, experiment: str | N
     hpo = optuna.load_study(study_name=hpo_study_name(experiment), storage=store)
     config = hpo.user_attrs[CONFIG_ATTR]
     done = len(hpo.get_trials(deepcopy=False, states=COUNTED))
-    rows = [{"stage": "hpo", "done": done, **_counts(hpo),
-             "left": max(0, config["hpo"]["n_trials"] - done)}]
+    budget = 0 if config["hpo"]["method"] == "none" else config["hpo"]["n_trials"]
+    rows = [{"stage": "hpo", "done": done, **_counts(hpo), "left": max(0, budget - done)}]
     if stages_study_name(experiment) not in names:
         return experiment, rows
     stages = optuna.load_study(study_name=stages_study_name(experiment), storage=store)
@@ -61,6 +61,8 @@ def run_status(run_dir: Path, *, storage: str | None = None, experiment: str | N
         pruned = sum(pruned_attr(r) in attrs for r in ratios)
         rows += [{"stage": "reference", "done": reference, "left": 1 - reference},
                  {"stage": "pruning", "done": pruned, "left": len(ratios) - pruned}]
+    if GRID_ATTR not in attrs:  # the stages study is open, its grid not yet stored
+        return experiment, rows
     grid = Grid.from_dict(attrs[GRID_ATTR])
     for ratio in ratios:
         name = grid_study_name(experiment, ratio)

@@ -101,6 +101,22 @@ def test_report_and_status_commands(quick_run, tmp_path):
     assert "18 │       0 │      0 │       0 │    0" in status.stdout
 
 
+def test_status_of_a_run_whose_grid_is_not_stored_yet(quick_run, tmp_path):
+    import optuna
+
+    from pruneshift.pipeline._status import run_status
+    from pruneshift.storage import default_storage_url, open_storage, stages_study_name
+
+    out = tmp_path / "copy"
+    shutil.copytree(quick_run[0], out)
+    storage = open_storage(default_storage_url(out))
+    optuna.delete_study(study_name=stages_study_name("quick"), storage=storage)
+    optuna.create_study(study_name=stages_study_name("quick"), storage=storage)
+    _, rows = run_status(out)
+    assert [r["stage"] for r in rows] == ["hpo", "reference", "pruning"]
+    assert rows[0]["left"] == 0 and rows[1]["done"] == 0
+
+
 def chromium_path():
     for name in ("chromium", "chromium-browser", "google-chrome"):
         if path := shutil.which(name):
