@@ -112,3 +112,10 @@ def test_fingerprint_ignores_budget_and_location_but_not_the_recipe():
     assert fingerprint(base) == fingerprint(budget)
     changes = fingerprint_differences(fingerprint(base), fingerprint(recipe))
     assert changes == ["search_space.lr.high: 1.0 -> 0.5", "training.epochs: 10 -> 3"]
+
+
+def test_a_setting_added_later_at_its_default_is_no_difference():
+    stored = {k: v for k, v in fingerprint(load_config()).items() if k != "data.augment"}
+    assert fingerprint_differences(stored, fingerprint(load_config())) == []
+    changed = fingerprint(load_config(None, ["data.augment=none"]))
+    assert fingerprint_differences(stored, changed) == ["data.augment: '<unset>' -> 'none'"]
