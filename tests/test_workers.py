@@ -65,6 +65,11 @@ def test_three_workers_finish_the_study_with_each_unit_trained_once(tmp_path, po
     assert (tmp_path / "report.html").exists()
 
 
+def running_trials_of(study, pid):
+    return [t for t in study.get_trials(states=(TrialState.RUNNING,))
+            if t.user_attrs.get("owner", {}).get("pid") == pid]
+
+
 def test_a_killed_worker_s_trial_is_redone_by_another(tmp_path, postgres_url):
     config = load_config(QUICK)
     victim = start_worker(postgres_url, tmp_path, 0)
@@ -77,11 +82,16 @@ def test_a_killed_worker_s_trial_is_redone_by_another(tmp_path, postgres_url):
         if study_name not in names:
             continue
         study = optuna.load_study(study_name=study_name, storage=open_storage(postgres_url))
-        running = [t for t in study.get_trials(states=(TrialState.RUNNING,))
-                   if t.user_attrs.get("owner", {}).get("pid") == victim.pid]
-        if running and len(study.get_trials(states=(TrialState.COMPLETE,))) >= 2:
+        if (running_trials_of(study, victim.pid)
+                and len(study.get_trials(states=(TrialState.COMPLETE,))) >= 2):
             os.kill(victim.pid, signal.SIGKILL)
-            killed = running[0].number
+            victim.wait()
+            lost = running_trials_of(study, victim.pid)  # after the kill: a stack may finish
+            # between the first read and the kill
+            if lost:
+                killed = lost[0].number
+            else:
+                victim = start_worker(postgres_url, tmp_path, 0)
     victim.wait()
     assert killed is not None, "the worker never got to the dense grid"
     finish([start_worker(postgres_url, tmp_path, 1)])
