@@ -14,9 +14,11 @@ from ._layers import ConvFamily, conv_family, scaled
 
 
 class CifarBlock(nn.Module):
-    """Two 3x3 conv-BN layers; identity shortcut, or 1x1 conv-BN where the shape changes."""
+    """Two 3x3 conv-BN layers; identity shortcut, or a 1x1 conv where the shape changes (with
+    batch norm, or with a bias instead: ResNet-8's)."""
 
-    def __init__(self, family: ConvFamily, in_channels: int, out_channels: int, stride: int):
+    def __init__(self, family: ConvFamily, in_channels: int, out_channels: int, stride: int,
+                 batch_norm_shortcut: bool = True):
         super().__init__()
         self.conv1 = family.conv(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
         self.bn1 = family.batch_norm(out_channels)
@@ -25,9 +27,10 @@ class CifarBlock(nn.Module):
         self.relu = nn.ReLU()
         self.shortcut: nn.Module = nn.Identity()
         if stride != 1 or in_channels != out_channels:
-            self.shortcut = nn.Sequential(
-                family.conv(in_channels, out_channels, 1, stride=stride, bias=False),
-                family.batch_norm(out_channels))
+            projection = family.conv(in_channels, out_channels, 1, stride=stride,
+                                     bias=not batch_norm_shortcut)
+            self.shortcut = (nn.Sequential(projection, family.batch_norm(out_channels))
+                             if batch_norm_shortcut else projection)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
@@ -39,7 +42,7 @@ class CifarResNet(nn.Module):
     """Stem conv 16, three stages of ``blocks`` blocks (16/32/64; strides 1/2/2), pool, linear."""
 
     def __init__(self, input_shape: tuple[int, ...], num_classes: int, blocks: int,
-                 width: float = 1.0, name: str = "resnet"):
+                 width: float = 1.0, name: str = "resnet", batch_norm_shortcut: bool = True):
         super().__init__()
         family = conv_family(input_shape, name)
         stem, stages = scaled(16, width), [scaled(c, width) for c in (16, 32, 64)]
@@ -49,7 +52,7 @@ class CifarResNet(nn.Module):
         for out_channels, first_stride in zip(stages, (1, 2, 2), strict=True):
             for i in range(blocks):
                 layers.append(CifarBlock(family, in_channels, out_channels,
-                                         first_stride if i == 0 else 1))
+                                         first_stride if i == 0 else 1, batch_norm_shortcut))
                 in_channels = out_channels
         self.stages = nn.Sequential(*layers)
         self.pool = nn.Sequential(family.global_pool(1), nn.Flatten())
