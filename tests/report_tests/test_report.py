@@ -153,3 +153,20 @@ def test_a_real_browser_opens_the_report_offline(quick_run, tmp_path):
     assert title == "pruneshift report: quick"
     assert len(images) == len(EXPECTED_FIGURES) and all(w > 100 for w in images)
     assert_real_picture(tmp_path / "report.png")
+
+
+def test_a_shift_that_costs_nothing_is_not_told_to_be_re_tuned(hostile_synthetic):
+    import copy
+
+    from pruneshift.report._text import summary
+
+    results = copy.deepcopy(hostile_synthetic[1])
+    threshold = results["threshold"]
+    threshold["by_regret"] = {"overall": None, "per_hp": {"lr": None, "weight_decay": None}}
+    threshold["by_shift"] = {"overall": 0.25, "per_hp": {"lr": 0.5, "weight_decay": None}}
+    threshold["overall"], threshold["per_hp"]["lr"] = 0.25, 0.5
+    text = " ".join(summary(results))
+    assert "Re-tune" not in text
+    assert "The good region moves measurably from 25 % pruning on" in text
+    assert "lr shifts measurably from 50 % pruning on" in text
+    assert "re-tuning it does not pay yet" in text
