@@ -11,7 +11,8 @@ import torch
 
 
 def describe_machine() -> None:
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+    gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores{gpu}, "
           f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
           f"Python {platform.python_version()}")
 

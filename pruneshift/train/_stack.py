@@ -12,6 +12,8 @@ padding along channels) is caught by ``stack``'s check and refused.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -121,7 +123,22 @@ def split_outputs(logits: torch.Tensor, k: int) -> torch.Tensor:
     return logits.view(logits.shape[0], k, -1).transpose(0, 1)
 
 
+@contextmanager
+def _full_fp32() -> Iterator[None]:
+    """No TF32 on a GPU: its ~1e-3 rounding would hide a real mixing of members, or fake one."""
+    backends = (torch.backends.cudnn, torch.backends.cuda.matmul)
+    before = [backend.allow_tf32 for backend in backends]
+    for backend in backends:
+        backend.allow_tf32 = False
+    try:
+        yield
+    finally:
+        for backend, allowed in zip(backends, before, strict=True):
+            backend.allow_tf32 = allowed
+
+
 @torch.no_grad()
+@_full_fp32()
 def _check(wide: nn.Module, members: list[nn.Module], example: torch.Tensor) -> None:
     modes = [m.training for m in (wide, *members)]
     wide.eval()
