@@ -1,17 +1,19 @@
 """Stacked versus one-at-a-time training of the default study's grid, dense and pruned.
 
     python benchmarks/batched.py [--model cnn] [--ratios 0 0.5] [--epochs 10] [--device cpu]
+                                 [--members 50 16]
 
 The grid is the default study's (5 x 5 learning rate x weight decay, 2 seeds: 50 cells) around
 the default recipe, trained per ratio under the default protocol (pruning during training,
 uniform l1). Each ratio is trained both ways in one run; the script prints both times, the
-speed-up and the largest difference in validation accuracy between the two ways.
+speed-up and the largest difference in validation accuracy between the two ways. ``--members``
+splits the grid into stacks of at most that many cells, once per value given (default: all
+cells in one stack), so stack sizes are compared in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import time
 
 import torch
@@ -40,6 +42,7 @@ def main() -> None:
     parser.add_argument("--ratios", type=float, nargs="+", default=[0.0, 0.5])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--members", type=int, nargs="+", default=[0])
     args = parser.parse_args()
     describe_machine()
     config = load_config(overrides=[f"model.name={args.model}", f"data.name={args.data}",
@@ -52,32 +55,45 @@ def main() -> None:
     recipes = [TrainingConfig.model_validate({**config.training.model_dump(), **point})
                for point, _ in cells]
     seeds = [seed for _, seed in cells]
+    sizes = [size or len(cells) for size in args.members]
     print(f"{args.model} on {args.data} ({device}), {len(cells)} cells per ratio, "
           f"{args.epochs} epochs, batch {config.training.batch_size}")
     for ratio in args.ratios:
-        models = [build_model(args.model, splits.input_shape, splits.num_classes,
-                              seed=s).to(device) for s in seeds]
-        singles = [copy.deepcopy(m) for m in models]
+        def fresh_models():
+            return [build_model(args.model, splits.input_shape, splits.num_classes,
+                                seed=s).to(device) for s in seeds]
 
         def pruning(model, seed, recipe, ratio=ratio):
             return None if ratio == 0 else pruning_during_training(
                 model, splits, config, ratio, seed, recipe)
 
-        started = time.perf_counter()
-        prunings = [pruning(m, s, r) for m, s, r in zip(models, seeds, recipes, strict=True)]
-        hook = (StackedPruning(models, prunings, example_input(splits)) if ratio > 0 else None)
-        stacked = train_batched(models, splits, recipes, seeds=seeds, structure_hook=hook)
-        stacked_s = time.perf_counter() - started
+        stacked_runs = {}
+        for size in sizes:
+            models = fresh_models()
+            started = time.perf_counter()
+            stacked = []
+            for first in range(0, len(cells), size):
+                chunk = slice(first, first + size)
+                group, group_seeds, group_recipes = models[chunk], seeds[chunk], recipes[chunk]
+                prunings = [pruning(m, s, r)
+                            for m, s, r in zip(group, group_seeds, group_recipes, strict=True)]
+                hook = (StackedPruning(group, prunings, example_input(splits))
+                        if ratio > 0 else None)
+                stacked += train_batched(group, splits, group_recipes, seeds=group_seeds,
+                                         structure_hook=hook)
+            stacked_runs[size] = (time.perf_counter() - started, stacked)
+        singles = fresh_models()
         started = time.perf_counter()
         alone = [train(m, splits, r, seed=s, structure_hook=pruning(m, s, r))
                  for m, r, s in zip(singles, recipes, seeds, strict=True)]
         alone_s = time.perf_counter() - started
-        gap = max(abs(a.val_accuracy - b.val_accuracy)
-                  for a, b in zip(stacked, alone, strict=True))
-        params = sum(p.numel() for p in models[0].parameters())
-        print(f"ratio {ratio:g} ({params:,} params): stacked {stacked_s:6.1f} s, one at a time "
-              f"{alone_s:6.1f} s, speed-up {alone_s / stacked_s:.2f}x, largest accuracy "
-              f"difference {gap:.4f}")
+        params = sum(p.numel() for p in singles[0].parameters())
+        print(f"ratio {ratio:g} ({params:,} params dense): one at a time {alone_s:6.1f} s")
+        for size, (stacked_s, stacked) in stacked_runs.items():
+            gap = max(abs(a.val_accuracy - b.val_accuracy)
+                      for a, b in zip(stacked, alone, strict=True))
+            print(f"  stacks of {size:2d}: {stacked_s:6.1f} s, "
+                  f"speed-up {alone_s / stacked_s:.2f}x, largest accuracy difference {gap:.4f}")
 
 
 if __name__ == "__main__":
