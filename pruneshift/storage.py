@@ -73,7 +73,8 @@ def open_storage(url: str, heartbeat_interval: int | None = None,
 
     try:
         journal.parent.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(JournalFileBackend(str(journal)))
+        return retrying(lambda: JournalStorage(JournalFileBackend(str(journal))), url,
+                        delays=JOURNAL_OPEN_DELAYS_S)
     except (OSError, ValueError) as exc:
         raise StorageError(f"cannot open journal storage {journal}: {exc}") from None
 
@@ -207,32 +208,47 @@ def _advisory_lock(storage: optuna.storages.RDBStorage, key: int) -> Iterator[No
 
 
 RETRY_DELAYS_S = (1, 2, 4, 8, 16)  # about half a minute in all
+JOURNAL_OPEN_DELAYS_S = (0.1, 0.5, 1)  # an append in flight finishes in milliseconds
+JOURNAL_READ_ERRORS = ("Invalid log format.",)  # Optuna's own message for a line cut short
 
 
-def is_connection_error(exc: BaseException) -> bool:
-    """Whether ``exc`` means the database could not be reached (worth retrying)."""
+def transient_reason(exc: BaseException) -> str | None:
+    """What passing trouble ``exc`` is (worth retrying), or None.
+
+    A lost database connection; or a journal line that read as garbage because another process
+    was appending it (Optuna's JournalFileBackend reads without its lock; optuna/optuna#5138):
+    the storage re-reads from that line on the next call.
+    """
+    import json
+
     import sqlalchemy.exc
 
-    return isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError |
-                      optuna.exceptions.StorageInternalError)
+    if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError |
+                  optuna.exceptions.StorageInternalError):
+        return "database connection lost"
+    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError) or (
+            str(exc) in JOURNAL_READ_ERRORS):
+        return "journal line unreadable"
+    return None
 
 
 def retrying(action: Callable[[], T], url: str, delays: tuple[float, ...] = RETRY_DELAYS_S,
              on_retry: Callable[[str], None] | None = None) -> T:
-    """Run ``action``; on a lost database connection retry with back-off, then fail clearly."""
+    """Run ``action``; on passing storage trouble retry with back-off, then fail clearly."""
     for delay in (*delays, None):
         try:
             return action()
         except Exception as exc:
-            if not is_connection_error(exc):
+            trouble = transient_reason(exc)
+            if trouble is None:
                 raise
             reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else
                             type(exc).__name__)
             if delay is None:
-                raise StorageError(f"lost the connection to {redact(url)} and could not get it "
-                                   f"back after {len(delays)} retries: {reason}") from None
+                raise StorageError(f"{trouble} in {redact(url)}, still after {len(delays)} "
+                                   f"retries: {reason}") from None
             if on_retry is not None:
-                on_retry(f"database connection lost ({reason}); retrying in {delay} s")
+                on_retry(f"{trouble} ({reason}); retrying in {delay} s")
             time.sleep(delay)
     raise AssertionError("unreachable")
 

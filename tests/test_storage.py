@@ -6,7 +6,7 @@ import pytest
 from pruneshift.config import load_config
 from pruneshift.errors import StorageError
 from pruneshift.pipeline import run_hpo
-from pruneshift.storage import default_storage_url, open_storage, redact
+from pruneshift.storage import default_storage_url, open_storage, redact, retrying
 
 
 def test_redact_hides_passwords_only():
@@ -45,3 +45,42 @@ def test_hpo_runs_and_resumes_on_postgresql(tmp_path, tiny_overrides, postgres_u
     second = run_hpo(config, out=tmp_path, storage=postgres_url)
     assert first["trials"]["complete"] == 2 and second["trials"] == first["trials"]
     assert not (tmp_path / "journal.log").exists()
+
+
+def _journal_with_a_study(tmp_path):
+    url = default_storage_url(tmp_path)
+    study = optuna.create_study(study_name="s", storage=open_storage(url))
+    for value in (1.0, 2.0):
+        study.enqueue_trial({"x": value})
+    return url, tmp_path / "journal.log"
+
+
+def test_a_journal_line_read_mid_write_is_read_again(tmp_path):
+    url, journal = _journal_with_a_study(tmp_path)
+    reader = optuna.load_study(study_name="s", storage=open_storage(url))
+    assert len(reader.trials) == 2
+    seen = journal.stat().st_size
+    optuna.load_study(study_name="s", storage=open_storage(url)).enqueue_trial({"x": 3.0})
+    whole = journal.read_bytes()
+    torn = b'"state":1}\n'  # the tail of a line, as a read racing its append saw it
+    journal.write_bytes(whole[:seen] + torn + whole[seen:])
+    messages = []
+
+    def writer_finishes(message):
+        messages.append(message)
+        journal.write_bytes(whole)
+
+    assert retrying(lambda: len(reader.get_trials()), url, delays=(0,),
+                    on_retry=writer_finishes) == 3
+    assert messages and messages[0].startswith("journal line unreadable")
+
+
+def test_a_journal_that_stays_unreadable_is_a_one_line_error_naming_it(tmp_path):
+    url, journal = _journal_with_a_study(tmp_path)
+    first, rest = journal.read_bytes().split(b"\n", 1)
+    journal.write_bytes(first + b"\nnot json\n" + rest)
+    with pytest.raises(StorageError) as info:
+        open_storage(url)
+    message = str(info.value)
+    assert "journal line unreadable" in message and str(journal) in message
+    assert "\n" not in message
