@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import optuna
+from optuna.storages.journal import JournalFileBackend, JournalStorage
 
 from .errors import StorageError
 
@@ -69,14 +70,38 @@ def open_storage(url: str, heartbeat_interval: int | None = None,
     journal = _journal_path(url)
     if journal is None:
         return _open_rdb(url, heartbeat_interval, grace_period)
-    from optuna.storages.journal import JournalFileBackend, JournalStorage
-
     try:
         journal.parent.mkdir(parents=True, exist_ok=True)
-        return retrying(lambda: JournalStorage(JournalFileBackend(str(journal))), url,
-                        delays=JOURNAL_OPEN_DELAYS_S)
+        return JournalStorage(_PatientJournalFile(str(journal)))
     except (OSError, ValueError) as exc:
         raise StorageError(f"cannot open journal storage {journal}: {exc}") from None
+
+
+REREAD_DELAYS_S = (0.1, 0.5, 1)  # an append in flight finishes in milliseconds
+
+
+class _PatientJournalFile(JournalFileBackend):
+    """Optuna's journal file, re-reading a line caught while another process appends it.
+
+    Optuna reads the file without its lock, so now and then a reader sees a torn line and
+    fails (optuna/optuna#5138). Here the read stops there, waits, and goes on from that line;
+    a line that stays unreadable is a StorageError naming the file.
+    """
+
+    def read_logs(self, log_number_from: int) -> Iterator[dict[str, Any]]:
+        for delay in (*REREAD_DELAYS_S, None):
+            try:
+                for log in super().read_logs(log_number_from):
+                    yield log
+                    log_number_from += 1
+                return
+            except ValueError as exc:  # JSON, encoding, or Optuna's "Invalid log format."
+                if delay is None:
+                    raise StorageError(
+                        f"journal line unreadable in {self._file_path} (entry "
+                        f"{log_number_from}), still after {len(REREAD_DELAYS_S)} re-reads: "
+                        f"{exc}") from None
+                time.sleep(delay)
 
 
 CREATION_RETRIES = 5
@@ -208,47 +233,32 @@ def _advisory_lock(storage: optuna.storages.RDBStorage, key: int) -> Iterator[No
 
 
 RETRY_DELAYS_S = (1, 2, 4, 8, 16)  # about half a minute in all
-JOURNAL_OPEN_DELAYS_S = (0.1, 0.5, 1)  # an append in flight finishes in milliseconds
-JOURNAL_READ_ERRORS = ("Invalid log format.",)  # Optuna's own message for a line cut short
 
 
-def transient_reason(exc: BaseException) -> str | None:
-    """What passing trouble ``exc`` is (worth retrying), or None.
-
-    A lost database connection; or a journal line that read as garbage because another process
-    was appending it (Optuna's JournalFileBackend reads without its lock; optuna/optuna#5138):
-    the storage re-reads from that line on the next call.
-    """
-    import json
-
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database could not be reached (worth retrying)."""
     import sqlalchemy.exc
 
-    if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError |
-                  optuna.exceptions.StorageInternalError):
-        return "database connection lost"
-    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError) or (
-            str(exc) in JOURNAL_READ_ERRORS):
-        return "journal line unreadable"
-    return None
+    return isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError |
+                      optuna.exceptions.StorageInternalError)
 
 
 def retrying(action: Callable[[], T], url: str, delays: tuple[float, ...] = RETRY_DELAYS_S,
              on_retry: Callable[[str], None] | None = None) -> T:
-    """Run ``action``; on passing storage trouble retry with back-off, then fail clearly."""
+    """Run ``action``; on a lost database connection retry with back-off, then fail clearly."""
     for delay in (*delays, None):
         try:
             return action()
         except Exception as exc:
-            trouble = transient_reason(exc)
-            if trouble is None:
+            if not is_connection_error(exc):
                 raise
             reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else
                             type(exc).__name__)
             if delay is None:
-                raise StorageError(f"{trouble} in {redact(url)}, still after {len(delays)} "
-                                   f"retries: {reason}") from None
+                raise StorageError(f"lost the connection to {redact(url)} and could not get it "
+                                   f"back after {len(delays)} retries: {reason}") from None
             if on_retry is not None:
-                on_retry(f"{trouble} ({reason}); retrying in {delay} s")
+                on_retry(f"database connection lost ({reason}); retrying in {delay} s")
             time.sleep(delay)
     raise AssertionError("unreachable")
 
