@@ -86,8 +86,8 @@ def test_a_killed_worker_s_trial_is_redone_by_another(tmp_path, postgres_url):
                 and len(study.get_trials(states=(TrialState.COMPLETE,))) >= 2):
             os.kill(victim.pid, signal.SIGKILL)
             victim.wait()
-            lost = running_trials_of(study, victim.pid)  # after the kill: a stack may finish
-            # between the first read and the kill
+            # read again after the kill: a stack may finish between the first read and the kill
+            lost = running_trials_of(study, victim.pid)
             if lost:
                 killed = lost[0].number
             else:
