@@ -228,7 +228,7 @@ class GridStage:
         if not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             search.enqueue_missing(self.study, self.units, self.run.lock)
         limit = 1 if self.trainer is None else self.trainer.members()
-        trials = search.take_many(self.study, limit)
+        trials = search.take_many(self.study, limit, self.run.lock)
         if not trials:
             return False
         axes = self.grid.axes

@@ -175,10 +175,7 @@ class HPOStage:
         """
         if not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             search.enqueue_missing(self.study, hpo_units(self.config), self.run.lock, limit=1)
-        trial = search.take(self.study)
-        if trial is None:
-            return False
-        if self._objective is None:
+        if self._objective is None:  # set up first: a stop after the take gives the trial back
             self.study.sampler, self.study.pruner = search.METHODS[self.config.hpo.method].build(
                 self.config, sampler_seed(self.config, self.study, self.worker))
             if self.config.data.name == SYNTHETIC:
@@ -186,6 +183,9 @@ class HPOStage:
             else:
                 self.splits = self.splits or load_splits(self.config.data, self.device)
                 self._objective = hpo_objective(self.config, self.splits)
+        trial = search.take(self.study)
+        if trial is None:
+            return False
         return search.execute(self.study, trial, self._objective, self.run.lock)
 
     def timed_out(self) -> bool:

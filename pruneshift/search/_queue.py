@@ -96,11 +96,20 @@ def take(study: optuna.Study) -> optuna.Trial | None:
     return trial
 
 
-def take_many(study: optuna.Study, limit: int) -> list[optuna.Trial]:
-    """Up to ``limit`` queued trials, each now RUNNING and owned by this process."""
+def take_many(study: optuna.Study, limit: int,
+              lock: contextlib.AbstractContextManager) -> list[optuna.Trial]:
+    """Up to ``limit`` queued trials, each now RUNNING and owned by this process.
+
+    A stop while taking gives the trials already taken back (under ``lock``), as ``execute``
+    does once they run.
+    """
     trials: list[optuna.Trial] = []
-    while len(trials) < limit and (trial := take(study)) is not None:
-        trials.append(trial)
+    try:
+        while len(trials) < limit and (trial := take(study)) is not None:
+            trials.append(trial)
+    except (KeyboardInterrupt, SystemExit):
+        _give_back(study, trials, lock)
+        raise
     return trials
 
 
