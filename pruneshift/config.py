@@ -324,7 +324,7 @@ class ExperimentConfig(_Section):
     """A whole experiment; the defaults are the built-in example (digits, cnn)."""
 
     experiment: str = Field("default", min_length=1, max_length=200)
-    seed: int = 0  # training seed of HPO trials
+    seed: NonNegativeInt = 0  # root of every training seed (pruneshift.seeds)
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)

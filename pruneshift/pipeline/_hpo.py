@@ -14,6 +14,7 @@ from ..config import HPO_SECTIONS, ExperimentConfig, TrainingConfig
 from ..data import SYNTHETIC, Splits, load_splits
 from ..models import build_model
 from ..provenance import environment
+from ..seeds import stage_seed
 from ..storage import hpo_study_name, redact
 from ..train import EpochMetrics, TrainResult, resolve_device, train
 from ._context import Run, write_json
@@ -53,24 +54,25 @@ class EpochReporter:
 def hpo_objective(config: ExperimentConfig, splits: Splits):
     """Train the dense model with the trial's hyperparameters; value: validation accuracy.
 
-    Every HPO trial uses the same training seed (``config.seed``), so trials differ only in
-    their hyperparameters. Each epoch's accuracy is reported, which lets BOHB stop weak trials.
+    Every HPO trial uses the same training seed (the HPO stream of ``config.seed``), so trials
+    differ only in their hyperparameters. Each epoch's accuracy is reported, which lets BOHB stop weak trials.
     """
     device = splits.train_x.device
+    seed = stage_seed(config.seed, "hpo")
 
     def objective(trial: optuna.Trial) -> float:
         params = search.suggest(trial, config.search_space)
         recipe = TrainingConfig.model_validate(
             {**config.training.model_dump(), **params, "epochs": config.max_epochs})
         model = build_model(config.model.name, splits.input_shape, splits.num_classes,
-                            config.model.kwargs, seed=config.seed).to(device)
+                            config.model.kwargs, seed=seed).to(device)
         reporter = EpochReporter(trial, recipe.epochs)
 
         def report(metrics: EpochMetrics) -> None:
             reporter(metrics.epoch, metrics.val_accuracy)
 
-        result = train(model, splits, recipe, seed=config.seed, on_epoch=report)
-        record_result(trial, result, config.seed)
+        result = train(model, splits, recipe, seed=seed, on_epoch=report)
+        record_result(trial, result, seed)
         return result.val_accuracy
 
     return objective
@@ -78,14 +80,15 @@ def hpo_objective(config: ExperimentConfig, splits: Splits):
 
 def synthetic_hpo_objective(config: ExperimentConfig):
     """The known-answer task's accuracy at ratio 0, reported along a learning curve."""
+    seed = stage_seed(config.seed, "hpo")
 
     def objective(trial: optuna.Trial) -> float:
         params = search.suggest(trial, config.search_space)
-        final = synthetic.accuracy(config, params, 0.0, config.seed)
+        final = synthetic.accuracy(config, params, 0.0, seed)
         reporter = EpochReporter(trial, config.max_epochs)
         for epoch, value in enumerate(synthetic.learning_curve(final, config.max_epochs), 1):
             reporter(epoch, value)
-        record_synthetic(trial, config.max_epochs, config.seed, reporter.started)
+        record_synthetic(trial, config.max_epochs, seed, reporter.started)
         return final
 
     return objective

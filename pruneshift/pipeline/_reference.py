@@ -18,6 +18,7 @@ from ..config import TrainingConfig
 from ..data import Splits
 from ..prune import costs, efficiency, prune, reductions
 from ..search import Unit
+from ..seeds import stage_seed
 from ..storage import ratio_key
 from ..train import evaluate, train
 from ._context import Run
@@ -51,8 +52,9 @@ def train_reference(run: Run, stages: optuna.Study, splits: Splits, optimum: dic
     """Train the dense model at the HPO optimum and store it."""
     config = run.config
     recipe = TrainingConfig.model_validate({**config.training.model_dump(), **optimum})
-    model = fresh_model(run, splits, config.seed)
-    result = train(model, splits, recipe, seed=config.seed)
+    seed = stage_seed(config.seed, "reference")
+    model = fresh_model(run, splits, seed)
+    result = train(model, splits, recipe, seed=seed)
     stages.set_user_attr(REFERENCE_ATTR, {
         "artifact_id": store_model(run, stages, model, "reference"),
         "val_accuracy": result.val_accuracy, "test_accuracy": result.test_accuracy,
@@ -70,7 +72,7 @@ def prune_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float
     example, classes = example_input(splits), splits.num_classes
     dense = costs(model, example, classes)
     channels = prune(model, example, settings, ratio=ratio, num_classes=classes,
-                     seed=run.config.seed, gradients=gradient_fn(splits))
+                     seed=stage_seed(run.config.seed, "reference"), gradients=gradient_fn(splits))
     record = {"artifact_id": store_model(run, stages, model, f"pruned-r{ratio_key(ratio)}"),
               "efficiency": efficiency(model, splits.input_shape, runs=settings.latency_runs),
               "target": settings.target, "channel_ratio": channels,

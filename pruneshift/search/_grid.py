@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import optuna
 
+from ..seeds import stage_seeds
+
 if TYPE_CHECKING:
     from ..config import ExperimentConfig, GridAxis, SearchParam
 
@@ -113,5 +115,5 @@ def build_grid(config: ExperimentConfig, optimum: dict[str, Any]) -> tuple[Grid,
                            for v in values) else "categorical")
         axes.append(Axis(name, tuple(values), bool(param and param.log), kind))
     fixed = {k: v for k, v in optimum.items() if k not in config.grid.axes}
-    seeds = tuple(config.seed + i for i in range(config.grid.seeds))
+    seeds = stage_seeds(config.seed, "grid", config.grid.seeds)
     return Grid(tuple(axes), fixed, seeds), warnings

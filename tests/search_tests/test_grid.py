@@ -4,6 +4,7 @@ import pytest
 
 from pruneshift.config import load_config
 from pruneshift.search import Grid, build_grid
+from pruneshift.seeds import stage_seed, stage_seeds
 
 OPTIMUM = {"lr": 0.01, "weight_decay": 1e-4, "momentum": 0.9, "batch_size": 64}
 
@@ -51,10 +52,17 @@ def test_int_axes_are_rounded_and_deduplicated():
     assert grid.axes[0].values == (1, 2, 3) and grid.axes[0].kind == "int"
 
 
+def test_grid_seeds_are_independent_of_the_hpo_seed_and_of_a_neighbouring_experiment():
+    grid, _ = grid_for(["grid.seeds=3", "seed=10"])
+    neighbour, _ = grid_for(["grid.seeds=3", "seed=11"])
+    assert stage_seed(10, "hpo") not in grid.seeds
+    assert not set(grid.seeds) & set(neighbour.seeds)
+
+
 def test_non_grid_hyperparameters_stay_at_the_optimum_and_seeds_follow_the_config():
     grid, _ = grid_for(["grid.seeds=3", "seed=10"])
     assert grid.fixed == {"momentum": 0.9, "batch_size": 64}
-    assert grid.seeds == (10, 11, 12)
+    assert grid.seeds == stage_seeds(10, "grid", 3) and len(set(grid.seeds)) == 3
     assert grid.shape == (5, 5) and len(grid.points()) == 25 and len(grid.cells()) == 75
     assert grid.points()[6] == {"lr": grid.axes[0].values[1],
                                 "weight_decay": grid.axes[1].values[1]}

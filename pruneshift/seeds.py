@@ -1,0 +1,23 @@
+"""Independent training seeds for each stage, derived from the experiment's one ``seed``.
+
+HPO trials, the reference model and the grid's repetitions draw from separate streams of
+``numpy.random.SeedSequence([seed, stream])``: the grid's seeds never repeat the HPO's (whose
+best trial's noise was selected), and experiments with seeds k and k + 1 share no stream.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STREAMS = {"hpo": 1, "reference": 2, "grid": 3}
+
+
+def stage_seeds(seed: int, stream: str, count: int) -> tuple[int, ...]:
+    """``count`` training seeds (31-bit integers) of ``stream`` for the experiment's ``seed``."""
+    words = np.random.SeedSequence([seed, STREAMS[stream]]).generate_state(count)
+    return tuple(int(w) >> 1 for w in words)
+
+
+def stage_seed(seed: int, stream: str) -> int:
+    """The single training seed of ``stream`` (HPO trials, the reference model)."""
+    return stage_seeds(seed, stream, 1)[0]
