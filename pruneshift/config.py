@@ -229,7 +229,7 @@ class GridConfig(_Section):
     """Stages 2 and 4: the grid trained for every ratio, each point with several seeds."""
 
     axes: dict[str, GridAxis] = Field(default_factory=default_grid_axes)
-    seeds: int = Field(2, ge=2)  # repetitions per point: the seed-noise floor needs at least 2
+    seeds: int = Field(3, ge=2)  # repetitions per point: 3 give a regret interval worth the name
 
     @field_validator("axes")
     @classmethod
@@ -292,7 +292,8 @@ class SyntheticConfig(_Section):
     """The known-answer task (``data.name: synthetic``): accuracy is an analytic function.
 
     acc(h, r, s) = peak - peak_drop*r - sum_i curvature_i*(u_i - u*_i - shift_i*r)^2 + noise*eps_s,
-    with u the hyperparameter in log10 units where the search space is log-scaled.
+    with u the hyperparameter in log10 units where the search space is log-scaled, and eps_s
+    correlated ``seed_correlation`` between ratios (a seed fixes initialisation and data order).
     """
 
     optimum: dict[str, float] = Field(default_factory=lambda: {"lr": 0.05,
@@ -302,6 +303,9 @@ class SyntheticConfig(_Section):
     peak: float = 0.95
     peak_drop: float = 0.05  # accuracy lost per unit ratio at the moving optimum
     noise: NonNegativeFloat = 0.002  # standard deviation of the seed noise
+    seed_correlation: float = Field(0.0, ge=0, le=1)  # a seed's noise shared across ratios
+    diverge_above: dict[str, float] = Field(default_factory=dict)  # runs above this value diverge
+    diverge_from: float = Field(0.0, ge=0, lt=1)  # ... at this pruning ratio and beyond
 
 
 class WorkersConfig(_Section):
@@ -371,7 +375,7 @@ class ExperimentConfig(_Section):
                 raise ValueError(f"grid.axes.{name}: span is a factor for a log-scaled "
                                  f"hyperparameter and must exceed 1, got {axis.span}")
         if self.data.name == "synthetic":
-            for key in ("optimum", "shift", "curvature"):
+            for key in ("optimum", "shift", "curvature", "diverge_above"):
                 unknown = set(getattr(self.synthetic, key)) - set(self.search_space)
                 if unknown:
                     raise ValueError(f"synthetic.{key}: {sorted(unknown)} not in the search "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,14 +38,6 @@ def unit_positions(grid: Grid) -> list[np.ndarray | None]:
     return positions
 
 
-def _regret(pruned: np.ndarray, keep: tuple[slice | int, ...]) -> float:
-    """Best accuracy minus the best accuracy where ``keep`` pins hyperparameters."""
-    kept = pruned[keep]
-    if np.all(np.isnan(kept)):
-        return math.nan
-    return float(np.nanmax(pruned) - np.nanmax(kept))
-
-
 class Comparison:
     """Metrics between the dense landscape and a pruned one on the same grid."""
 
@@ -62,18 +53,19 @@ class Comparison:
         self.all_log = all(a.log for a in grid.axes)
 
     def statistics(self, dense: np.ndarray, pruned: np.ndarray) -> dict[str, float]:
-        """The flat statistics the bootstrap resamples: distances and regrets."""
+        """The flat statistics the null replays: joint distances and per-axis W1 (steps)."""
         p, q = self.normalise(dense), self.normalise(pruned)
         stats = distances(p, q, self.steps_metric)
-        best = best_index(dense)
-        stats["regret"] = math.nan if best is None else _regret(pruned, best)
         for axis, name in enumerate(self.names):
             stats[f"per_hp.{name}.wasserstein"] = marginal_wasserstein(p, q, axis)
-            if best is not None:
-                pin = tuple(best[axis] if i == axis else slice(None)
-                            for i in range(len(self.names)))
-                stats[f"per_hp.{name}.regret"] = _regret(pruned, pin)
         return stats
+
+    def shift_steps(self, dense: np.ndarray, pruned: np.ndarray) -> np.ndarray | None:
+        """Per axis, how far the sub-grid optimum moved, in grid steps."""
+        before, after = subgrid_optimum(dense), subgrid_optimum(pruned)
+        if before is None or after is None:
+            return None
+        return np.asarray(after) - np.asarray(before)
 
     def details(self, dense: np.ndarray, pruned: np.ndarray) -> dict[str, Any]:
         """What only the observed landscapes need: units, optimum shifts, rank agreement."""
@@ -102,8 +94,10 @@ class Comparison:
             if before is None or after is None:
                 shifts[name] = None
                 continue
+            edge = after[axis] in (0, self.grid.shape[axis] - 1) and self.grid.shape[axis] > 1
             entry: dict[str, Any] = {"argmax_steps": after[axis] - before[axis],
-                                     "subgrid_steps": fine_after[axis] - fine_before[axis]}
+                                     "subgrid_steps": fine_after[axis] - fine_before[axis],
+                                     "at_edge": bool(edge and self.units[axis] is not None)}
             units = self.units[axis]
             if units is not None:
                 index = np.arange(len(units), dtype=float)

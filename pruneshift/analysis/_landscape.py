@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,23 +15,37 @@ from ..search import Grid, cell_of
 class Landscape:
     """Validation accuracy per grid point and seed: shape (*grid.shape, seeds); NaN = missing.
 
-    A diverged run counts as accuracy 0, the worst value.
+    A diverged run counts as accuracy 0, the worst value, and is flagged in ``diverged``;
+    ``test`` holds the runs' test accuracy where it was measured (NaN elsewhere).
     """
 
     grid: Grid
     ratio: float
     accuracy: np.ndarray
+    diverged: np.ndarray = field(default=None)  # type: ignore[assignment]
+    test: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.diverged is None:
+            self.diverged = np.zeros(self.accuracy.shape, dtype=bool)
+        if self.test is None:
+            self.test = np.full(self.accuracy.shape, np.nan)
 
     def mean(self) -> np.ndarray:
         """Mean over seeds per grid point (NaN where no seed finished)."""
-        with np.errstate(invalid="ignore"):
-            counts = np.sum(~np.isnan(self.accuracy), axis=-1)
-            sums = np.nansum(self.accuracy, axis=-1)
-            return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        return seed_mean(self.accuracy)
 
     def complete(self) -> int:
         """Number of (point, seed) cells with a result."""
         return int(np.sum(~np.isnan(self.accuracy)))
+
+
+def seed_mean(runs: np.ndarray) -> np.ndarray:
+    """Mean over the last axis (seeds), ignoring missing runs; NaN where none finished."""
+    with np.errstate(invalid="ignore"):
+        counts = np.sum(~np.isnan(runs), axis=-1)
+        sums = np.nansum(runs, axis=-1)
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
 def landscape_rows(trials: list[FrozenTrial], grid: Grid, ratio: float
@@ -64,10 +78,14 @@ def landscape_rows(trials: list[FrozenTrial], grid: Grid, ratio: float
 
 def to_landscape(rows: list[dict[str, Any]], grid: Grid, ratio: float) -> Landscape:
     """The accuracy array of ``rows`` (all from one ratio)."""
-    accuracy = np.full((*grid.shape, len(grid.seeds)), np.nan)
+    shape = (*grid.shape, len(grid.seeds))
+    accuracy, test = np.full(shape, np.nan), np.full(shape, np.nan)
+    diverged = np.zeros(shape, dtype=bool)
     seed_index = {s: i for i, s in enumerate(grid.seeds)}
     for row in rows:
-        index = np.unravel_index(row["point"], grid.shape)
-        value = 0.0 if row["diverged"] else row["val_accuracy"]
-        accuracy[(*index, seed_index[row["seed"]])] = value
-    return Landscape(grid, ratio, accuracy)
+        cell = (*np.unravel_index(row["point"], grid.shape), seed_index[row["seed"]])
+        diverged[cell] = row["diverged"]
+        accuracy[cell] = 0.0 if row["diverged"] else row["val_accuracy"]
+        if row.get("test_accuracy") is not None:
+            test[cell] = 0.0 if row["diverged"] else row["test_accuracy"]
+    return Landscape(grid, ratio, accuracy, diverged, test)

@@ -85,8 +85,10 @@ def synthetic_grid_objective(run: Run, grid: Grid, ratio: float):
 
     def objective(trial: optuna.Trial, point: dict[str, Any], seed: int) -> float:
         started = time.perf_counter()
-        value = synthetic.accuracy(config, {**grid.fixed, **point}, ratio, seed)
-        record_synthetic(trial, config.training.epochs, seed, started)
+        params = {**grid.fixed, **point}
+        diverged = synthetic.diverges(config, params, ratio)
+        value = 0.0 if diverged else synthetic.accuracy(config, params, ratio, seed)
+        record_synthetic(trial, config.training.epochs, seed, started, diverged=diverged)
         trial.set_user_attr("ratio", ratio)
         return value
 

@@ -55,7 +55,8 @@ def hpo_objective(config: ExperimentConfig, splits: Splits):
     """Train the dense model with the trial's hyperparameters; value: validation accuracy.
 
     Every HPO trial uses the same training seed (the HPO stream of ``config.seed``), so trials
-    differ only in their hyperparameters. Each epoch's accuracy is reported, which lets BOHB stop weak trials.
+    differ only in their hyperparameters. Each epoch's accuracy is reported, which lets BOHB
+    stop weak trials.
     """
     device = splits.train_x.device
     seed = stage_seed(config.seed, "hpo")
@@ -94,10 +95,11 @@ def synthetic_hpo_objective(config: ExperimentConfig):
     return objective
 
 
-def record_synthetic(trial: optuna.Trial, epochs: int, seed: int, started: float) -> None:
+def record_synthetic(trial: optuna.Trial, epochs: int, seed: int, started: float, *,
+                     diverged: bool = False) -> None:
     """The user attributes a synthetic trial stores, matching those of a trained one."""
     record_result(trial, TrainResult(val_accuracy=0.0, val_loss=None, test_accuracy=None,
-                                     epochs=epochs, diverged=False,
+                                     epochs=epochs, diverged=diverged,
                                      seconds=time.perf_counter() - started), seed)
 
 
