@@ -276,13 +276,17 @@ def status(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
 def _print_results(results: dict[str, Any], run_dir: Path) -> None:
     from rich.table import Table
 
+    from .report import summary
+
     table = Table(title=f"pruneshift · {results['experiment']}")
     for column in ("ratio", "params", "MACs", "latency ms", "best acc", "acc at dense opt",
-                   "regret", "W1"):
+                   "regret (points)", "W1 (steps)"):
         table.add_column(column, justify="right")
     for row in results["ratios"].values():
         eff = row["efficiency"] or {}
         best = (row["best"] or {}).get("value")
+        regret = (row.get("regret") or {}).get("mean")
+        regret_points = None if regret is None else 100 * regret
 
         def fmt(value: Any, spec: str) -> str:
             return "-" if value is None else format(value, spec)
@@ -290,9 +294,10 @@ def _print_results(results: dict[str, Any], run_dir: Path) -> None:
         table.add_row(f"{row['ratio']:g}", fmt(eff.get("params"), ","), fmt(eff.get("macs"), ","),
                       fmt(eff.get("latency_ms"), ".3f"), fmt(best, ".4f"),
                       fmt(row["value_at_dense_optimum"], ".4f"),
-                      fmt((row.get("regret") or {}).get("mean"), "+.4f"),
+                      fmt(regret_points, "+.2f"),
                       fmt((row.get("distances") or {}).get("wasserstein"), ".3f"))
     console.print(table)
+    console.print(summary(results)[0], markup=False)
     console.print(f"written: {run_dir / 'report.html'}, {run_dir / 'report.md'}, "
                   f"{run_dir / 'results.json'}, {run_dir / 'landscapes.csv'}")
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..analysis import Landscape, Normalisation, marginal
 from ..search import Grid
-from ._plot import RATIO_LABEL, mark_threshold, pyplot, save, tick
+from ._plot import RATIO_LABEL, mark_verdict, pyplot, save, tick
 
 METRICS = ("wasserstein", "js", "hellinger", "tv")
 METRIC_TITLES = {"wasserstein": "Wasserstein-1 (grid steps)", "js": "Jensen–Shannon",
@@ -41,7 +41,7 @@ def accuracy_vs_ratio(results: dict[str, Any], path: Path) -> Path:
     ax.plot(ratios, _nan(untuned), "s--", color="#7f7f7f", label="dense optimum kept")
     ax.set_xlabel(RATIO_LABEL)
     ax.set_ylabel("validation accuracy (mean over seeds)")
-    mark_threshold(ax, (results.get("threshold") or {}).get("overall"))
+    mark_verdict(ax, results)
     _, macs = _series(results, lambda e: e["macs_fraction"])
     if any(m is not None for m in macs):
         twin = ax.twinx()
@@ -62,7 +62,6 @@ def distances_vs_ratio(results: dict[str, Any], path: Path) -> Path:
     """Each distance per ratio, with its seed-noise floor as a shaded band."""
     plt = pyplot()
     fig, axes = plt.subplots(1, len(METRICS), figsize=(11, 2.9))
-    threshold = (results.get("threshold") or {}).get("overall")
     for ax, metric in zip(axes, METRICS, strict=True):
         ratios, values = _series(results, lambda e, m=metric: e["distances"][m])
         _, floors = _series(results, lambda e, m=metric: e["noise_floor"][m])
@@ -72,7 +71,7 @@ def distances_vs_ratio(results: dict[str, Any], path: Path) -> Path:
             ax.fill_between(np.asarray(ratios)[has_floor], 0, floors_array[has_floor],
                             color="#bdbdbd", alpha=0.6, label="noise floor")
         ax.plot(ratios, _nan(values), "o-", color="#2c7fb8", label="dense vs pruned")
-        mark_threshold(ax, threshold)
+        mark_verdict(ax, results)
         ax.set_title(METRIC_TITLES[metric])
         ax.set_xlabel(RATIO_LABEL)
         ax.set_ylim(bottom=0)
@@ -94,7 +93,10 @@ def sensitivity_per_hp(results: dict[str, Any], path: Path) -> Path:
                            ["subgrid_steps"])
         left.plot(ratios, _nan(w1), "o-", color=colour, label=name)
         left.plot(ratios, _nan(floor), ":", color=colour, label=f"{name} noise floor")
+        _, bounds = _series(results, lambda e, n=name: e["per_hp"][n]["optimum_shift"]
+                            ["interval_steps"])
         right.plot(ratios, _nan(shift), "o-", color=colour, label=name)
+        _interval_bars(right, ratios, shift, bounds, colour)
         if per_hp.get(name) is not None:
             left.axvline(per_hp[name], color=colour, linestyle="--", linewidth=1)
     left.set_title("marginal W1 per hyperparameter (grid steps)")
@@ -104,6 +106,20 @@ def sensitivity_per_hp(results: dict[str, Any], path: Path) -> Path:
         ax.set_xlabel(RATIO_LABEL)
         ax.legend(fontsize=7)
     return save(fig, path)
+
+
+def _interval_bars(ax: Any, ratios: list[float], centre: list[float | None],
+                   bounds: list[list[float] | None], colour: str) -> None:
+    """Error bars from (low, high) intervals, where a ratio has one."""
+    known = [i for i, b in enumerate(bounds) if b is not None and centre[i] is not None]
+    if not known:
+        return
+    x = np.array([ratios[i] for i in known])
+    y = np.array([centre[i] for i in known], dtype=float)
+    low = np.array([bounds[i][0] for i in known])
+    high = np.array([bounds[i][1] for i in known])
+    ax.errorbar(x, y, yerr=[np.clip(y - low, 0, None), np.clip(high - y, 0, None)], fmt="none",
+                ecolor=colour, capsize=3, linewidth=1)
 
 
 def regret_vs_ratio(results: dict[str, Any], path: Path) -> Path:
@@ -123,7 +139,7 @@ def regret_vs_ratio(results: dict[str, Any], path: Path) -> Path:
         ax.plot(ratios, 100 * _nan(per), ".:", label=f"only {name} kept")
     epsilon = results["analysis"]["epsilon"]
     ax.axhline(100 * epsilon, color="black", linewidth=0.8, label=f"ε = {100 * epsilon:g} points")
-    mark_threshold(ax, (results.get("threshold") or {}).get("overall"))
+    mark_verdict(ax, results)
     ax.set_xlabel(RATIO_LABEL)
     ax.set_ylabel("regret (accuracy points)")
     ax.set_title("cost of not re-tuning")

@@ -7,6 +7,7 @@ from typing import Any
 
 RATIO_LABEL = "pruning ratio"
 THRESHOLD_STYLE = {"color": "#c0392b", "linestyle": "--", "linewidth": 1.2}
+SHIFT_STYLE = {"color": "#e67e22", "linestyle": ":", "linewidth": 1.2}
 
 
 def pyplot() -> Any:
@@ -22,10 +23,15 @@ def pyplot() -> Any:
     return plt
 
 
-def mark_threshold(ax: Any, threshold: float | None) -> None:
-    """A dashed vertical line at the threshold ratio, when there is one."""
-    if threshold is not None:
-        ax.axvline(threshold, label=f"threshold {threshold:g}", **THRESHOLD_STYLE)
+def mark_verdict(ax: Any, results: dict[str, Any]) -> None:
+    """The verdict's ratios as vertical lines: where re-tuning pays (dashed) and, where it comes
+    earlier, where the good region starts to move measurably (dotted)."""
+    verdict = results.get("verdict") or {}
+    retune, moves = verdict.get("retune_from"), verdict.get("shift_from")
+    if retune is not None:
+        ax.axvline(retune, label=f"re-tune from {retune:g}", **THRESHOLD_STYLE)
+    if moves is not None and (retune is None or moves < retune):
+        ax.axvline(moves, label=f"moves measurably from {moves:g}", **SHIFT_STYLE)
 
 
 def save(fig: Any, path: Path) -> Path:

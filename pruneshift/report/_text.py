@@ -23,16 +23,85 @@ def interval(regret: dict[str, Any], level: float, bare: bool = False) -> str:
     return text if bare else f" ({text})"
 
 
-def shift_words(entry: dict[str, Any] | None, log: bool) -> str:
-    """How far an optimum moved: '×2.2' or '÷3.1' for log axes, '+0.05' otherwise."""
-    if not entry:
-        return "by an unknown amount"
-    if log and entry.get("subgrid_factor") is not None:
-        factor = entry["subgrid_factor"]
+def _factor(units: float, log: bool) -> str:
+    if log:
+        factor = 10 ** units
         return f"×{factor:.2g}" if factor >= 1 else f"÷{1 / factor:.2g}"
-    if entry.get("subgrid_units") is not None:
-        return f"by {entry['subgrid_units']:+.3g}"
-    return f"by {entry['subgrid_steps']:+.2g} grid steps"
+    return f"{units:+.3g}"
+
+
+def shift_words(entry: dict[str, Any] | None, log: bool) -> str:
+    """How far an optimum moved, short: '×2.2 (×1.6–×3.0)', 'stays', 'not determined'."""
+    if not entry:
+        return "unknown"
+    if entry.get("determined") is False:
+        return "not determined"
+    if entry["argmax_steps"] == 0 and abs(entry["subgrid_steps"]) < 0.5:
+        return "stays"
+    units = entry.get("subgrid_units")
+    moved = (f"{entry['subgrid_steps']:+.2g} grid steps" if units is None
+             else _factor(units, log))
+    bounds = entry.get("interval_units")
+    if bounds is not None:
+        moved += f" ({_factor(bounds[0], log)} to {_factor(bounds[1], log)})"
+    if entry.get("at_edge"):
+        moved += ", at the grid's edge: at least"
+    return moved
+
+
+def optimum_phrase(entry: dict[str, Any] | None, log: bool) -> str:
+    """The optimum's move as a clause: 'its optimum moves ×2.2 (95 % interval ×1.6 to ×3.0)'."""
+    words = shift_words(entry, log)
+    if words == "not determined":
+        return "its optimum is not determined (the axis is flat within the seed noise)"
+    if words == "stays":
+        return "its optimum stays at the dense value"
+    return f"its optimum moves {words}"
+
+
+def _adjusted(entry: dict[str, Any], key: str) -> str:
+    value = (entry.get("p_adjusted") or {}).get(key)
+    return "" if value is None else f"adjusted p = {value:.3f}; "
+
+
+def _headline(entries: dict[float, dict[str, Any]], verdict: dict[str, Any], level: float,
+              largest: float) -> str:
+    """The one verdict, with the numbers it rests on."""
+    pruned = [r for r in entries if r > 0]
+    epsilon = points(verdict["epsilon"])
+    moves = verdict["shift_from"]
+    if verdict["kind"] == "re-tune":
+        at = verdict["retune_from"]
+        regret = entries[at]["regret"]
+        early = (f"; the good region moves measurably already from {pct(moves)}"
+                 if moves is not None and moves < at else "")
+        return (f"Re-tune from {pct(at)} pruning on: there, keeping the dense optimum costs "
+                f"{points(regret['mean'])} accuracy points{interval(regret, level)}, above "
+                f"ε = {epsilon}{early}.")
+    if verdict["kind"] == "keep":
+        worst = max(pruned, key=lambda r: entries[r]["regret"]["ci_high"])
+        regret = entries[worst]["regret"]
+        tail = (f" The good region moves measurably from {pct(moves)} pruning on, but keeping "
+                "it costs less than ε." if moves is not None else
+                " The landscape stays within the seed noise.")
+        return (f"No re-tuning needed up to {pct(largest)} pruning: keeping the dense optimum "
+                f"costs at most {points(regret['ci_high'])} accuracy points (upper "
+                f"{100 * (1 - level):.0f} % bound, at {pct(worst)}), below ε = {epsilon}.{tail}")
+    first = verdict["unsettled"][0]
+    regret = entries[first]["regret"]
+    kept = (f"No re-tuning needed up to {pct(verdict['keep_up_to'])}; from {pct(first)} on, "
+            if verdict["keep_up_to"] is not None else "")
+    resolve = []
+    if verdict["detectable"] is not None:
+        resolve.append(f"this design tells a regret from ε only from about "
+                       f"{points(verdict['detectable'])} points on (80 % power)")
+    if verdict["seeds_to_settle"] is not None:
+        resolve.append(f"about {verdict['seeds_to_settle']} seeds per point (grid.seeds) or a "
+                       "larger validation split would settle it")
+    return (f"{kept}Inconclusive{' from ' + pct(first) if not kept else ''}: keeping the dense "
+            f"optimum costs {points(regret['mean'])} accuracy points{interval(regret, level)}, "
+            f"an interval that reaches across ε = {epsilon}"
+            + ("; " + "; ".join(resolve) if resolve else "") + ".")
 
 
 def summary(results: dict[str, Any]) -> list[str]:
@@ -40,48 +109,15 @@ def summary(results: dict[str, Any]) -> list[str]:
     cost."""
     entries = {e["ratio"]: e for e in results["ratios"].values()}
     pruned = sorted(r for r in entries if r > 0)
-    threshold = results.get("threshold")
-    if not pruned or threshold is None or any("regret" not in entries[r] for r in pruned):
+    threshold, verdict = results.get("threshold"), results.get("verdict")
+    if not pruned or threshold is None or verdict is None:
         return ["The study is not complete yet: the summary appears once every ratio's grid "
                 "is trained."]
     level = results["analysis"]["alpha"]
     largest = pruned[-1]
-    sentences = []
-    overall = threshold["overall"]
-    if overall is None:
-        worst = max(pruned, key=lambda r: entries[r]["regret"]["mean"] or 0)
-        where = "; ".join(filter(None, [f"at {pct(worst)}",
-                                        interval(entries[worst]["regret"], level, bare=True)]))
-        sentences.append(
-            f"No re-tuning needed up to {pct(largest)} pruning: keeping the dense optimum "
-            f"costs at most {points(entries[worst]['regret']['mean'])} accuracy points "
-            f"({where}), and the distance between the dense and pruned landscapes stays within "
-            "the seed noise.")
-    else:
-        by_regret, by_shift = threshold["by_regret"]["overall"], threshold["by_shift"]["overall"]
-        early = (f"; the good region moves measurably already from {pct(by_shift)}"
-                 if by_shift is not None and by_regret is not None and by_shift < by_regret
-                 else "")
-        if by_regret is not None:
-            regret = entries[by_regret]["regret"]
-            sentences.append(
-                f"Re-tune from {pct(by_regret)} pruning on: there, keeping the dense optimum "
-                f"costs {points(regret['mean'])} accuracy points{interval(regret, level)}"
-                f"{early}.")
-        else:
-            worst = max(entries[r]["regret"]["mean"] or 0 for r in pruned)
-            sentences.append(
-                f"The good region moves measurably from {pct(by_shift)} pruning on, but keeping "
-                f"the dense optimum costs at most {points(worst)} accuracy points up to "
-                f"{pct(largest)}: re-tuning does not pay yet.")
+    sentences = [_headline(entries, verdict, level, largest)]
     for axis in results["grid"]["axes"]:
-        name, at = axis["name"], threshold["per_hp"][axis["name"]]
-        if at is None:
-            worst = max(entries[r]["per_hp"][name]["regret"]["mean"] or 0 for r in pruned)
-            sentences.append(f"{name} stays put up to {pct(largest)}: no shift above the seed "
-                             f"noise, and keeping it costs at most {points(worst)} points.")
-            continue
-        sentences.append(_hyperparameter_words(entries, threshold, axis, at, largest, level))
+        sentences.append(_hyperparameter_words(entries, threshold, axis, largest, level))
     dense_eff = entries[0.0].get("efficiency") if 0.0 in entries else None
     last_eff = entries[largest].get("efficiency")
     if dense_eff and last_eff:
@@ -95,23 +131,27 @@ def summary(results: dict[str, Any]) -> list[str]:
 
 
 def _hyperparameter_words(entries: dict[float, dict[str, Any]], threshold: dict[str, Any],
-                          axis: dict[str, Any], at: float, largest: float, level: float) -> str:
-    """One hyperparameter with a threshold: re-tune it from where keeping it costs, or say that
-    it only shifts measurably (its distribution moves, keeping it costs nothing that counts)."""
-    name = axis["name"]
-    pays = threshold["by_regret"]["per_hp"][name]
-    if pays is not None:
-        hp = entries[pays]["per_hp"][name]
-        early = "" if pays == at else f"; it shifts measurably already from {pct(at)}"
-        return (f"Re-tune {name} from {pct(pays)} pruning on: its optimum moves "
-                f"{shift_words(hp['optimum_shift'], axis['log'])} and keeping it costs "
-                f"{points(hp['regret']['mean'])} points{interval(hp['regret'], level)}{early}.")
-    hp = entries[at]["per_hp"][name]
-    p_value = entries[at]["p_value"].get(f"per_hp.{name}.wasserstein")
-    evidence = "" if p_value is None else f"p = {p_value:.3f}; "
+                          axis: dict[str, Any], largest: float, level: float) -> str:
+    """One hyperparameter: re-tune it from where keeping it costs, say that it only shifts
+    measurably (its distribution moves, keeping it costs nothing that counts), or that it
+    stays put."""
+    name, log = axis["name"], axis["log"]
+    pays, shifts = threshold["by_regret"]["per_hp"][name], threshold["by_shift"]["per_hp"][name]
     worst = max(entries[r]["per_hp"][name]["regret"]["mean"] or 0
                 for r in entries if 0 < r <= largest)
-    return (f"{name} shifts measurably from {pct(at)} pruning on ({evidence}its optimum moves "
-            f"{shift_words(hp['optimum_shift'], axis['log'])}), but keeping its dense value "
-            f"costs at most {points(worst)} points up to {pct(largest)}: re-tuning it does not "
-            "pay yet.")
+    if pays is not None:
+        hp = entries[pays]["per_hp"][name]
+        early = "" if shifts is None or shifts >= pays else \
+            f"; it shifts measurably already from {pct(shifts)}"
+        return (f"Re-tune {name} from {pct(pays)} pruning on: "
+                f"{optimum_phrase(hp['optimum_shift'], log)} and keeping it costs "
+                f"{points(hp['regret']['mean'])} points{interval(hp['regret'], level)}{early}.")
+    if shifts is not None:
+        hp = entries[shifts]["per_hp"][name]
+        evidence = _adjusted(entries[shifts], f"per_hp.{name}.wasserstein")
+        return (f"{name} shifts measurably from {pct(shifts)} pruning on ({evidence}"
+                f"{optimum_phrase(hp['optimum_shift'], log)}), but keeping its dense value "
+                f"costs at most {points(worst)} points up to {pct(largest)}: re-tuning it does "
+                "not pay yet.")
+    return (f"{name} stays put up to {pct(largest)}: no shift above the seed noise, and keeping "
+            f"it costs at most {points(worst)} points.")

@@ -4,6 +4,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -126,3 +127,17 @@ def test_analyze_recomputes_from_the_storage_with_new_settings(shifted):
     assert (out / "journal.log").stat().st_size == journal  # nothing was trained or stored
     refused = runner.invoke(app, ["analyze", str(out), "--set", "training.lr=1"])
     assert refused.exit_code == 2 and "analysis settings only" in refused.stderr
+
+
+def test_runs_diverge_where_the_task_says_and_are_counted(tmp_path):
+    config = load_config(SYNTHETIC, ["pruning.ratios=[0, 0.5]", "hpo.n_trials=10",
+                                     "synthetic.diverge_above.lr=0.5",
+                                     "synthetic.diverge_from=0.5"])
+    results = run_study(config, out=tmp_path)
+    table = pd.read_csv(tmp_path / "landscapes.csv")
+    expected = (table["ratio"] == 0.5) & (table["lr"] > 0.5)
+    assert expected.any() and (table["diverged"] == expected).all()
+    counted = results["ratios"]["0.5"]["diverged"]
+    assert counted["runs"] == int(expected.sum())
+    assert results["ratios"]["0"]["diverged"]["runs"] == 0
+    assert sum(counted["per_hp"]["lr"].values()) == counted["runs"]

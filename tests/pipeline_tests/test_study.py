@@ -34,7 +34,8 @@ def test_quick_study_writes_results_and_exactly_the_expected_rows(quick_run):
     assert len(table) == 2 * 3 * 3 * 2  # ratios x lr points x weight-decay points x seeds
     assert table.groupby(["ratio", "lr", "weight_decay", "seed"]).size().max() == 1
     assert sorted(table["ratio"].unique()) == [0.0, 0.5]
-    assert set(table["seed"]) == set(results["grid"]["seeds"]) and len(results["grid"]["seeds"]) == 2
+    seeds = results["grid"]["seeds"]
+    assert set(table["seed"]) == set(seeds) and len(seeds) == 2
     assert list(table.columns[:4]) == ["ratio", "lr", "weight_decay", "seed"]
     dense, pruned = results["ratios"]["0"], results["ratios"]["0.5"]
     assert dense["regret"]["mean"] == 0.0 and dense["distances"]["wasserstein"] == 0.0

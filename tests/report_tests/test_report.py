@@ -165,6 +165,12 @@ def test_a_shift_that_costs_nothing_is_not_told_to_be_re_tuned(hostile_synthetic
     threshold["by_regret"] = {"overall": None, "per_hp": {"lr": None, "weight_decay": None}}
     threshold["by_shift"] = {"overall": 0.25, "per_hp": {"lr": 0.5, "weight_decay": None}}
     threshold["overall"], threshold["per_hp"]["lr"] = 0.25, 0.5
+    for entry in results["ratios"].values():
+        if entry["ratio"] > 0:
+            entry["regret"].update(mean=0.001, ci_low=-0.002, ci_high=0.004)
+            entry["per_hp"]["lr"]["regret"].update(mean=0.001, ci_low=-0.002, ci_high=0.004)
+    results["verdict"].update(kind="keep", retune_from=None, keep_up_to=0.9, shift_from=0.25,
+                              unsettled=[])
     text = " ".join(summary(results))
     assert "Re-tune" not in text
     assert "The good region moves measurably from 25 % pruning on" in text

@@ -1,0 +1,183 @@
+"""The statistics behind every claim: the no-shift null, Holm, cross-fitted regret, verdict."""
+
+import numpy as np
+import pytest
+
+from pruneshift import synthetic
+from pruneshift.analysis import (
+    Comparison,
+    Landscape,
+    NoShiftNull,
+    analyse,
+    holm,
+    normalisation_for,
+    regret,
+    robust_offset,
+    seed_noise,
+    verdict,
+)
+from pruneshift.analysis._regret import kept_point, plugin_regret
+from pruneshift.config import load_config
+from pruneshift.search import Axis, Grid, build_grid
+
+from ..conftest import SYNTHETIC
+
+SMALL = ["grid.axes.lr.points=5", "grid.axes.lr.span=100", "grid.axes.weight_decay.points=5",
+         "grid.axes.weight_decay.span=100"]
+OPTIMUM = {"lr": 0.05, "weight_decay": 5e-4}
+
+
+def study(seed, ratios=(0.0, 0.5), **task):
+    """Landscapes of the synthetic task on a 5 x 5 grid, analysed as ``pruneshift run`` does."""
+    sets = [f"synthetic.{k}={v}" for k, v in task.items()]
+    config = load_config(SYNTHETIC, [*SMALL, f"seed={seed}", "synthetic.shift.lr=0", *sets,
+                                     f"pruning.ratios=[{', '.join(map(str, ratios))}]"])
+    grid, _ = build_grid(config, OPTIMUM)
+    arrays = {r: Landscape(grid, r, *synthetic.grid_runs(config, grid, r)) for r in ratios}
+    comparison = Comparison(grid, normalisation_for(seed_noise(arrays[0.0]), config.analysis))
+    return config, grid, arrays, analyse(grid, arrays, comparison, config.analysis)
+
+
+def test_holm_by_hand():
+    adjusted = holm({"a": 0.01, "b": 0.04, "c": 0.03})
+    assert adjusted == pytest.approx({"a": 0.03, "c": 0.06, "b": 0.06})
+    assert holm({"a": 0.5, "b": 0.9}) == pytest.approx({"a": 1.0, "b": 1.0})
+
+
+def test_shift_claims_are_holm_adjusted_over_ratios_and_hyperparameters():
+    _, _, _, (per_ratio, found, _) = study(3, ratios=(0.0, 0.25, 0.5), **{"shift.lr": 1.0})
+    raw = {(r, k): per_ratio[r]["p_value"][k] for r in (0.25, 0.5)
+           for k in ("wasserstein", "per_hp.lr.wasserstein", "per_hp.weight_decay.wasserstein")}
+    expected = holm(raw)
+    for (ratio, key), value in expected.items():
+        assert per_ratio[ratio]["p_adjusted"][key] == pytest.approx(value)
+        assert value >= raw[(ratio, key)]
+    assert found["level"] == pytest.approx(0.025)  # half of alpha: shifts and regrets
+
+
+def test_a_diverged_row_does_not_move_the_offset_and_stays_diverged_in_the_null():
+    grid = Grid((Axis("lr", (0.01, 0.1, 1.0), log=True),), {}, (0, 1, 2))
+    rng = np.random.default_rng(0)
+    dense_runs = 0.9 + 0.002 * rng.standard_normal((3, 3))
+    pruned_runs = dense_runs - 0.03 + 0.002 * rng.standard_normal((3, 3))
+    diverged = np.zeros((3, 3), dtype=bool)
+    diverged[2] = True
+    pruned_runs[2] = 0.0
+    dense = Landscape(grid, 0.0, dense_runs)
+    pruned = Landscape(grid, 0.5, pruned_runs, diverged)
+    assert robust_offset(dense, pruned) == pytest.approx(-0.03, abs=0.005)
+    null = NoShiftNull(dense, pruned)
+    for _ in range(20):
+        d, p = null.replicate(rng)
+        assert p[2] == 0.0 and d[2] > 0.8
+        assert abs(p[0] - d[0] + 0.03) < 0.02
+
+
+def test_the_null_draws_a_seeds_dense_and_pruned_residuals_together():
+    """Pruned runs that repeat their seed's dense luck exactly: every replicate pair differs by
+    the offset alone, so the null distance is zero, as the observed one is."""
+    grid = Grid((Axis("lr", (0.01, 0.1, 1.0), log=True),), {}, (0, 1, 2))
+    dense_runs = 0.9 + 0.01 * np.random.default_rng(1).standard_normal((3, 3))
+    null = NoShiftNull(Landscape(grid, 0.0, dense_runs), Landscape(grid, 0.5, dense_runs - 0.1))
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        d, p = null.replicate(rng)
+        assert p - d == pytest.approx(np.full(3, -0.1))
+
+
+def test_one_diverged_row_does_not_blind_the_shift_test():
+    """A one-step move of the learning rate's optimum at ratio 0.5, with the grid's top
+    learning rate diverging there: the move is still found, in every study."""
+    for seed in range(3):
+        _, _, arrays, (per_ratio, _, _) = study(
+            seed, **{"shift.lr": 1.0, "diverge_above.lr": 0.2, "diverge_from": 0.5})
+        assert arrays[0.5].diverged[-1].all() and not arrays[0.5].diverged[:-1].any()
+        assert per_ratio[0.5]["p_adjusted"]["per_hp.lr.wasserstein"] < 0.025
+        assert per_ratio[0.5]["diverged"]["runs"] == 15
+        assert per_ratio[0.5]["diverged"]["per_hp"]["lr"] == {"0.5": 15}
+
+
+def test_power_holds_as_the_shift_grows():
+    for seed in range(3):
+        _, _, _, (per_ratio, _, _) = study(seed, ratios=(0.0, 0.75), **{"shift.lr": 2.0})
+        assert per_ratio[0.75]["p_adjusted"]["per_hp.lr.wasserstein"] < 0.025
+        assert per_ratio[0.75]["p_adjusted"]["wasserstein"] < 0.025
+
+
+def test_paired_seeds_do_not_pin_the_p_values_at_one():
+    """Runs of one seed correlated 0.9 across ratios, nothing moved: a null that ignored the
+    pairing would be far too wide (p near 1 throughout); this one spreads them out."""
+    p_values = [study(seed, seed_correlation=0.9)[3][0][0.5]["p_value"]["wasserstein"]
+                for seed in range(12)]
+    assert 0.2 < float(np.mean(p_values)) < 0.8
+
+
+def test_cross_fitted_regret_is_not_biased_up_where_nothing_is_lost():
+    """No shift and noise 0.01: the plug-in regret (best of 25 noisy means minus one of them)
+    reads about a point; the cross-fitted one stays near zero."""
+    cross, plugin = [], []
+    for seed in range(15):
+        _, grid, arrays, _ = study(seed, noise=0.01)
+        pruned, kept = arrays[0.5], kept_point(grid.shape, (2, 2))
+        cross.append(regret(pruned.accuracy, kept, alpha=0.05, epsilon=0.005)["mean"])
+        plugin.append(plugin_regret(pruned.mean(), kept))
+    assert np.mean(plugin) > 0.005
+    assert abs(np.mean(cross)) < 0.002
+
+
+def test_regret_interval_is_student_t_with_pooled_noise():
+    runs = np.array([[0.90, 0.91, 0.92], [0.95, 0.96, 0.97]])  # point 1 is better by 0.05
+    result = regret(runs, kept_point((2,), (0,)), alpha=0.05, epsilon=0.005)
+    assert result["mean"] == pytest.approx(0.05)
+    assert result["noise_df"] == 4  # 2 points x (3 seeds - 1)
+    half = 2.776 * np.sqrt(2 * 0.0001 / 3)  # t(0.975, 4) * sqrt(2 s^2 / n), s^2 = 1e-4
+    assert result["ci_low"] == pytest.approx(0.05 - half, abs=1e-4)
+    assert result["p_above_epsilon"] < 0.01
+
+
+def test_an_optimum_on_a_flat_axis_is_not_determined():
+    _, _, _, (per_ratio, _, _) = study(0, ratios=(0.0, 0.5), **{"shift.lr": 1.0,
+                                                                 "curvature.weight_decay": 0.0})
+    lr = per_ratio[0.5]["per_hp"]["lr"]["optimum_shift"]
+    wd = per_ratio[0.5]["per_hp"]["weight_decay"]["optimum_shift"]
+    assert lr["determined"] and lr["interval_steps"][0] <= 1 <= lr["interval_steps"][1]
+    assert wd["determined"] is False
+
+
+def test_the_regret_reports_the_re_tuned_and_kept_points_test_accuracy():
+    grid = Grid((Axis("lr", (0.01, 0.1, 1.0), log=True),), {}, (0, 1))
+    accuracy = np.array([[0.9, 0.9], [0.8, 0.8], [0.7, 0.7]])
+    test = accuracy - 0.01
+    dense = Landscape(grid, 0.0, accuracy, test=test)
+    pruned = Landscape(grid, 0.5, accuracy[::-1], test=test[::-1])
+    config = load_config(SYNTHETIC)
+    comparison = Comparison(grid, normalisation_for(0.01, config.analysis))
+    per_ratio, _, _ = analyse(grid, {0.0: dense, 0.5: pruned}, comparison, config.analysis)
+    assert per_ratio[0.5]["test_at_dense_optimum"] == pytest.approx(0.69)
+    assert per_ratio[0.5]["per_hp"]["lr"]["optimum_shift"]["at_edge"] is True
+
+
+def _entry(mean, low, high, detectable=0.01, settle=9):
+    return {"regret": {"mean": mean, "ci_low": low, "ci_high": high, "detectable": detectable,
+                       "seeds_to_settle": settle}}
+
+
+def _threshold(by_regret=None, by_shift=None):
+    return {"by_regret": {"overall": by_regret, "per_hp": {}},
+            "by_shift": {"overall": by_shift, "per_hp": {"lr": None}}}
+
+
+def test_the_verdict_is_inconclusive_where_the_interval_straddles_epsilon():
+    per_ratio = {0.0: {}, 0.25: _entry(0.001, -0.002, 0.004), 0.5: _entry(0.004, -0.004, 0.028)}
+    answer = verdict(per_ratio, _threshold(), epsilon=0.005)
+    assert answer["kind"] == "inconclusive" and answer["keep_up_to"] == 0.25
+    assert answer["unsettled"] == [0.5] and answer["seeds_to_settle"] == 9
+
+
+def test_the_verdict_keeps_or_re_tunes_by_the_regret_alone():
+    settled = {0.0: {}, 0.25: _entry(0.001, -0.002, 0.004), 0.5: _entry(0.002, 0.0, 0.004)}
+    keep = verdict(settled, _threshold(by_shift=0.25), epsilon=0.005)
+    assert keep["kind"] == "keep" and keep["shift_from"] == 0.25 and keep["keep_up_to"] == 0.5
+    retune = verdict({**settled, 0.5: _entry(0.02, 0.01, 0.03)}, _threshold(by_regret=0.5),
+                     epsilon=0.005)
+    assert retune["kind"] == "re-tune" and retune["retune_from"] == 0.5
