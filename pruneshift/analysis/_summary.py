@@ -21,6 +21,7 @@ from ._shift import best_index
 if TYPE_CHECKING:
     from ..config import AnalysisConfig
 
+
 def clean(value: Any) -> Any:
     """JSON-safe: numpy numbers become Python ones, NaN and inf become None."""
     if isinstance(value, dict):
