@@ -201,6 +201,6 @@ def test_local_workers_share_threads_and_each_grid_s_cells(tmp_path):
     config = load_config(None, ["grid.axes.lr.points=3", "grid.axes.weight_decay.values=[0.1]"])
     shared, helpers = start_local_workers(config, 1, out=tmp_path, storage=None)
     assert shared is config and not helpers.processes
-    assert members_per_worker(config, 2) == 3  # 3 points x 2 seeds, half each
-    assert members_per_worker(load_config(), 4) == 13  # 5 x 5 x 2 = 50 cells
+    assert members_per_worker(config, 2) == 5  # 3 points x 3 seeds, half each (rounded up)
+    assert members_per_worker(load_config(), 4) == 19  # 5 x 5 x 3 = 75 cells
     assert threads_per_worker(64 * (os.cpu_count() or 1)) == 1

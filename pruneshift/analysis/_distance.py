@@ -41,8 +41,10 @@ def marginal_wasserstein(p: np.ndarray, q: np.ndarray, axis: int,
 def shape_divergences(p: np.ndarray, q: np.ndarray) -> dict[str, float]:
     """Jensen–Shannon distance (base 2, in [0, 1]), Hellinger distance, total variation."""
     a, b = p.ravel(), q.ravel()
+    with np.errstate(invalid="ignore"):
+        js = float(jensenshannon(a, b, base=2))
     return {
-        "js": float(jensenshannon(a, b, base=2)),
+        "js": 0.0 if np.isnan(js) else js,  # SciPy's sqrt of a rounding-negative divergence
         "hellinger": float(np.sqrt(0.5 * np.sum((np.sqrt(a) - np.sqrt(b)) ** 2))),
         "tv": float(0.5 * np.abs(a - b).sum()),
     }
