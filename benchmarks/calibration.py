@@ -39,7 +39,7 @@ from pruneshift import synthetic
 from pruneshift.analysis import Comparison, Landscape, analyse, normalisation_for, seed_noise
 from pruneshift.analysis._shift import best_index
 from pruneshift.config import load_config
-from pruneshift.search import build_grid
+from pruneshift.search import Grid, build_grid
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "synthetic.yaml"
 RATIOS = (0.0, 0.25, 0.5, 0.75)
@@ -102,8 +102,6 @@ def study_cli(scenario: Scenario, seed: int) -> dict:
                         *sets], check=True, capture_output=True)
         results = json.loads((Path(out) / "results.json").read_text())
     config = load_config(EXAMPLE, overrides(scenario, seed))
-    from pruneshift.search import Grid
-
     grid = Grid.from_dict(results["grid"])
     dense = results["dense_optimum"]
     kept = tuple(a.values.index(dense[a.name]) for a in grid.axes)
