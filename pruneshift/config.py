@@ -282,9 +282,9 @@ class AnalysisConfig(_Section):
     temperature: PositiveFloat | None = None  # softmax, accuracy units; None: the seed noise
     top_delta: PositiveFloat | None = None  # top: points within delta of the best; None: 2x noise
     epsilon: NonNegativeFloat = 0.005  # regret that makes re-tuning pay (0.5 accuracy points)
-    alpha: float = Field(0.05, gt=0, lt=1)  # significance level, Bonferroni-split over ratios
+    alpha: float = Field(0.05, gt=0, lt=1)  # family-wise level: half shifts, half regrets
     threshold_rule: Literal["regret-or-shift", "regret"] = "regret-or-shift"
-    bootstrap: int = Field(500, ge=100)  # resamples for confidence intervals and noise floors
+    bootstrap: int = Field(500, ge=100)  # null replicates (more for big families), seed resamples
     seed: int = 0  # seed of the bootstraps
 
 
