@@ -10,9 +10,10 @@ a seed's shared luck cancels).
 
 Each difference is two single runs, each a fresh draw of the seed noise at its point (the point
 was chosen without that seed), so its variance is twice the single-run variance. That variance
-is pooled over every trained run of the pruned grid (median-based; degrees of freedom: runs
-minus points), not taken from the two or three differences alone: Student's t with 2 degrees
-of freedom would need a regret fifteen standard errors above epsilon before a family-wise claim. The
+is pooled over every trained run of the pruned grid (a mean square without outliers; degrees
+of freedom: runs minus points), not taken from the two or three differences alone: Student's t
+with 2 degrees of freedom would need a regret fifteen standard errors above epsilon before a
+family-wise claim. The
 interval is Student's t with the pooled degrees of freedom. ``p_above_epsilon`` is the
 one-sided test of "the regret is at most epsilon"; the study adjusts it over all its regret
 claims (``_inference.adjust``).
@@ -30,6 +31,7 @@ from ._landscape import seed_mean
 
 DETECTION_POWER = 0.8  # power at which the smallest detectable regret is stated
 MAD_TO_STD = 1.4826  # the normal-consistent factor of a median absolute deviation
+OUTLIER_SCALE = 4.0  # residuals beyond this many robust standard deviations are left out
 
 
 def _best(mean: np.ndarray, allowed: np.ndarray) -> tuple[int, ...] | None:
@@ -65,9 +67,10 @@ def plugin_regret(mean: np.ndarray, kept: np.ndarray) -> float:
 def pooled_variance(runs: np.ndarray) -> tuple[float, int]:
     """The single-run variance pooled over the grid's points, and its degrees of freedom.
 
-    Median-based (1.4826 times the median absolute residual, each residual scaled by
-    sqrt(n/(n-1))), like the seed noise: a few unstable points, where one seed trained and
-    another barely did, do not set the scale of every regret.
+    The mean square of the residuals (each scaled by sqrt(n/(n-1))), leaving out those beyond
+    ``OUTLIER_SCALE`` robust standard deviations (1.4826 times the median absolute residual):
+    a few unstable points, where one seed trained and another barely did, do not set the scale
+    of every regret, and normal noise keeps the mean square's efficiency.
     """
     counts = np.sum(~np.isnan(runs), axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -76,7 +79,9 @@ def pooled_variance(runs: np.ndarray) -> tuple[float, int]:
     df = int(np.sum(np.maximum(counts - 1, 0)))
     if not pool.size or df == 0:
         return math.nan, 0
-    return float((MAD_TO_STD * np.median(np.abs(pool))) ** 2), df
+    robust = MAD_TO_STD * np.median(np.abs(pool))
+    kept = pool[np.abs(pool) <= OUTLIER_SCALE * robust] if robust > 0 else pool
+    return float(np.mean(kept ** 2)), df
 
 
 def regret(runs: np.ndarray, kept: np.ndarray, *, alpha: float, epsilon: float,
