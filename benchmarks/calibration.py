@@ -68,6 +68,15 @@ def overrides(scenario: Scenario, seed: int) -> list[str]:
     return BASE + extra
 
 
+def ratio_outcome(entry: dict, alpha: float, true_regret: float) -> dict:
+    """One ratio's claims (lr, joint) and whether its regret interval covers the truth."""
+    regret = entry["regret"]
+    return {"lr": (entry["p_adjusted"]["per_hp.lr.wasserstein"] or 1) < alpha,
+            "joint": (entry["p_adjusted"]["wasserstein"] or 1) < alpha,
+            "covered": regret["ci_low"] <= true_regret <= regret["ci_high"],
+            "regret": regret["mean"], "true_regret": true_regret}
+
+
 def study_in_process(scenario: Scenario, seed: int) -> dict:
     """One study's per-ratio outcomes: claims, threshold, verdict, regret coverage."""
     config = load_config(EXAMPLE, overrides(scenario, seed))
@@ -84,13 +93,8 @@ def study_in_process(scenario: Scenario, seed: int) -> dict:
     for ratio in RATIOS[1:]:
         truth = synthetic.true_mean(config, grid, ratio)
         true_regret = float(truth.max() - truth[kept])
-        entry = per_ratio[ratio]
-        regret = entry["regret"]
-        outcome["ratios"][ratio] = {
-            "lr": entry["p_adjusted"]["per_hp.lr.wasserstein"] < config.analysis.alpha,
-            "joint": entry["p_adjusted"]["wasserstein"] < config.analysis.alpha,
-            "covered": regret["ci_low"] <= true_regret <= regret["ci_high"],
-            "regret": regret["mean"], "true_regret": true_regret}
+        outcome["ratios"][ratio] = ratio_outcome(per_ratio[ratio], config.analysis.alpha,
+                                                 true_regret)
     return outcome
 
 
@@ -112,13 +116,8 @@ def study_cli(scenario: Scenario, seed: int) -> dict:
     for ratio in RATIOS[1:]:
         truth = synthetic.true_mean(config, grid, ratio)
         true_regret = float(truth.max() - truth[kept])
-        entry = results["ratios"][f"{ratio:g}"]
-        regret = entry["regret"]
-        outcome["ratios"][ratio] = {
-            "lr": (entry["p_adjusted"]["per_hp.lr.wasserstein"] or 1) < alpha,
-            "joint": (entry["p_adjusted"]["wasserstein"] or 1) < alpha,
-            "covered": regret["ci_low"] <= true_regret <= regret["ci_high"],
-            "regret": regret["mean"], "true_regret": true_regret}
+        outcome["ratios"][ratio] = ratio_outcome(results["ratios"][f"{ratio:g}"], alpha,
+                                                 true_regret)
     return outcome
 
 
