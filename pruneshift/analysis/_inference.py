@@ -132,7 +132,7 @@ def compare(comparison: Comparison, dense: Landscape, pruned: Landscape,
         if reference:
             return {"mean": 0.0, "ci_low": None, "ci_high": None, "method": "reference"}
         return regret(pruned.accuracy, kept, alpha=settings.alpha, epsilon=settings.epsilon,
-                      trained=trained_runs(pruned))
+                      rng=rng, replicates=settings.bootstrap, trained=trained_runs(pruned))
 
     per_hp = {}
     for axis, name in enumerate(names):

@@ -16,7 +16,8 @@ from pruneshift.analysis import (
     seed_noise,
     verdict,
 )
-from pruneshift.analysis._regret import kept_point, plugin_regret
+from pruneshift.analysis._regret import fold_differences, kept_point, plugin_regret
+from pruneshift.analysis._shift import best_index
 from pruneshift.config import load_config
 from pruneshift.search import Axis, Grid, build_grid
 
@@ -112,35 +113,52 @@ def test_paired_seeds_do_not_pin_the_p_values_at_one():
     assert 0.2 < float(np.mean(p_values)) < 0.8
 
 
+def cost(runs, kept, seed=0):
+    return regret(runs, kept, alpha=0.05, epsilon=0.005, rng=np.random.default_rng(seed),
+                  replicates=500)
+
+
 def test_an_unstable_point_does_not_set_the_regret_s_noise():
     runs = np.array([[0.90, 0.91, 0.92], [0.95, 0.96, 0.97], [0.93, 0.94, 0.95],
                      [0.92, 0.93, 0.94], [0.90, 0.30, 0.91]])  # one seed barely trained
-    steady = regret(runs[:4], kept_point((4,), (0,)), alpha=0.05, epsilon=0.005)
-    unstable = regret(runs, kept_point((5,), (0,)), alpha=0.05, epsilon=0.005)
+    steady = cost(runs[:4], kept_point((4,), (0,)))
+    unstable = cost(runs, kept_point((5,), (0,)))
     assert unstable["ci_high"] - unstable["ci_low"] < 1.5 * (steady["ci_high"] - steady["ci_low"])
 
 
-def test_cross_fitted_regret_is_not_biased_up_where_nothing_is_lost():
+def test_regret_is_biased_neither_up_nor_down_where_nothing_is_lost():
     """No shift and noise 0.01: the plug-in regret (best of 25 noisy means minus one of them)
-    reads about a point; the cross-fitted one stays near zero."""
-    cross, plugin = [], []
-    for seed in range(15):
-        _, grid, arrays, _ = study(seed, noise=0.01)
-        pruned, kept = arrays[0.5], kept_point(grid.shape, (2, 2))
-        cross.append(regret(pruned.accuracy, kept, alpha=0.05, epsilon=0.005)["mean"])
-        plugin.append(plugin_regret(pruned.mean(), kept))
-    assert np.mean(plugin) > 0.005
-    assert abs(np.mean(cross)) < 0.002
+    reads almost half a point too high; choosing on two seeds of three (plain cross-fitting) reads a
+    third of a point too low; the bias-corrected regret matches the analytic one."""
+    plugin, plain, corrected = [], [], []
+    for seed in range(30):
+        config, grid, arrays, _ = study(seed, ratios=(0.0,), noise=0.01)
+        kept = best_index(arrays[0.0].mean())
+        truth = synthetic.true_mean(config, grid, 0.5)
+        pruned = Landscape(grid, 0.5, *synthetic.grid_runs(config, grid, 0.5))
+        analytic = truth.max() - truth[kept]
+        mask = kept_point(grid.shape, kept)
+        plugin.append(plugin_regret(pruned.mean(), mask) - analytic)
+        plain.append(fold_differences(pruned.accuracy, mask).mean() - analytic)
+        corrected.append(cost(pruned.accuracy, mask, seed)["mean"] - analytic)
+    assert np.mean(plugin) > 0.003
+    assert np.mean(plain) < -0.002
+    assert abs(np.mean(corrected)) < 0.0015
 
 
-def test_regret_interval_is_student_t_with_pooled_noise():
-    runs = np.array([[0.90, 0.91, 0.92], [0.95, 0.96, 0.97]])  # point 1 is better by 0.05
-    result = regret(runs, kept_point((2,), (0,)), alpha=0.05, epsilon=0.005)
-    assert result["mean"] == pytest.approx(0.05)
+def test_a_certain_choice_gives_the_textbook_interval():
+    """Point 1 is better by 0.05 in every seed, so every fold and replicate choose it: the
+    bootstrap's error is the two-run difference's, sqrt(2 s^2 / n), and the bias it finds is
+    its own Monte Carlo error (error / sqrt(500))."""
+    runs = np.array([[0.90, 0.91, 0.92], [0.95, 0.96, 0.97]])
+    result = cost(runs, kept_point((2,), (0,)))
     assert result["noise_df"] == 4  # 2 points x (3 seeds - 1)
     # residuals -0.01, 0, 0.01 scaled by sqrt(3/2): their mean square is 1e-4, none an outlier
-    half = 2.776 * np.sqrt(2 * 1e-4 / 3)  # t(0.975, 4) * sqrt(2 s^2 / n)
-    assert result["ci_low"] == pytest.approx(0.05 - half, abs=1e-4)
+    error = np.sqrt(2 * 1e-4 / 3)
+    assert abs(result["selection_bias"]) < 3 * error / np.sqrt(500)
+    assert result["mean"] == pytest.approx(0.05 - result["selection_bias"])
+    half = 2.776 * error  # t(0.975, 4) * sqrt(2 s^2 / n)
+    assert result["ci_high"] - result["mean"] == pytest.approx(half, rel=0.1)
     assert result["p_above_epsilon"] < 0.01
 
 
