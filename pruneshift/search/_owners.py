@@ -1,81 +1,68 @@
-"""Which process runs a trial, and failing trials whose local process has died.
+"""Which process runs a trial, and failing trials whose process is gone.
 
-Optuna's journal storage has no heartbeat, so a process killed mid-trial (SIGKILL, power loss)
-leaves its trial RUNNING for ever. Each trial records its owner (host, pid, process start
-time) the moment it starts; a trial whose owner on this host no longer exists is failed so
-that it is run again. A RUNNING trial that never got an owner (its process died between taking
-the trial and claiming it) is failed once it is older than ``UNCLAIMED_GRACE_S``.
+Two mechanisms, because Optuna's journal storage has no heartbeat:
+- On a database storage, every running trial records a heartbeat; Optuna's
+  ``fail_stale_trials`` fails those silent for the grace period, wherever their worker ran
+  (another machine lost for good, a worker cut off by a database outage).
+- On any storage, each trial records its owner (``pruneshift.processes``) the moment it is
+  taken; a trial whose owner is certainly gone (same host, process exited or machine restarted)
+  is failed at once. An owner on another host or in another container is left to the heartbeats.
+A RUNNING trial that never got an owner (its process died between taking the trial and
+claiming it) is failed once it is older than ``UNCLAIMED_GRACE_S``.
 """
 
 from __future__ import annotations
 
 import datetime
-import os
-import socket
-from pathlib import Path
+import warnings
 
 import optuna
+from optuna.storages._heartbeat import is_heartbeat_enabled
 from optuna.trial import TrialState
+
+from ..processes import current_process, is_gone
 
 OWNER_ATTR = "owner"
 ORPHANED_ATTR = "orphaned"
 UNCLAIMED_GRACE_S = 30.0  # a live process claims its trial within milliseconds
 
 
-def _process_start(pid: int) -> str | None:
-    """The kernel's start time of ``pid`` (Linux), which tells a reused pid apart."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[19]
+def heartbeats(study: optuna.Study) -> bool:
+    """Whether the study's storage keeps trial heartbeats (a database opened with them)."""
+    return is_heartbeat_enabled(study._storage)
 
 
-def current_owner() -> dict[str, object]:
-    """This process as a trial owner."""
-    return {"host": socket.gethostname(), "pid": os.getpid(), "start": _process_start(os.getpid())}
+def claim(study: optuna.Study, trial: optuna.Trial) -> None:
+    """Record this process as the owner of ``trial``, and its first heartbeat."""
+    trial.set_user_attr(OWNER_ATTR, current_process())
+    if heartbeats(study):
+        study._storage.record_heartbeat(trial._trial_id)
 
 
-def _is_alive(owner: dict) -> bool:
-    try:
-        os.kill(int(owner["pid"]), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return owner.get("start") is None or _process_start(int(owner["pid"])) == owner["start"]
-
-
-def claim(trial: optuna.Trial) -> None:
-    """Record this process as the owner of ``trial``."""
-    trial.set_user_attr(OWNER_ATTR, current_owner())
-
-
-def _is_orphan(trial: optuna.trial.FrozenTrial, host: str) -> bool:
+def _is_orphan(trial: optuna.trial.FrozenTrial) -> bool:
     owner = trial.user_attrs.get(OWNER_ATTR)
     if owner is None:
         started = trial.datetime_start or datetime.datetime.now()
         return (datetime.datetime.now() - started).total_seconds() > UNCLAIMED_GRACE_S
-    return owner.get("host") == host and not _is_alive(owner)
+    return is_gone(owner) is True
 
 
 def fail_orphans(study: optuna.Study) -> int:
-    """Fail abandoned RUNNING trials; return how many this process failed.
-
-    On a database storage with heartbeats, Optuna fails trials silent for the grace period
-    (workers on other machines); on any storage, trials whose owner process on this host is
-    gone are failed at once.
-    """
+    """Fail abandoned RUNNING trials: silent past the grace period (database storages) or
+    owned by a process that is certainly gone; return how many this process failed."""
     storage = study._storage
-    if (isinstance(storage, optuna.storages.RDBStorage)
-            and storage.get_heartbeat_interval() is not None):
-        optuna.storages.fail_stale_trials(study)
-    host = socket.gethostname()
+    if heartbeats(study):
+        with warnings.catch_warnings():  # fail_stale_trials is experimental in Optuna
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)
     failed = 0
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if not _is_orphan(trial, host):
+        if not _is_orphan(trial):
             continue
-        storage.set_trial_user_attr(trial._trial_id, ORPHANED_ATTR, True)
-        storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        try:
+            storage.set_trial_user_attr(trial._trial_id, ORPHANED_ATTR, True)
+            storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue  # another worker failed it first
         failed += 1
     return failed

@@ -4,7 +4,8 @@ Each unit has a key. Missing units (no complete, pruned, waiting or running tria
 are enqueued under a lock, so two workers cannot enqueue the same unit twice; taking a queued
 trial is an atomic WAITING -> RUNNING switch in Optuna. A trial whose worker dies is failed
 (``fail_orphans``), which makes its unit missing again. A worker stopped by SIGINT or SIGTERM
-gives its unit back at once.
+gives its unit back at once. An outcome is recorded through a lost database connection by
+retrying, so a short outage does not lose finished work.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from ._owners import claim
+from ..storage import retrying
+from ._owners import claim, heartbeats
 
 KEY_ATTR = "key"
 PENDING = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.WAITING, TrialState.RUNNING)
@@ -59,12 +61,11 @@ def enqueue_missing(study: optuna.Study, units: list[Unit],
 @contextlib.contextmanager
 def heartbeat(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
     """Record the trial's heartbeat in the background where the storage keeps heartbeats."""
-    storage = study._storage
-    interval = (storage.get_heartbeat_interval()
-                if isinstance(storage, optuna.storages.RDBStorage) else None)
-    if interval is None:
+    if not heartbeats(study):
         yield
         return
+    storage = study._storage
+    interval = storage.get_heartbeat_interval()
     stop = threading.Event()
 
     def beat() -> None:
@@ -72,7 +73,6 @@ def heartbeat(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
             with contextlib.suppress(Exception):  # a missed beat only risks an early retry
                 storage.record_heartbeat(trial._trial_id)
 
-    storage.record_heartbeat(trial._trial_id)
     thread = threading.Thread(target=beat, daemon=True, name=f"heartbeat-{trial.number}")
     thread.start()
     try:
@@ -92,7 +92,7 @@ def take(study: optuna.Study) -> optuna.Trial | None:
     if key_of(trial) is None:  # the queue ran dry between the check and the ask
         study.tell(trial, state=TrialState.FAIL)
         return None
-    claim(trial)
+    claim(study, trial)
     return trial
 
 
@@ -180,7 +180,14 @@ def _unit_attrs(trial: FrozenTrial) -> dict[str, Any]:
 
 
 def _tell(study: optuna.Study, trial: optuna.Trial, **outcome: Any) -> FrozenTrial | None:
-    try:
-        return study.tell(trial, **outcome)
-    except optuna.exceptions.UpdateFinishedTrialError:
-        return None  # failed as stale meanwhile; another worker redoes the unit
+    """Record ``outcome``; None if the trial was failed meanwhile as stale (another worker
+    redoes its unit)."""
+    def tell() -> FrozenTrial | None:
+        try:
+            frozen = study.tell(trial, skip_if_finished=True, **outcome)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            return None
+        told = outcome.get("state", TrialState.COMPLETE)
+        return frozen if frozen.state == told else None
+
+    return retrying(tell, "the study's storage")

@@ -1,0 +1,90 @@
+"""Who owns a running trial, and when it is failed: heartbeats on PostgreSQL, owners on a host."""
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+
+import optuna
+from optuna.trial import TrialState
+
+from pruneshift import search
+from pruneshift.processes import current_process, is_gone
+from pruneshift.search import OWNER_ATTR, fail_orphans
+from pruneshift.search._queue import heartbeat
+from pruneshift.storage import open_storage
+
+
+def _study(url, interval=1, grace=2):
+    return optuna.create_study(storage=open_storage(url, interval, grace), study_name="s")
+
+
+def _heartbeat_rows(study):
+    from sqlalchemy import text
+
+    with study._storage._backend.engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM trial_heartbeats")).scalar()
+
+
+def test_a_taken_trial_sends_heartbeats_on_postgresql(postgres_url):
+    study = _study(postgres_url)
+    study.enqueue_trial({}, user_attrs={search.KEY_ATTR: "u"})
+    trial = search.take(study)
+    assert _heartbeat_rows(study) == 1
+    with heartbeat(study, trial):
+        time.sleep(3.5)  # past the grace period, beating all along
+        fail_orphans(study)
+    assert study.trials[0].state == TrialState.RUNNING
+
+
+def test_a_trial_of_a_host_lost_for_good_is_failed_after_the_grace_period(postgres_url):
+    """The owner is on another host, so no pid can be checked here: only the heartbeat that
+    stopped tells that it is gone."""
+    study = _study(postgres_url)
+    study.enqueue_trial({}, user_attrs={search.KEY_ATTR: "u"})
+    trial = search.take(study)
+    elsewhere = {**current_process(), "host": "another-host", "pid": 1}
+    study._storage.set_trial_user_attr(trial._trial_id, OWNER_ATTR, elsewhere)
+    fail_orphans(study)
+    assert study.trials[0].state == TrialState.RUNNING  # within the grace period
+    time.sleep(3.5)
+    fail_orphans(study)
+    assert study.trials[0].state == TrialState.FAIL
+
+
+def test_an_outcome_for_a_trial_failed_elsewhere_is_dropped_not_a_crash(postgres_url):
+    study = _study(postgres_url)
+    study.enqueue_trial({}, user_attrs={search.KEY_ATTR: "u"})
+    trial = search.take(study)
+
+    def work(_):
+        study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)  # stale elsewhere
+        return 1.0
+
+    assert search.execute(study, trial, work, contextlib.nullcontext()) is None
+    assert study.trials[0].state == TrialState.FAIL
+
+
+def test_who_can_be_declared_gone_from_this_host():
+    here = current_process()
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    dead = {**here, "pid": int(finished.stdout), "start": "0"}
+    assert is_gone(here) is False
+    assert is_gone(dead) is True
+    assert is_gone({**dead, "boot": "another-boot"}) is True  # this machine restarted since
+    assert is_gone({**dead, "host": "another-host"}) is None
+    assert is_gone({**dead, "pidns": "pid:[1]"}) is None  # another container on this machine
+    legacy = {k: here[k] for k in ("host", "pid", "start")}
+    assert is_gone(legacy) is False and is_gone({**legacy, "pid": dead["pid"]}) is True
+
+
+def test_a_live_trial_of_another_container_on_this_host_is_not_failed(tmp_path):
+    study = optuna.create_study(storage=open_storage(str(tmp_path / "j.log")), study_name="s")
+    study.enqueue_trial({}, user_attrs={search.KEY_ATTR: "u"})
+    trial = search.take(study)
+    container = {**current_process(), "pidns": "pid:[4026532000]", "pid": os.getpid() + 10 ** 6}
+    study._storage.set_trial_user_attr(trial._trial_id, OWNER_ATTR, container)
+    assert fail_orphans(study) == 0
+    assert study.trials[0].state == TrialState.RUNNING
