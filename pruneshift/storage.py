@@ -10,8 +10,12 @@ is taken as is; PostgreSQL is what many machines share.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib.util
+import json
+import os
 import re
+import threading
 import time
 import warnings
 import zlib
@@ -22,6 +26,7 @@ from typing import Any, TypeVar
 
 import optuna
 from optuna.storages.journal import JournalFileBackend, JournalStorage
+from optuna.storages.journal._file import BaseJournalFileLock
 
 from .errors import StorageError
 
@@ -32,8 +37,10 @@ _CONNECT_TIMEOUT_S = 10
 
 
 def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+    """``url`` with any password replaced by ``***``: in the user part (also without a user
+    name) and in query parameters (``?password=``)."""
+    url = re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+    return re.sub(r"([?&][^=&]*password=)[^&]*", r"\1***", url, flags=re.IGNORECASE)
 
 
 def default_storage_url(run_dir: Path) -> str:
@@ -78,15 +85,70 @@ def open_storage(url: str, heartbeat_interval: int | None = None,
 
 
 REREAD_DELAYS_S = (0.1, 0.5, 1)  # an append in flight finishes in milliseconds
+LOCK_SUFFIX = ".flock"
+TAIL_BLOCK = 1 << 20  # a journal line is far shorter
+
+
+class KernelFileLock(BaseJournalFileLock):
+    """An exclusive ``flock`` on a file, which the kernel releases when its holder dies.
+
+    A process killed while holding it (SIGKILL, power loss) leaves nothing behind that a rerun
+    must wait out or break by hand; on NFS the server's lock lease does the same. Threads of one
+    process take turns.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        self._threads.acquire()
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+        finally:
+            self._threads.release()
 
 
 class _PatientJournalFile(JournalFileBackend):
-    """Optuna's journal file, re-reading a line caught while another process appends it.
+    """Optuna's journal file, safe against a writer killed mid-line and a reader mid-append.
 
-    Optuna reads the file without its lock, so now and then a reader sees a torn line and
-    fails (optuna/optuna#5138). Here the read stops there, waits, and goes on from that line;
-    a line that stays unreadable is a StorageError naming the file.
+    Appends hold a kernel lock (``KernelFileLock``); under it, a last line without its newline
+    can only be the torn write of a dead process, and is cut off before the next entry would
+    glue onto it. Optuna reads the file without its lock, so now and then a reader sees a line
+    in flight and fails (optuna/optuna#5138): the read stops there, waits, and goes on from
+    that line; a line that stays unreadable is a StorageError naming the file.
     """
+
+    def __init__(self, file_path: str):
+        super().__init__(file_path, lock_obj=KernelFileLock(file_path + LOCK_SUFFIX))
+
+    def append_logs(self, logs: list[dict[str, Any]]) -> None:
+        lines = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs)
+        self._lock.acquire()
+        try:
+            with open(self._file_path, "rb+") as journal:
+                _cut_torn_tail(journal)
+                journal.seek(0, os.SEEK_END)
+                journal.write(lines.encode("utf-8"))
+                journal.flush()
+                os.fsync(journal.fileno())
+        finally:
+            self._lock.release()
 
     def read_logs(self, log_number_from: int) -> Iterator[dict[str, Any]]:
         for delay in (*REREAD_DELAYS_S, None):
@@ -102,6 +164,20 @@ class _PatientJournalFile(JournalFileBackend):
                         f"{log_number_from}), still after {len(REREAD_DELAYS_S)} re-reads: "
                         f"{exc}") from None
                 time.sleep(delay)
+
+
+def _cut_torn_tail(journal: Any) -> None:
+    """Truncate ``journal`` after its last newline (a torn last line was never complete)."""
+    size = journal.seek(0, os.SEEK_END)
+    if size == 0:
+        return
+    journal.seek(size - 1)
+    if journal.read(1) == b"\n":
+        return
+    start = max(0, size - TAIL_BLOCK)
+    journal.seek(start)
+    newline = journal.read(size - start).rfind(b"\n")
+    journal.truncate(start + newline + 1 if newline >= 0 else start)
 
 
 CREATION_RETRIES = 5
@@ -172,10 +248,8 @@ def artifact_store(location: str | None, run_dir: Path) -> Any:
     """
     from optuna.artifacts import Boto3ArtifactStore, FileSystemArtifactStore
 
-    if location is not None and location.startswith("s3://"):
+    if location is not None and location.startswith("s3://"):  # bucket checked by the config
         bucket = location.removeprefix("s3://").strip("/")
-        if not bucket or "/" in bucket:
-            raise StorageError(f"workers.artifacts: expected s3://bucket, got '{location}'")
         if importlib.util.find_spec("boto3") is None:
             raise StorageError("workers.artifacts on S3 needs boto3: pip install boto3")
         return Boto3ArtifactStore(bucket)
@@ -187,31 +261,29 @@ def artifact_store(location: str | None, run_dir: Path) -> Any:
     return FileSystemArtifactStore(str(folder))
 
 
-def queue_lock_for(url: str, storage: optuna.storages.BaseStorage, name: str,
-                   grace_period: int = 30) -> contextlib.AbstractContextManager:
+def queue_lock_for(url: str, storage: optuna.storages.BaseStorage,
+                   name: str) -> contextlib.AbstractContextManager:
     """A lock that serialises enqueuing across the processes sharing ``storage``.
 
-    A file lock next to a journal or SQLite file (one machine; a holder silent for
-    ``grace_period`` seconds is presumed dead); a PostgreSQL advisory lock otherwise (released
-    by the server when its holder's connection dies). Other databases get no lock: concurrent
-    enqueuing may then duplicate a unit, which the analysis counts once and reports.
+    A kernel file lock next to a journal or SQLite file (one machine, or NFS; released when
+    its holder dies); a PostgreSQL advisory lock otherwise (released by the server when its
+    holder's connection dies). Other databases get no lock: concurrent enqueuing may then
+    duplicate a unit, which the analysis counts once and reports.
     """
     journal = _journal_path(url)
     if journal is None and url.startswith("sqlite:///"):
         journal = Path(url.removeprefix("sqlite:///"))
     if journal is not None:
         tag = f"{zlib.crc32(name.encode()):08x}"
-        return _file_lock(journal.with_name(f"{journal.name}.{tag}.lock"), grace_period)
+        return _file_lock(journal.with_name(f"{journal.name}.{tag}{LOCK_SUFFIX}"))
     if url.startswith("postgresql") and isinstance(storage, optuna.storages.RDBStorage):
         return _advisory_lock(storage, zlib.crc32(name.encode()))
     return contextlib.nullcontext()
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path, grace_period: int) -> Iterator[None]:
-    from optuna.storages.journal import JournalFileSymlinkLock
-
-    lock = JournalFileSymlinkLock(str(path), grace_period=grace_period)
+def _file_lock(path: Path) -> Iterator[None]:
+    lock = KernelFileLock(path)
     lock.acquire()
     try:
         yield
@@ -232,7 +304,7 @@ def _advisory_lock(storage: optuna.storages.RDBStorage, key: int) -> Iterator[No
             connection.commit()
 
 
-RETRY_DELAYS_S = (1, 2, 4, 8, 16)  # about half a minute in all
+RETRY_DELAYS_S = (1, 2, 4, 8, 16, 32)  # about a minute in all
 
 
 def is_connection_error(exc: BaseException) -> bool:

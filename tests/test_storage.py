@@ -14,6 +14,10 @@ def test_redact_hides_passwords_only():
     assert redact("postgresql://ann:s3cr:et@db:5432/x") == "postgresql://ann:***@db:5432/x"
     assert redact("postgresql://ann@db/x") == "postgresql://ann@db/x"
     assert redact("journal:runs/a/journal.log") == "journal:runs/a/journal.log"
+    assert redact("postgresql://:pw@db/x") == "postgresql://:***@db/x"
+    assert redact("postgresql://db/x?user=ann&password=pw&sslmode=require") == \
+        "postgresql://db/x?user=ann&password=***&sslmode=require"
+    assert redact("postgresql://db/x?PASSWORD=pw") == "postgresql://db/x?PASSWORD=***"
 
 
 def test_default_storage_is_a_journal_file_in_the_run_folder(tmp_path, tiny_overrides):
