@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-STREAMS = {"hpo": 1, "reference": 2, "grid": 3}
+STREAMS = {"hpo": 1, "reference": 2, "grid": 3, "sampler": 4}
 
 
 def stage_seeds(seed: int, stream: str, count: int) -> tuple[int, ...]:
@@ -21,3 +21,8 @@ def stage_seeds(seed: int, stream: str, count: int) -> tuple[int, ...]:
 def stage_seed(seed: int, stream: str) -> int:
     """The single training seed of ``stream`` (HPO trials, the reference model)."""
     return stage_seeds(seed, stream, 1)[0]
+
+
+def sampler_seed(seed: int, ticket: int) -> int:
+    """The HPO sampler's seed for ticket ``ticket`` (a 32-bit integer for any ``seed``)."""
+    return int(np.random.SeedSequence([seed, STREAMS["sampler"], ticket]).generate_state(1)[0])

@@ -14,8 +14,8 @@ from ..config import HPO_SECTIONS, ExperimentConfig, TrainingConfig
 from ..data import SYNTHETIC, Splits, load_splits
 from ..models import build_model
 from ..provenance import environment
-from ..seeds import stage_seed
-from ..storage import hpo_study_name, redact
+from ..seeds import sampler_seed, stage_seed
+from ..storage import hpo_study_name, public_config, redact
 from ..train import EpochMetrics, TrainResult, resolve_device, train
 from ._context import Run, write_json
 from ._events import Events
@@ -103,22 +103,11 @@ def record_synthetic(trial: optuna.Trial, epochs: int, seed: int, started: float
                                      seconds=time.perf_counter() - started), seed)
 
 
-def sampler_seed(config: ExperimentConfig, study: optuna.Study, worker: int) -> int:
-    """The configured seed, moved on by the trials already finished and by the worker's index.
-
-    A fresh single-worker run is reproducible; a resumed run does not replay the first run's
-    random draws, and concurrent workers do not draw the same points.
-    """
-    finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED,
-                                                        TrialState.FAIL))
-    return config.hpo.seed + 7919 * len(finished) + 104729 * worker
-
-
 def hpo_units(config: ExperimentConfig) -> list[search.Unit]:
     """One ticket per HPO trial of the budget: workers take tickets, the sampler fills them."""
     if config.hpo.method == NO_HPO:
         return []
-    return [search.Unit(f"hpo/{i}") for i in range(config.hpo.n_trials)]
+    return [search.Unit(search.ticket_key(i)) for i in range(config.hpo.n_trials)]
 
 
 def given_optimum(config: ExperimentConfig) -> dict[str, Any]:
@@ -151,7 +140,7 @@ def hpo_summary(run: Run, study: optuna.Study, wall_seconds: float, device: str
         "wall_seconds": round(wall_seconds, 3),
         "study": study.study_name,
         "storage": redact(run.url),
-        "config": config.model_dump(mode="json"),
+        "config": public_config(config),
         "environment": environment(device),
     }
 
@@ -159,11 +148,11 @@ def hpo_summary(run: Run, study: optuna.Study, wall_seconds: float, device: str
 class HPOStage:
     """Stage 1 for one worker: take HPO tickets until none is left; then write hpo.json."""
 
-    def __init__(self, run: Run, splits: Splits | None, worker: int = 0):
+    def __init__(self, run: Run, splits: Splits | None):
         self.run, self.config = run, run.config
         self.study = run.study(hpo_study_name(self.config.experiment), HPO_SECTIONS)
         self.device = resolve_device(self.config.training.device)
-        self.splits, self.worker = splits, worker
+        self.splits = splits
         self.started = time.perf_counter()
         self._objective = None
 
@@ -176,22 +165,30 @@ class HPOStage:
         """Run one HPO trial if a ticket is free; False when there is none.
 
         Tickets are enqueued one at a time, when the queue is empty, so a large budget does not
-        fill the storage with waiting trials.
+        fill the storage with waiting trials. The sampler is seeded for the ticket Optuna hands
+        out next (the oldest waiting one), so sampling depends only on the ticket and the
+        trials the storage holds, not on how often the study was interrupted.
         """
         if not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             search.enqueue_missing(self.study, hpo_units(self.config), self.run.lock, limit=1)
-        if self._objective is None:  # set up first: a stop after the take gives the trial back
-            self.study.sampler, self.study.pruner = search.METHODS[self.config.hpo.method].build(
-                self.config, sampler_seed(self.config, self.study, self.worker))
-            if self.config.data.name == SYNTHETIC:
-                self._objective = synthetic_hpo_objective(self.config)
-            else:
-                self.splits = self.splits or load_splits(self.config.data, self.device)
-                self._objective = hpo_objective(self.config, self.splits)
+        self._objective = self._objective or self._build_objective()
+        waiting = self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+        if not waiting:
+            return False
+        ticket = search.ticket_of(waiting[0]) or 0
+        self.study.sampler, self.study.pruner = search.METHODS[self.config.hpo.method].build(
+            self.config, sampler_seed(self.config.hpo.seed, ticket))
         trial = search.take(self.study)
         if trial is None:
             return False
         return search.execute(self.study, trial, self._objective, self.run.lock)
+
+    def _build_objective(self):
+        """Set up before the take, so a stop during set-up holds no trial."""
+        if self.config.data.name == SYNTHETIC:
+            return synthetic_hpo_objective(self.config)
+        self.splits = self.splits or load_splits(self.config.data, self.device)
+        return hpo_objective(self.config, self.splits)
 
     def timed_out(self) -> bool:
         timeout = self.config.hpo.timeout

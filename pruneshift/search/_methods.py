@@ -1,17 +1,50 @@
-"""HPO methods: a name maps to the Optuna sampler and pruner that implement it."""
+"""HPO methods: a name maps to the Optuna sampler and pruner that implement it.
+
+HPO trials are tickets ``hpo/0``, ``hpo/1``, ...; each is sampled with a seed of its own
+(``pruneshift.seeds.sampler_seed``) and, under BOHB, races in the bracket its ticket picks, so
+a ticket redone after a kill is sampled and pruned as in the uninterrupted study.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import optuna
+from optuna.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from ..config import ExperimentConfig
 
 Strategy = tuple[optuna.samplers.BaseSampler, optuna.pruners.BasePruner]
+TICKET_PREFIX = "hpo/"
+
+
+def ticket_key(index: int) -> str:
+    return f"{TICKET_PREFIX}{index}"
+
+
+def ticket_of(trial: FrozenTrial) -> int | None:
+    """The HPO ticket a trial was enqueued for; None for any other trial."""
+    key = trial.user_attrs.get("key")
+    if not isinstance(key, str) or not key.startswith(TICKET_PREFIX):
+        return None
+    return int(key.removeprefix(TICKET_PREFIX))
+
+
+class TicketHyperbandPruner(optuna.pruners.HyperbandPruner):
+    """Hyperband whose bracket follows a trial's ticket, not its number, leaving failed trials
+    out: a ticket redone after a kill meets the same competitors as it would have."""
+
+    def _get_bracket_id(self, study: optuna.Study, trial: FrozenTrial) -> int:
+        if trial.state == TrialState.FAIL:
+            return -1  # in no bracket
+        ticket = ticket_of(trial)
+        if ticket is None:
+            return super()._get_bracket_id(study, trial)
+        return super()._get_bracket_id(study, SimpleNamespace(number=ticket))
 
 
 def _bo(config: ExperimentConfig, seed: int) -> Strategy:
@@ -28,7 +61,7 @@ def _tpe(config: ExperimentConfig, seed: int) -> Strategy:
 
 def _bohb(config: ExperimentConfig, seed: int) -> Strategy:
     sampler, _ = _tpe(config, seed)
-    pruner = optuna.pruners.HyperbandPruner(min_resource=config.hpo.min_epochs,
+    pruner = TicketHyperbandPruner(min_resource=config.hpo.min_epochs,
                                             max_resource=config.max_epochs,
                                             reduction_factor=config.hpo.reduction_factor)
     return sampler, pruner

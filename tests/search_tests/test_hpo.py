@@ -1,3 +1,4 @@
+import contextlib
 import json
 import os
 import signal
@@ -9,11 +10,17 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from pruneshift import search
 from pruneshift.config import load_config
 from pruneshift.errors import ConfigError
 from pruneshift.pipeline import Events, run_hpo, storage_url_for
+from pruneshift.pipeline._context import Run
+from pruneshift.pipeline._hpo import HPOStage
 from pruneshift.search import ORPHANED_ATTR
+from pruneshift.seeds import sampler_seed
 from pruneshift.storage import hpo_study_name, open_storage
+
+from ..conftest import SYNTHETIC
 
 
 def study_of(config, out):
@@ -131,3 +138,59 @@ def test_an_unclaimed_running_trial_is_failed_only_after_the_grace_period(tmp_pa
     monkeypatch.setattr(_owners, "UNCLAIMED_GRACE_S", -1.0)
     assert _owners.fail_orphans(study) == 1
     assert study.trials[0].state == TrialState.FAIL
+
+
+class Killed(BaseException):
+    """A process death in the middle of a trial, after some epochs were reported."""
+
+
+def _dies_after(objective, epochs):
+    def dying(trial):
+        reported = []
+        report = trial.report
+
+        def report_until_death(value, step):
+            if len(reported) == epochs:
+                raise Killed
+            reported.append(step)
+            report(value, step)
+
+        trial.report = report_until_death
+        return objective(trial)
+
+    return dying
+
+
+def _finished_by_ticket(study):
+    return {search.ticket_of(t): (t.state, t.params, t.value)
+            for t in study.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED))}
+
+
+@pytest.mark.parametrize("method", ["bo", "tpe", "bohb", "random"])
+def test_trials_killed_during_hpo_leave_the_study_as_if_uninterrupted(tmp_path, method):
+    """Three trials die after reporting some epochs and are redone (new trial numbers, the
+    dead ones failed with their reports): every ticket gets the same parameters, the same
+    pruning decision and the same value as in the uninterrupted study."""
+    config = load_config(SYNTHETIC, [f"hpo.method={method}", "hpo.n_trials=12",
+                                     "hpo.n_startup_trials=4"])
+    run_hpo(config, out=tmp_path / "whole")
+    stage = HPOStage(Run.open(config, tmp_path / "cut"), None)
+    steps, deaths = 0, {2: 3, 5: 1, 9: 6}
+    while not stage.done():
+        stage._objective = stage._build_objective()
+        if steps in deaths:
+            stage._objective = _dies_after(stage._objective, deaths[steps])
+        with contextlib.suppress(Killed):
+            stage.step()
+        steps += 1
+    cut = stage.study
+    assert len(cut.get_trials(states=(TrialState.FAIL,))) == len(deaths)
+    assert _finished_by_ticket(cut) == _finished_by_ticket(study_of(config, tmp_path / "whole"))
+
+
+def test_the_sampler_seed_is_32_bits_for_any_ticket_and_seed():
+    assert all(0 <= sampler_seed(seed, ticket) < 2 ** 32
+               for seed in (0, 7, 2 ** 40) for ticket in (0, 1, 10 ** 6))
+    assert sampler_seed(0, 1) != sampler_seed(0, 2) != sampler_seed(1, 1)
+    with pytest.raises(ConfigError, match="hpo.seed"):
+        load_config(None, ["hpo.seed=-1"])
