@@ -25,10 +25,11 @@ STAGES_SUFFIX = stages_study_name("")
 
 def analysis_stage(run: Run, events: Events, device: str = "cpu",
                    signature: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write results.json, landscapes.csv, report.html, report.md and figures/.
+    """Write landscapes.csv, figures/, report.html, report.md and, last, results.json.
 
     ``signature`` (what the results were computed from) is stored with them, so that a worker
-    finishing right after another can reuse its results.
+    finishing right after another can reuse its results; results.json comes last, so a stage
+    cut short (a kill, a full disk) leaves none and is redone by the next run.
     """
     data = load_run_data(run.url, run.config.experiment)
     results, table, arrays = summarise(data, run.config.analysis)
@@ -37,8 +38,8 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu",
     partial = run.run_dir / ".landscapes.csv.tmp"
     table.to_csv(partial, index=False)
     partial.replace(run.run_dir / "landscapes.csv")
-    write_json(run.run_dir / "results.json", results)
     write_report(run.run_dir, results, arrays, data.hpo_trials)
+    write_json(run.run_dir / "results.json", results)
     events.stage("report", f"wrote {run.run_dir / 'results.json'}, landscapes.csv "
                  f"({len(table)} rows), report.html, report.md")
     return results
@@ -81,5 +82,6 @@ def analyze_run(run_dir: Path, *, storage: str | None = None, experiment: str | 
     import optuna
 
     stored = optuna.load_study(study_name=stages_study_name(name), storage=open_storage(url))
-    config = build_config(apply_overrides(dict(stored.user_attrs[CONFIG_ATTR]), overrides or []))
+    config = build_config(apply_overrides(dict(stored.user_attrs[CONFIG_ATTR]), overrides or []),
+                          import_model=False)  # analysing imports no code named in a storage
     return analysis_stage(Run(config, Path(run_dir), url), events or Events())

@@ -91,5 +91,8 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write JSON atomically: a reader never sees a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(payload, indent=2, default=str) + "\n")
-    partial.replace(path)
+    try:
+        partial.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import optuna
 import torch
 import torch.nn.functional as F
+from optuna.artifacts.exceptions import ArtifactNotFound
 from torch import nn
 
 from ..data import Splits
+from ..errors import StorageError
 from ..models import build_model
 from ..prune import load_into, save_checkpoint
 from ._context import Run
 
+ARTIFACT_ID = re.compile(r"[A-Za-z0-9-]+")  # Optuna's artifact ids are UUIDs
 GRADIENT_BATCH = 256  # training examples whose loss gradients rank channels for Taylor pruning
 
 
@@ -51,13 +55,21 @@ def store_model(run: Run, study: optuna.Study, model: nn.Module, name: str) -> s
 
 def stored_model(run: Run, splits: Splits, artifact_id: str) -> nn.Module:
     """Rebuild a stored model: the dense architecture resized to the checkpoint's shapes."""
+    if not ARTIFACT_ID.fullmatch(str(artifact_id)):
+        raise StorageError(f"stored checkpoint id {artifact_id!r} is not an artifact id "
+                           "(letters, digits and dashes); the storage was altered")
     cache = run.run_dir / "checkpoints" / "downloaded" / f"{artifact_id}.pt"
     if not cache.exists():
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(".part")
         partial.unlink(missing_ok=True)
-        optuna.artifacts.download_artifact(artifact_store=run.artifacts, file_path=str(partial),
-                                           artifact_id=artifact_id)
+        try:
+            optuna.artifacts.download_artifact(artifact_store=run.artifacts,
+                                               file_path=str(partial), artifact_id=artifact_id)
+        except ArtifactNotFound:
+            raise StorageError(f"checkpoint {artifact_id} is missing from the artifact store "
+                               f"({run.config.workers.artifacts or run.run_dir / 'artifacts'}); "
+                               "was the folder moved or cleaned?") from None
         Path(partial).replace(cache)
     model = fresh_model(run, splits, seed=0)
     return load_into(model.cpu(), cache).to(splits.train_x.device)

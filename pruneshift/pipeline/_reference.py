@@ -16,6 +16,7 @@ from torch import nn
 from .. import search
 from ..config import TrainingConfig
 from ..data import Splits
+from ..errors import ConfigError
 from ..prune import costs, efficiency, prune, reductions
 from ..search import Unit
 from ..seeds import stage_seed
@@ -73,10 +74,15 @@ def prune_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float
     dense = costs(model, example, classes)
     channels = prune(model, example, settings, ratio=ratio, num_classes=classes,
                      seed=stage_seed(run.config.seed, "reference"), gradients=gradient_fn(splits))
+    pruned = costs(model, example, classes)
+    if pruned["channels"] >= dense["channels"]:
+        raise ConfigError(f"pruning.ratios: {ratio:g} removed no channel (round_to "
+                          f"{settings.round_to}, scope '{settings.scope}'); use a smaller "
+                          "ratio or round_to")
     record = {"artifact_id": store_model(run, stages, model, f"pruned-r{ratio_key(ratio)}"),
               "efficiency": efficiency(model, splits.input_shape, runs=settings.latency_runs),
               "target": settings.target, "channel_ratio": channels,
-              "reductions": reductions(dense, costs(model, example, classes)),
+              "reductions": reductions(dense, pruned),
               "channels": channel_counts(model),
               "val_accuracy_before_training": evaluate(model, splits.val_x, splits.val_y)[1]}
     stages.set_user_attr(pruned_attr(ratio), record)

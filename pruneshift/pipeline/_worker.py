@@ -31,20 +31,18 @@ from ._grids import OPTIMUM_ATTR, GridStage, define_grid
 from ._hpo import HPOStage, hpo_units
 from ._reference import REFERENCE_ATTR, pruned_attr, task_runner, task_units
 
-ANALYSIS_LOCK_GRACE_S = 600  # a finishing worker holding the analysis lock longer is presumed dead
-
 
 class Worker:
     """One process's share of an experiment."""
 
     def __init__(self, config: ExperimentConfig, *, out: Path | None = None,
-                 storage: str | None = None, events: Events | None = None, index: int = 0):
+                 storage: str | None = None, events: Events | None = None):
         self.run = Run.open(config, out, storage)
         self.config, self.events = config, events or Events()
         self.trains = config.data.name != SYNTHETIC
         self.device = resolve_device(config.training.device)
         self.splits = load_splits(config.data, self.device) if self.trains else None
-        self.hpo = HPOStage(self.run, self.splits, index)
+        self.hpo = HPOStage(self.run, self.splits)
         # refuse at once, naming the difference, if the experiment was made with other settings
         self.run.study(stages_study_name(config.experiment), GRID_SECTIONS)
         self.stages: optuna.Study | None = None
@@ -61,15 +59,12 @@ class Worker:
         finally:
             self.events.finished()
         self.hpo.summary()
-        lock = queue_lock_for(self.run.url, self.run.storage,
-                              f"{self.config.experiment}/analysis", ANALYSIS_LOCK_GRACE_S)
+        lock = queue_lock_for(self.run.url, self.run.storage, f"{self.config.experiment}/analysis")
         with lock:
             signature = self._signature()
-            written = self.run.run_dir / "results.json"
-            if written.exists():
-                results = json.loads(written.read_text())
-                if results.get("signature") == signature:  # another worker just wrote it
-                    return results
+            results = _written_results(self.run.run_dir)
+            if results is not None and results.get("signature") == signature:
+                return results  # another worker just wrote them, report included
             return analysis_stage(self.run, self.events, str(self.device), signature)
 
     def _signature(self) -> dict[str, Any]:
@@ -176,8 +171,20 @@ class Worker:
         self.events.progress(label, done, total, study)
 
 
+def _written_results(run_dir: Path) -> dict[str, Any] | None:
+    """results.json if it and the report it comes after are there and readable; else None
+    (the analysis is then written again)."""
+    written = run_dir / "results.json"
+    if not (written.exists() and (run_dir / "report.html").exists()):
+        return None
+    try:
+        results = json.loads(written.read_text())
+    except (OSError, ValueError):
+        return None
+    return results if isinstance(results, dict) else None
+
+
 def run_study(config: ExperimentConfig, *, out: Path | None = None,
-              storage: str | None = None, events: Events | None = None,
-              index: int = 0) -> dict[str, Any]:
+              storage: str | None = None, events: Events | None = None) -> dict[str, Any]:
     """Run or join the study as one worker, until it is complete; return results.json."""
-    return Worker(config, out=out, storage=storage, events=events, index=index).work()
+    return Worker(config, out=out, storage=storage, events=events).work()

@@ -17,6 +17,7 @@ from ._html import render_html
 from ._landscapes import hpo_history, landscape_heatmaps
 from ._markdown import render_markdown
 from ._page import sections
+from ._plot import write_text
 from ._text import summary
 
 
@@ -43,8 +44,8 @@ def write_report(run_dir: Path, results: dict[str, Any], arrays: dict[float, Lan
     content = sections(results, figures, hpo_trials)
     title = f"pruneshift report: {results['experiment']}"
     html_path, md_path = run_dir / "report.html", run_dir / "report.md"
-    html_path.write_text(render_html(title, content))
-    md_path.write_text(render_markdown(title, content, run_dir))
+    write_text(html_path, render_html(title, content))
+    write_text(md_path, render_markdown(title, content, run_dir))
     return {"html": html_path, "markdown": md_path,
             **{k: v for k, v in figures.items() if v is not None}}
 

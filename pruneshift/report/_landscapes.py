@@ -81,10 +81,7 @@ def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: tuple[int,
                  label="validation accuracy (mean over seeds)")
     handles, labels = panels[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save(fig, path, tight=False)
 
 
 def hpo_history(trials: list, method: str, path: Path) -> Path | None:

@@ -34,14 +34,31 @@ def mark_verdict(ax: Any, results: dict[str, Any]) -> None:
         ax.axvline(moves, label=f"moves measurably from {moves:g}", **SHIFT_STYLE)
 
 
-def save(fig: Any, path: Path) -> Path:
-    """Write a figure as PNG and close it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path)
+def save(fig: Any, path: Path, *, tight: bool = True) -> Path:
+    """Write a figure as PNG (whole or not at all: through a temporary file) and close it."""
     import matplotlib.pyplot as plt
 
-    plt.close(fig)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if tight:
+        fig.tight_layout()
+    partial = path.with_name(f".{path.name}.tmp")
+    try:
+        fig.savefig(partial, format="png")
+        partial.replace(path)
+    finally:
+        plt.close(fig)
+        partial.unlink(missing_ok=True)
+    return path
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write a text file whole or not at all (through a temporary file)."""
+    partial = path.with_name(f".{path.name}.tmp")
+    try:
+        partial.write_text(text)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 

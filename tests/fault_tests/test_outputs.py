@@ -1,0 +1,63 @@
+"""Outputs that a kill, a full disk or an altered storage left behind are redone, not trusted."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pruneshift.config import load_config
+from pruneshift.errors import StorageError
+from pruneshift.pipeline import run_study
+from pruneshift.pipeline._context import Run
+from pruneshift.pipeline._models import stored_model
+
+from ..conftest import QUICK
+from .scenarios import EXAMPLE, GIVEN_OPTIMUM, SMALL
+
+
+@pytest.fixture
+def finished(tmp_path):
+    config = load_config(EXAMPLE, [*SMALL, *GIVEN_OPTIMUM])
+    run_study(config, out=tmp_path)
+    return config, tmp_path
+
+
+def test_a_missing_report_is_written_again_by_the_rerun(finished):
+    config, out = finished
+    (out / "report.html").unlink()
+    run_study(config, out=out)
+    assert (out / "report.html").stat().st_size > 0
+
+
+@pytest.mark.parametrize("content", ["", "{\"ratios\": ", "[]"])
+def test_a_corrupt_results_file_is_written_again_by_the_rerun(finished, content):
+    config, out = finished
+    (out / "results.json").write_text(content)
+    results = run_study(config, out=out)
+    assert json.loads((out / "results.json").read_text())["ratios"] == results["ratios"]
+
+
+def test_a_checkpoint_id_that_leaves_the_run_folder_is_refused_before_any_file_is_touched(
+        tmp_path):
+    outside = tmp_path / "outside.part"
+    outside.write_text("keep me")
+    run = Run.open(load_config(), tmp_path / "run")
+    with pytest.raises(StorageError, match="not an artifact id"):
+        stored_model(run, None, "../../outside")
+    assert outside.read_text() == "keep me"
+
+
+def test_a_missing_checkpoint_is_a_one_line_error_naming_it(tmp_path):
+    run = Run.open(load_config(), tmp_path / "run")
+    with pytest.raises(StorageError, match="checkpoint 0123-abcd is missing"):
+        stored_model(run, None, "0123-abcd")
+
+
+def test_a_ratio_that_prunes_nothing_is_an_error_not_a_pruned_model(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "pruneshift", "run", str(QUICK), "--out",
+                           str(tmp_path), "--set", "pruning.round_to=4096"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr[-2000:]
+    last = done.stderr.strip().splitlines()[-1]
+    assert "removed no channel" in last and "Traceback" not in done.stderr
