@@ -22,6 +22,7 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -30,7 +31,10 @@ from .errors import ConfigError, PruneshiftError
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
+
+
+MAX_GRID_RUNS = 1_000_000  # grid points x seeds of one ratio; beyond it the grid is a mistake
 
 
 class DataConfig(_Section):
@@ -39,7 +43,7 @@ class DataConfig(_Section):
     name: str = "digits"
     val_fraction: float = Field(0.2, gt=0, lt=1)  # share of the training pool held out
     test_fraction: float = Field(0.2, gt=0, lt=1)  # used only where there is no official test set
-    split_seed: int = 0
+    split_seed: NonNegativeInt = 0
     subset: PositiveInt | None = None  # keep this many examples of the training pool
     root: Path | None = None  # folder with the files of mnist, fashion-mnist, cifar10/100; npz file
     download: bool = False  # fetch missing files into root (checksum-verified)
@@ -56,6 +60,13 @@ class DataConfig(_Section):
         return name
 
 
+IMPORT_MODEL = "import_model"  # validation context: whether a model factory may be imported
+
+
+def _imports_model(info: ValidationInfo) -> bool:
+    return (info.context or {}).get(IMPORT_MODEL, True)
+
+
 class ModelConfig(_Section):
     """A zoo model or a ``package.module:function`` factory, with its keyword arguments."""
 
@@ -64,9 +75,11 @@ class ModelConfig(_Section):
 
     @field_validator("name")
     @classmethod
-    def _known_model(cls, name: str) -> str:
+    def _known_model(cls, name: str, info: ValidationInfo) -> str:
         from .models import resolve_factory
 
+        if not _imports_model(info):
+            return name
         try:
             resolve_factory(name)
         except PruneshiftError as exc:
@@ -74,9 +87,11 @@ class ModelConfig(_Section):
         return name
 
     @model_validator(mode="after")
-    def _known_kwargs(self) -> ModelConfig:
+    def _known_kwargs(self, info: ValidationInfo) -> ModelConfig:
         from .models import check_model_kwargs
 
+        if not _imports_model(info):
+            return self
         try:
             check_model_kwargs(self.name, self.kwargs)
         except PruneshiftError as exc:
@@ -88,7 +103,7 @@ class TrainingConfig(_Section):
     """One training run's recipe; all is tunable but epochs and how it runs (device, threads,
     batching)."""
 
-    epochs: PositiveInt = 10
+    epochs: int = Field(10, ge=1, le=100_000)
     optimizer: Literal["sgd", "adamw"] = "sgd"
     lr: PositiveFloat = 0.05  # peak learning rate, reached after warm-up
     momentum: float = Field(0.9, ge=0, lt=1)  # SGD momentum; AdamW's beta1
@@ -101,7 +116,7 @@ class TrainingConfig(_Section):
     gamma: float = Field(0.1, gt=0, le=1)  # step schedule's factor
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
-    threads: PositiveInt | None = None  # CPU threads for torch; None keeps torch's choice
+    threads: int | None = Field(None, ge=1, le=1024)  # CPU threads for torch; None: torch's
     batched: Literal["auto", "off"] = "auto"  # grids: train a ratio's cells stacked together
     members: PositiveInt | None = None  # most cells per stack; None: what fits in memory, <= 64
 
@@ -189,7 +204,7 @@ class HPOConfig(_Section):
     max_epochs: PositiveInt | None = None  # BOHB: full budget; None means training.epochs
     reduction_factor: int = Field(3, ge=2)  # BOHB: Hyperband's eta
     n_startup_trials: NonNegativeInt = 10  # random trials before bo/tpe/bohb model the space
-    seed: int = 0  # sampler seed
+    seed: NonNegativeInt = 0  # root of the sampler's per-ticket seeds (pruneshift.seeds)
 
 
 class GridAxis(_Section):
@@ -251,7 +266,7 @@ class PruningConfig(_Section):
     steps: PositiveInt = 3  # during-training: pruning steps
     prune_until: float = Field(0.5, gt=0, le=1)  # during-training: share of epochs to finish by
     finetune_epochs: PositiveInt | None = None  # finetune: epochs; None means training.epochs
-    latency_runs: PositiveInt = 200  # timed batch-1 forward passes per model (after warm-up)
+    latency_runs: int = Field(200, ge=1, le=100_000)  # timed batch-1 passes (after warm-up)
 
     @field_validator("criterion")
     @classmethod
@@ -285,7 +300,7 @@ class AnalysisConfig(_Section):
     alpha: float = Field(0.05, gt=0, lt=1)  # family-wise level: half shifts, half regrets
     threshold_rule: Literal["regret-or-shift", "regret"] = "regret-or-shift"
     bootstrap: int = Field(500, ge=100)  # null replicates (more for big families), seed resamples
-    seed: int = 0  # seed of the bootstraps
+    seed: NonNegativeInt = 0  # seed of the bootstraps
 
 
 class SyntheticConfig(_Section):
@@ -314,7 +329,16 @@ class WorkersConfig(_Section):
     heartbeat_interval: PositiveInt = 20  # seconds between a running trial's heartbeats (RDB)
     grace_period: PositiveInt = 90  # seconds of silence after which a trial is redone (RDB)
     poll_interval: PositiveFloat = 0.5  # seconds a worker waits when others hold all the work
-    artifacts: str | None = None  # checkpoint store: a shared folder or s3://bucket[/prefix]
+    artifacts: str | None = None  # checkpoint store: a shared folder or s3://bucket
+
+    @field_validator("artifacts")
+    @classmethod
+    def _artifact_store(cls, location: str | None) -> str | None:
+        if location is not None and location.startswith("s3://"):
+            bucket = location.removeprefix("s3://").strip("/")
+            if not bucket or "/" in bucket:
+                raise ValueError(f"expected s3://bucket, got '{location}'")
+        return location
 
     @model_validator(mode="after")
     def _grace_exceeds_heartbeat(self) -> WorkersConfig:
@@ -374,6 +398,19 @@ class ExperimentConfig(_Section):
             if param is not None and param.log and axis.span is not None and axis.span <= 1:
                 raise ValueError(f"grid.axes.{name}: span is a factor for a log-scaled "
                                  f"hyperparameter and must exceed 1, got {axis.span}")
+            for value in axis.values or []:
+                try:
+                    TrainingConfig.model_validate({**base, name: value})
+                except ValidationError as exc:
+                    reason = exc.errors()[0]["msg"]
+                    raise ValueError(f"grid.axes.{name}: value {value!r} is not a valid "
+                                     f"training.{name} ({reason})") from None
+        runs = self.grid.seeds
+        for axis in self.grid.axes.values():
+            runs *= len(axis.values) if axis.values else axis.points
+        if runs > MAX_GRID_RUNS:
+            raise ValueError(f"grid: {runs:,} runs per ratio (points x seeds) exceed "
+                             f"{MAX_GRID_RUNS:,}; use fewer points or seeds")
         if self.data.name == "synthetic":
             for key in ("optimum", "shift", "curvature", "diverge_above"):
                 unknown = set(getattr(self.synthetic, key)) - set(self.search_space)
@@ -471,8 +508,24 @@ def format_validation_error(exc: ValidationError) -> str:
     return "invalid config: " + "; ".join(messages)
 
 
+MAX_CONFIG_VALUES = 100_000  # values in a config once YAML aliases are expanded
+
+
+def _expanded_size(value: Any, sizes: dict[int, int]) -> int:
+    """How many values ``value`` holds with every shared (aliased) part counted each time it
+    is used; linear in the loaded document, however far aliases would expand."""
+    if not isinstance(value, dict | list):
+        return 1
+    if id(value) not in sizes:
+        children = value.values() if isinstance(value, dict) else value
+        sizes[id(value)] = 1 + len(value) * isinstance(value, dict) + sum(
+            _expanded_size(child, sizes) for child in children)
+    return sizes[id(value)]
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping with the safe loader."""
+    """Read a YAML mapping with the safe loader, refusing one whose aliases expand past
+    ``MAX_CONFIG_VALUES`` values (the "billion laughs", which would hang validation)."""
     try:
         text = Path(path).read_text()
     except OSError as exc:
@@ -488,13 +541,20 @@ def read_yaml(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(raw, dict):
         raise ConfigError(f"config {path} must be a YAML mapping, got {type(raw).__name__}")
+    if _expanded_size(raw, {}) > MAX_CONFIG_VALUES:
+        raise ConfigError(f"config {path}: its aliases (*name) expand to more than "
+                          f"{MAX_CONFIG_VALUES:,} values; write the values out")
     return raw
 
 
-def build_config(raw: dict[str, Any]) -> ExperimentConfig:
-    """Validate a raw mapping into an ExperimentConfig, raising ConfigError on one line."""
+def build_config(raw: dict[str, Any], *, import_model: bool = True) -> ExperimentConfig:
+    """Validate a raw mapping into an ExperimentConfig, raising ConfigError on one line.
+
+    ``import_model=False`` leaves a ``package.module:function`` model unimported and unchecked:
+    for a config read back from a storage to analyse, where nothing is built.
+    """
     try:
-        return ExperimentConfig.model_validate(raw)
+        return ExperimentConfig.model_validate(raw, context={IMPORT_MODEL: import_model})
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc)) from None
 

@@ -46,6 +46,15 @@ def test_default_is_digits_cnn_with_the_four_default_hyperparameters():
     ({"hpo": {"min_epochs": 50}}, "hpo.min_epochs", "full budget"),
     ({"training": {"lr": -1}}, "training.lr", "greater than 0"),
     ({"whatever": 1}, "unknown field 'whatever'", "experiment, seed, data"),
+    ({"synthetic": {"peak": float("nan")}}, "synthetic.peak", "finite number"),
+    ({"grid": {"axes": {"lr": {"values": ["a", "b"]}}}}, "grid.axes.lr", "valid training.lr"),
+    ({"grid": {"axes": {"lr": {"points": 1000001, "span": 100}}}}, "grid:", "fewer points"),
+    ({"training": {"threads": 100000}}, "training.threads", "less than or equal to 1024"),
+    ({"training": {"epochs": 10 ** 9}}, "training.epochs", "less than or equal to 100000"),
+    ({"pruning": {"latency_runs": 10 ** 9}}, "pruning.latency_runs", "less than or equal"),
+    ({"workers": {"artifacts": "s3://"}}, "workers.artifacts", "expected s3://bucket"),
+    ({"data": {"split_seed": -1}}, "data.split_seed", "greater than or equal to 0"),
+    ({"hpo": {"seed": -1}}, "hpo.seed", "greater than or equal to 0"),
 ])
 def test_an_invalid_field_is_one_line_naming_it_and_what_is_allowed(raw, field, allowed):
     with pytest.raises(ConfigError) as info:
@@ -119,3 +128,20 @@ def test_a_setting_added_later_at_its_default_is_no_difference():
     assert fingerprint_differences(stored, fingerprint(load_config())) == []
     changed = fingerprint(load_config(None, ["data.augment=none"]))
     assert fingerprint_differences(stored, changed) == ["data.augment: '<unset>' -> 'none'"]
+
+
+def test_a_config_read_back_to_analyse_imports_no_model_code():
+    """A stored config names a model factory; analysing the run must not import it."""
+    named = {"model": {"name": "pruneshift_no_such_module:factory"}}
+    with pytest.raises(ConfigError, match="model.name"):
+        build_config(named)
+    assert build_config(named, import_model=False).model.name == named["model"]["name"]
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path):
+    levels = ['    l0: &l0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    levels += [f'    l{i}: &l{i} [{", ".join([f"*l{i - 1}"] * 9)}]' for i in range(1, 9)]
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("model:\n  name: cnn\n  kwargs:\n" + "\n".join(levels) + "\n")
+    with pytest.raises(ConfigError, match="expand to more than 100,000 values"):
+        load_config(bomb)

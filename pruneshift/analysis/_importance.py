@@ -7,7 +7,7 @@ import warnings
 import optuna
 from optuna.trial import FrozenTrial
 
-from ..search import Grid
+from ..search import Grid, key_of
 
 
 def importance(trials: list[FrozenTrial], grid: Grid, seed: int
@@ -15,7 +15,8 @@ def importance(trials: list[FrozenTrial], grid: Grid, seed: int
     """Per grid hyperparameter: normalised fANOVA and PED-ANOVA importances (None if unfit).
 
     Axes with a single value carry no information and are left out; so is a grid whose every
-    trial scored the same (nothing to attribute).
+    trial scored the same (nothing to attribute). Trials are taken in the order of their units'
+    keys, not of their numbers, so a study resumed after a kill scores as an uninterrupted one.
     """
     names = [a.name for a in grid.axes if len(a.values) > 1]
     result: dict[str, dict[str, float | None]] = {n: {"fanova": None, "ped_anova": None}
@@ -24,7 +25,7 @@ def importance(trials: list[FrozenTrial], grid: Grid, seed: int
     if len(names) < 1 or len(trials) < 2 or len(values) < 2:
         return result
     study = optuna.create_study(direction="maximize")
-    study.add_trials(trials)
+    study.add_trials(sorted(trials, key=lambda t: (str(key_of(t)), t.number)))
     evaluators = {
         "fanova": optuna.importance.FanovaImportanceEvaluator(seed=seed),
         "ped_anova": optuna.importance.PedAnovaImportanceEvaluator(),
