@@ -7,4 +7,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+STORAGE_ENV = "PRUNESHIFT_STORAGE"  # the storage URL, kept off command lines and out of files
+
+__all__ = ["STORAGE_ENV", "__version__"]

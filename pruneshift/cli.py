@@ -14,6 +14,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from . import STORAGE_ENV
+
 app = typer.Typer(help="Measure how structured pruning shifts a network's optimal "
                   "training hyperparameters.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -29,8 +31,9 @@ SetOpt = Annotated[list[str] | None, typer.Option(
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="Run folder (default: runs/<experiment>).", show_default=False)]
 StorageOpt = Annotated[str | None, typer.Option(
-    "--storage", help="Optuna storage URL (default: a journal file in the run folder).",
-    show_default=False)]
+    "--storage", envvar=STORAGE_ENV, help="Optuna storage URL (default: a journal file in the "
+    "run folder); also read from $PRUNESHIFT_STORAGE, which keeps a password off the command "
+    "line.", show_default=False)]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 
 
@@ -49,6 +52,14 @@ def _guarded(debug: bool, action: Callable[[], Any]) -> Any:
         errors.print("stopped: finished trials are kept and the running one was given back; "
                      "run the same command to continue")
         raise typer.Exit(130) from None
+    except OSError as exc:  # a full disk, a read-only folder, a file that vanished
+        if debug:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        errors.print(f"[bold red]error:[/] cannot use{where}: {exc.strerror or exc}; finished "
+                     "trials are kept: fix that and run the same command to continue",
+                     highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 class CliEvents:
@@ -168,20 +179,62 @@ def run(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
                                                   storage=storage)
         try:
             results = run_study(experiment, out=out, storage=storage, events=CliEvents())
-        finally:
-            helpers.wait()
+        except BaseException:
+            helpers.stop()  # this process's own error is the one to show
+            raise
+        helpers.wait()
         _print_results(results, run_dir_for(experiment, out))
 
     _guarded(debug, action)
 
 
 @app.command()
-def worker(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
+def launch(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
            storage: StorageOpt = None,
-           index: Annotated[int | None, typer.Option(
-               help="This worker's number, which varies its HPO sampler seed (default: from "
-               "the process id).")] = None,
+           workers: Annotated[int, typer.Option(min=1, help="Array tasks, one worker each.")] = 4,
+           cluster: Annotated[str, typer.Option(
+               help="slurm, or local: the same jobs as local processes (a dry run).")]
+           = "slurm",
+           partition: Annotated[str | None, typer.Option(help="Slurm partition.")] = None,
+           time_min: Annotated[int, typer.Option(min=1, help="Time limit per task, minutes.")]
+           = 720,
+           gpus: Annotated[int, typer.Option(min=0, help="GPUs per task.")] = 0,
+           cpus: Annotated[int, typer.Option(min=1, help="CPU cores per task.")] = 4,
+           mem_gb: Annotated[float, typer.Option(min=1, help="Memory per task, GB.")] = 16,
+           wait: Annotated[bool, typer.Option(help="Wait for every task to end.")] = False,
            debug: DebugOpt = False) -> None:
+    """Submit workers as one Slurm job array (submitit); they share the study like
+    ``pruneshift worker``. Needs the slurm extra (submitit)."""
+
+    def action() -> None:
+        import os
+
+        from .config import load_config
+        from .launch import Resources
+        from .launch import launch as submit
+        from .pipeline import run_dir_for
+
+        experiment = load_config(config, set_ or [])
+        url = storage or experiment.storage
+        if url:
+            os.environ[STORAGE_ENV] = url  # the tasks inherit it; no file or command line holds it
+        run_dir = run_dir_for(experiment, out)
+        jobs = submit(experiment, run_dir, workers,
+                      Resources(time_min, partition, gpus, cpus, mem_gb), cluster)
+        console.print(f"submitted {len(jobs)} workers: {', '.join(j.job_id for j in jobs)}; "
+                      f"logs in {run_dir / 'slurm'}; progress: pruneshift status {run_dir}",
+                      highlight=False)
+        if wait:
+            for job in jobs:
+                job.result()
+            console.print(f"done: {run_dir / 'results.json'}", highlight=False)
+
+    _guarded(debug, action)
+
+
+@app.command()
+def worker(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
+           storage: StorageOpt = None, debug: DebugOpt = False) -> None:
     """Join an experiment as one of many workers (any machines sharing --storage).
 
     Every unit of work is done once, stages keep their order, and the worker that finds the
@@ -190,8 +243,6 @@ def worker(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
     """
 
     def action() -> None:
-        import os
-
         import optuna
 
         from .config import load_config
@@ -200,9 +251,7 @@ def worker(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         _stop_on_sigterm()
         experiment = load_config(config, set_ or [])
-        number = index if index is not None else os.getpid()
-        results = run_study(experiment, out=out, storage=storage, events=CliEvents(),
-                            index=number)
+        results = run_study(experiment, out=out, storage=storage, events=CliEvents())
         _print_results(results, run_dir_for(experiment, out))
 
     _guarded(debug, action)

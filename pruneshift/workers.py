@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from . import STORAGE_ENV
 from .config import ExperimentConfig
 from .errors import PruneshiftError
 from .pipeline import run_dir_for
@@ -35,6 +36,13 @@ class Helpers:
 
     processes: list[subprocess.Popen] = field(default_factory=list)
 
+    def stop(self) -> None:
+        """Stop every helper (SIGTERM: each gives its trial back) and wait for it."""
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait()
+
     def wait(self) -> None:
         """Wait for every helper; a helper that failed is an error."""
         codes = [p.wait() for p in self.processes]
@@ -42,6 +50,14 @@ class Helpers:
         if failed:
             raise PruneshiftError(f"{len(failed)} of {len(codes)} helper workers failed "
                                   f"(exit codes {failed}); see their output above")
+
+
+def write_effective_config(config: ExperimentConfig, run_dir: Path) -> Path:
+    """The config every other worker runs, as ``run_dir/config.yaml`` (password redacted)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / "config.yaml"
+    path.write_text(yaml.safe_dump(public_config(config), sort_keys=False))
+    return path
 
 
 def start_local_workers(config: ExperimentConfig, workers: int, *, out: Path | None,
@@ -57,12 +73,10 @@ def start_local_workers(config: ExperimentConfig, workers: int, *, out: Path | N
              "members": config.training.members or members_per_worker(config, workers)}
     config = config.model_copy(update={"training": config.training.model_copy(update=share)})
     run_dir = run_dir_for(config, out)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    path = run_dir / "config.yaml"
-    path.write_text(yaml.safe_dump(public_config(config), sort_keys=False))
+    path = write_effective_config(config, run_dir)
     command = [sys.executable, "-m", "pruneshift", "worker", str(path), "--out", str(run_dir)]
+    environment = dict(os.environ)
     if storage or config.storage:  # the written config has the password redacted
-        command += ["--storage", storage or config.storage]
-    helpers = Helpers([subprocess.Popen([*command, "--index", str(i)])
-                       for i in range(1, workers)])
+        environment[STORAGE_ENV] = storage or config.storage  # not on any command line
+    helpers = Helpers([subprocess.Popen(command, env=environment) for _ in range(1, workers)])
     return config, helpers
