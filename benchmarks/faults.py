@@ -1,0 +1,94 @@
+"""Fault suite on demand: whole synthetic studies killed, cut off and starved, against an
+uninterrupted run. Prints per scenario the units lost, duplicated and left running, and
+whether the results equal the uninterrupted run's (target: 0, 0, 0, True everywhere).
+
+    python benchmarks/faults.py                       # every scenario this machine allows
+    python benchmarks/faults.py --kills 10 --outage 60
+    python benchmarks/faults.py --postgres postgresql://user@host/db   # a scratch database
+
+Scenarios: SIGKILL at random moments in every stage (HPO, grid, report; ``--kills`` in all,
+spread over the stages), a torn journal line, a worker on another host (Linux UTS and PID
+namespaces, needs root) lost for good while holding cells, a database outage (``--outage``
+seconds; needs PostgreSQL) and a disk that fills up during the grid and the report (a small
+tmpfs, needs root). The same scenarios, smaller, run in CI: tests/fault_tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.fault_tests import scenarios  # noqa: E402
+from tests.fault_tests.scenarios import GIVEN_OPTIMUM, SMALL  # noqa: E402
+
+STAGES = ("hpo", "grid", "report")
+
+
+def scratch_database(admin_url: str) -> tuple[str, object]:
+    """A fresh database on the server of ``admin_url``, and a function that drops it."""
+    import psycopg
+
+    server = admin_url.rsplit("/", 1)[0]
+    admin = psycopg.connect(admin_url, autocommit=True)
+    name = f"pruneshift_faults_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.close()
+
+    return f"{server}/{name}", drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kills", type=int, default=6, help="kills in the kill scenario")
+    parser.add_argument("--outage", type=float, default=30, help="seconds the database is away")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="a PostgreSQL server to create scratch databases on")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    stages = [STAGES[i * len(STAGES) // args.kills] for i in range(args.kills)]
+    outcomes = []
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        reference = scenarios.uninterrupted(root / "whole", SMALL)
+        given = scenarios.uninterrupted(root / "whole-given", [*SMALL, *GIVEN_OPTIMUM])
+        outcomes.append(scenarios.kill_in_stages(root / "kills", reference, stages, args.seed))
+        outcomes.append(scenarios.torn_journal(root / "torn", reference))
+        try:
+            url, drop = scratch_database(args.postgres)
+        except Exception as exc:  # no server, no driver: say so and go on
+            print(f"skipped host lost and outage: no PostgreSQL ({exc})")
+        else:
+            try:
+                if scenarios.namespaces_available():
+                    outcomes.append(scenarios.host_lost(root / "host", url, given))
+                else:
+                    print("skipped host lost: needs unshare with UTS and PID namespaces (root)")
+            finally:
+                drop()
+            url, drop = scratch_database(args.postgres)
+            try:
+                outcomes.append(scenarios.outage(root / "outage", url, given, args.outage))
+            finally:
+                drop()
+        if scenarios.can_mount():
+            outcomes.append(scenarios.full_disk(root / "disk", reference))
+        else:
+            print("skipped full disk: needs root to mount a small tmpfs")
+    print("scenario     faults  lost  duplicated  running  equal to the uninterrupted run")
+    for outcome in outcomes:
+        print(outcome.row())
+    clean = all((o.lost, o.duplicated, o.running, o.equal) == (0, 0, 0, True) for o in outcomes)
+    print("all clean" if clean else "NOT CLEAN")
+    sys.exit(0 if clean else 1)
+
+
+if __name__ == "__main__":
+    main()

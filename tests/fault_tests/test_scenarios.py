@@ -1,0 +1,57 @@
+"""Whole studies under faults, against an uninterrupted run: nothing lost, duplicated or stuck,
+and the same results. benchmarks/faults.py runs the same scenarios with more faults."""
+
+import pytest
+
+from . import scenarios
+from .scenarios import GIVEN_OPTIMUM, SMALL
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    return scenarios.uninterrupted(tmp_path_factory.mktemp("whole"), SMALL)
+
+
+@pytest.fixture(scope="module")
+def reference_given(tmp_path_factory):
+    """The same study with the optimum given (no HPO), as the multi-worker scenarios run it."""
+    return scenarios.uninterrupted(tmp_path_factory.mktemp("whole-given"),
+                                   [*SMALL, *GIVEN_OPTIMUM])
+
+
+def _clean(outcome):
+    assert (outcome.lost, outcome.duplicated, outcome.running) == (0, 0, 0), outcome.row()
+    assert outcome.equal, outcome.row()
+    assert not [n for n in outcome.notes if "not a one-line error" in n or "failed" in n], \
+        outcome.row()
+
+
+def test_a_kill_in_every_stage_resumes_to_the_uninterrupted_result(tmp_path, reference):
+    outcome = scenarios.kill_in_stages(tmp_path / "run", reference,
+                                       ["hpo", "hpo", "grid", "grid", "report"])
+    _clean(outcome)
+    assert {f.removeprefix("kill in ") for f in outcome.faults} == {"hpo", "grid", "report"}, \
+        outcome.row()
+
+
+def test_a_torn_journal_line_is_cut_and_the_run_finishes(tmp_path, reference):
+    _clean(scenarios.torn_journal(tmp_path / "run", reference))
+
+
+@pytest.mark.skipif(not scenarios.namespaces_available(),
+                    reason="needs unshare with UTS and PID namespaces (root)")
+def test_a_host_lost_for_good_does_not_stall_the_study(tmp_path, postgres_url, reference_given):
+    _clean(scenarios.host_lost(tmp_path / "run", postgres_url, reference_given))
+
+
+def test_workers_outlive_a_30_second_database_outage(tmp_path, postgres_url, reference_given):
+    outcome = scenarios.outage(tmp_path / "run", postgres_url, reference_given, seconds=30)
+    _clean(outcome)
+    assert outcome.faults, outcome.row()
+
+
+@pytest.mark.skipif(not scenarios.can_mount(), reason="needs root to mount a small tmpfs")
+def test_a_full_disk_stops_the_run_with_one_line_and_loses_nothing(tmp_path, reference):
+    outcome = scenarios.full_disk(tmp_path / "disk", reference)
+    _clean(outcome)
+    assert outcome.faults, outcome.row()
