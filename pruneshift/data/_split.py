@@ -31,6 +31,11 @@ def split_arrays(data: ArrayDataset, *, val_fraction: float, test_fraction: floa
     else:
         x_test, y_test = data.x_test, data.y_test
     if subset is not None and subset < len(y):
+        classes = len(np.unique(y))
+        if subset < 2 * classes:
+            raise DataError(f"data.subset: {subset} examples cannot hold every one of the "
+                            f"{classes} classes in both training and validation; use at least "
+                            f"{2 * classes}")
         x, _, y, _ = train_test_split(x, y, train_size=subset, stratify=y, random_state=seed)
     if data.x_val is not None:
         return {"train": (x, y), "val": (data.x_val, data.y_val), "test": (x_test, y_test)}

@@ -3,6 +3,7 @@ import pytest
 
 from pruneshift.config import load_config
 from pruneshift.data import DATASETS, load_splits, split_arrays
+from pruneshift.errors import DataError
 
 
 @pytest.mark.parametrize(("name", "shape", "sizes"), [
@@ -40,3 +41,8 @@ def test_subset_keeps_that_many_training_examples_and_the_test_set():
     splits = load_splits(load_config(None, ["data.name=digits", "data.subset=500"]).data)
     assert splits.sizes()["train"] + splits.sizes()["val"] == 500
     assert splits.sizes()["test"] == 360
+
+
+def test_a_subset_smaller_than_the_classes_is_a_one_line_error():
+    with pytest.raises(DataError, match="data.subset: 5 examples cannot hold every one of the 10"):
+        load_splits(load_config(None, ["data.name=digits", "data.subset=5"]).data)
