@@ -55,8 +55,9 @@ def test_a_missing_checkpoint_is_a_one_line_error_naming_it(tmp_path):
 
 
 def test_a_ratio_that_prunes_nothing_is_an_error_not_a_pruned_model(tmp_path):
+    """With two workers: the error shown is the main process's own, not "a helper failed"."""
     done = subprocess.run([sys.executable, "-m", "pruneshift", "run", str(QUICK), "--out",
-                           str(tmp_path), "--set", "pruning.round_to=4096"],
+                           str(tmp_path), "--workers", "2", "--set", "pruning.round_to=4096"],
                           capture_output=True, text=True)
     assert done.returncode == 2, done.stderr[-2000:]
     last = done.stderr.strip().splitlines()[-1]
