@@ -16,11 +16,13 @@ from ..conftest import QUICK
 from .scenarios import EXAMPLE, GIVEN_OPTIMUM, SMALL
 
 
-@pytest.fixture
-def finished(tmp_path):
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A finished study; each test damages it and its rerun repairs it."""
+    out = tmp_path_factory.mktemp("finished")
     config = load_config(EXAMPLE, [*SMALL, *GIVEN_OPTIMUM])
-    run_study(config, out=tmp_path)
-    return config, tmp_path
+    run_study(config, out=out)
+    return config, out
 
 
 def test_a_missing_report_is_written_again_by_the_rerun(finished):
