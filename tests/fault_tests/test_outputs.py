@@ -13,6 +13,7 @@ from pruneshift.pipeline._context import Run
 from pruneshift.pipeline._models import stored_model
 
 from ..conftest import QUICK
+from . import scenarios
 from .scenarios import EXAMPLE, GIVEN_OPTIMUM, SMALL
 
 
@@ -64,3 +65,20 @@ def test_a_ratio_that_prunes_nothing_is_an_error_not_a_pruned_model(tmp_path):
     assert done.returncode == 2, done.stderr[-2000:]
     last = done.stderr.strip().splitlines()[-1]
     assert "removed no channel" in last and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not scenarios.can_mount(), reason="needs root to mount a read-only tmpfs")
+def test_a_read_only_run_folder_is_a_one_line_error(tmp_path):
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)],
+                   check=True)
+    try:
+        done = subprocess.run([sys.executable, "-m", "pruneshift", "run", str(EXAMPLE), "--out",
+                               str(folder / "run"), *[a for s in SMALL for a in ("--set", s)]],
+                              capture_output=True, text=True)
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Read-only file system" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
