@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import STORAGE_ENV
 
@@ -46,7 +47,7 @@ def _guarded(debug: bool, action: Callable[[], Any]) -> Any:
     except PruneshiftError as exc:
         if debug:
             raise
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         errors.print("stopped: finished trials are kept and the running one was given back; "
@@ -56,7 +57,8 @@ def _guarded(debug: bool, action: Callable[[], Any]) -> Any:
         if debug:
             raise
         where = f" {exc.filename}" if exc.filename else ""
-        errors.print(f"[bold red]error:[/] cannot use{where}: {exc.strerror or exc}; finished "
+        errors.print(f"[bold red]error:[/] cannot use{escape(where)}: "
+                     f"{escape(str(exc.strerror or exc))}; finished "
                      "trials are kept: fix that and run the same command to continue",
                      highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -72,10 +74,10 @@ class CliEvents:
         self.first_done: int | None = None
 
     def stage(self, name: str, message: str) -> None:
-        errors.print(f"[bold]{name}[/]: {message}", highlight=False)
+        errors.print(f"[bold]{name}[/]: {escape(message)}", highlight=False)
 
     def warning(self, message: str) -> None:
-        errors.print(f"[yellow]warning:[/] {message}", highlight=False)
+        errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
 
     def progress(self, label: str, done: int, total: int, study: Any) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn

@@ -445,7 +445,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"--set {key}: value '{raw}' is not valid YAML ({exc})") from None
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"--set {key}: value '{raw}' is not valid YAML ({problem}); quote "
+                          "it to pass a string") from None
     return key.strip().split("."), value
 
 

@@ -37,6 +37,8 @@ def test_hpo_command_writes_hpo_json(tmp_path):
     (["--set", "training.optimizer=adam"], "training.optimizer: Input should be 'sgd' or 'adamw'"),
     (["--set", "hpo.methd=bo"], "unknown field 'hpo.methd'; allowed: method, n_trials"),
     (["--storage", "postgresql://u:pw@127.0.0.1:9/x"], "cannot open storage postgresql://u:***@"),
+    (["--set", "data.name='[red]x'"], "unknown dataset '[red]x'"),  # printed literally
+    (["--set", "data.name=[red]x"], "is not valid YAML (expected '<document start>', but found"),
 ])
 def test_bad_input_is_one_line_on_stderr_and_exit_code_2(tmp_path, args, expected):
     result = runner.invoke(app, ["hpo", "--out", str(tmp_path), *args])
@@ -49,3 +51,10 @@ def test_bad_input_is_one_line_on_stderr_and_exit_code_2(tmp_path, args, expecte
 def test_debug_shows_the_traceback(tmp_path):
     result = runner.invoke(app, ["hpo", "--debug", "--set", "training.optimizer=adam"])
     assert result.exit_code != 0 and result.exception is not None
+
+
+def test_launch_without_slurm_says_how_to_run_locally(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no sbatch
+    result = runner.invoke(app, ["launch", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2
+    assert "--cluster local" in result.stderr
