@@ -75,7 +75,7 @@ def prune_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float
     channels = prune(model, example, settings, ratio=ratio, num_classes=classes,
                      seed=stage_seed(run.config.seed, "reference"), gradients=gradient_fn(splits))
     pruned = costs(model, example, classes)
-    if pruned["channels"] >= dense["channels"]:
+    if ratio > 0 and pruned["channels"] >= dense["channels"]:
         raise ConfigError(f"pruning.ratios: {ratio:g} removed no channel (round_to "
                           f"{settings.round_to}, scope '{settings.scope}'); use a smaller "
                           "ratio or round_to")
