@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from ._queue import KEY_ATTR
+
 if TYPE_CHECKING:
     from ..config import ExperimentConfig
 
@@ -28,7 +30,7 @@ def ticket_key(index: int) -> str:
 
 def ticket_of(trial: FrozenTrial) -> int | None:
     """The HPO ticket a trial was enqueued for; None for any other trial."""
-    key = trial.user_attrs.get("key")
+    key = trial.user_attrs.get(KEY_ATTR)
     if not isinstance(key, str) or not key.startswith(TICKET_PREFIX):
         return None
     return int(key.removeprefix(TICKET_PREFIX))
@@ -62,8 +64,8 @@ def _tpe(config: ExperimentConfig, seed: int) -> Strategy:
 def _bohb(config: ExperimentConfig, seed: int) -> Strategy:
     sampler, _ = _tpe(config, seed)
     pruner = TicketHyperbandPruner(min_resource=config.hpo.min_epochs,
-                                            max_resource=config.max_epochs,
-                                            reduction_factor=config.hpo.reduction_factor)
+                                   max_resource=config.max_epochs,
+                                   reduction_factor=config.hpo.reduction_factor)
     return sampler, pruner
 
 
