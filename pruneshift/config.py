@@ -348,6 +348,16 @@ class WorkersConfig(_Section):
         return self
 
 
+def _check_training_value(base: dict[str, Any], name: str, value: Any, where: str) -> None:
+    """Refuse ``value`` (named at ``where``) unless it is a valid ``training.<name>``."""
+    try:
+        TrainingConfig.model_validate({**base, name: value})
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"]
+        raise ValueError(f"{where}: value {value!r} is not a valid training.{name} "
+                         f"({reason})") from None
+
+
 class ExperimentConfig(_Section):
     """A whole experiment; the defaults are the built-in example (digits, cnn)."""
 
@@ -381,12 +391,7 @@ class ExperimentConfig(_Section):
         base = self.training.model_dump()
         for name, param in self.search_space.items():
             for value in param.values_to_check():
-                try:
-                    TrainingConfig.model_validate({**base, name: value})
-                except ValidationError as exc:
-                    reason = exc.errors()[0]["msg"]
-                    raise ValueError(f"search_space.{name}: value {value!r} is not a valid "
-                                     f"training.{name} ({reason})") from None
+                _check_training_value(base, name, value, f"search_space.{name}")
         for name, axis in self.grid.axes.items():
             if name not in self.search_space and axis.values is None:
                 raise ValueError(f"grid.axes.{name}: not in the search space, so it has no HPO "
@@ -399,12 +404,7 @@ class ExperimentConfig(_Section):
                 raise ValueError(f"grid.axes.{name}: span is a factor for a log-scaled "
                                  f"hyperparameter and must exceed 1, got {axis.span}")
             for value in axis.values or []:
-                try:
-                    TrainingConfig.model_validate({**base, name: value})
-                except ValidationError as exc:
-                    reason = exc.errors()[0]["msg"]
-                    raise ValueError(f"grid.axes.{name}: value {value!r} is not a valid "
-                                     f"training.{name} ({reason})") from None
+                _check_training_value(base, name, value, f"grid.axes.{name}")
         runs = self.grid.seeds
         for axis in self.grid.axes.values():
             runs *= len(axis.values) if axis.values else axis.points
