@@ -355,26 +355,22 @@ def _print_results(results: dict[str, Any], run_dir: Path) -> None:
 
 @app.command("list")
 def list_registries() -> None:
-    """Show the datasets, models, HPO methods and pruning criteria pruneshift knows."""
+    """Show every name a config may use: datasets, models, criteria, HPO methods, protocols,
+    targets, scopes, augmentations, optimizers, schedules, normalisations, threshold rules."""
     from rich.table import Table
 
-    from .data import DATASETS, SYNTHETIC, SYNTHETIC_DESCRIPTION
-    from .models import MODELS
-    from .prune import CRITERIA
-    from .search import METHODS
+    from .catalog import CHOICES, DATASETS
 
-    for title, rows in (
-        ("datasets", [(n, i.description + ("" if i.offline else " [needs data.root]"))
-                      for n, i in DATASETS.items()] + [(SYNTHETIC, SYNTHETIC_DESCRIPTION)]),
-        ("models", [(n, i.description) for n, i in MODELS.items()]
-         + [("package.module:function", "your own factory(input_shape, num_classes, **kwargs)")]),
-        ("hpo methods", [(n, m.description) for n, m in METHODS.items()]
-         + [("none", "no HPO: the training section's values are the optimum (explicit grids)")]),
-        ("pruning criteria", [(n, c.description) for n, c in CRITERIA.items()]),
-    ):
+    for title, registry in CHOICES.items():
         table = Table(title=title, show_header=False, title_justify="left")
+        rows = [(name, entry.description + (" [needs data.root]" if registry is DATASETS
+                                            and not entry.offline else ""))
+                for name, entry in registry.items()]
+        if title == "models":
+            rows.append(("package.module:function",
+                         "your own factory(input_shape, num_classes, **kwargs)"))
         for name, description in rows:
-            table.add_row(f"[bold]{name}", description)
+            table.add_row(f"[bold]{escape(name)}", escape(description))
         console.print(table)
 
 

@@ -34,8 +34,10 @@ def test_hpo_command_writes_hpo_json(tmp_path):
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["--set", "training.optimizer=adam"], "training.optimizer: Input should be 'sgd' or 'adamw'"),
-    (["--set", "hpo.methd=bo"], "unknown field 'hpo.methd'; allowed: method, n_trials"),
+    (["--set", "training.optimizer=adam"],
+     "training.optimizer: unknown optimizer 'adam' (did you mean 'adamw'?)"),
+    (["--set", "hpo.methd=bo"],
+     "unknown field 'hpo.methd' (did you mean 'method'?); allowed: method, n_trials"),
     (["--storage", "postgresql://u:pw@127.0.0.1:9/x"], "cannot open storage postgresql://u:***@"),
     (["--set", "data.name='[red]x'"], "unknown dataset '[red]x'"),  # printed literally
     (["--set", "data.name=[red]x"], "is not valid YAML (expected '<document start>', but found"),

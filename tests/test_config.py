@@ -1,3 +1,6 @@
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,8 @@ from pruneshift.config import (
     load_config,
 )
 from pruneshift.errors import ConfigError
+from pruneshift.models import check_model
+from pruneshift.pipeline import run_study
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -30,12 +35,16 @@ def test_default_is_digits_cnn_with_the_four_default_hyperparameters():
 
 @pytest.mark.parametrize(("raw", "field", "allowed"), [
     ({"training": {"optimiser": "sgd"}}, "unknown field 'training.optimiser'", "optimizer"),
-    ({"training": {"optimizer": "adam"}}, "training.optimizer", "'sgd' or 'adamw'"),
-    ({"training": {"schedule": "linear"}}, "training.schedule", "'cosine', 'step' or 'constant'"),
+    ({"training": {"optimizer": "adam"}}, "training.optimizer",
+     "(did you mean 'adamw'?); allowed: sgd, adamw"),
+    ({"training": {"schedule": "linear"}}, "training.schedule", "allowed: cosine, step, constant"),
     ({"data": {"name": "imagenet"}}, "data.name", "digits, mnist5k, mnist1d"),
     ({"model": {"name": "vgg99"}}, "model.name", "mlp, cnn, resnet8"),
-    ({"model": {"kwargs": {"depth": 3}}}, "model.kwargs", "allowed: channels, width"),
-    ({"hpo": {"method": "cmaes"}}, "hpo.method", "'bo', 'tpe', 'bohb', 'random' or 'none'"),
+    ({"model": {"name": "resnet"}}, "model.name", "or 'package.module:function'"),
+    ({"model": {"name": "my model:build"}}, "model.name", "unknown model"),
+    ({"hpo": {"method": "cmaes"}}, "hpo.method", "allowed: bo, tpe, bohb, random, none"),
+    ({"pruning": {"protocol": "fine-tune"}}, "pruning.protocol", "(did you mean 'finetune'?)"),
+    ({"pruning": {"criterion": "l3"}}, "pruning.criterion", "allowed: l1, l2, bn-scale"),
     ({"search_space": {"epochs": {"low": 1, "high": 9}}}, "search_space", "allowed: optimizer"),
     ({"search_space": {"lr": {"low": 0.0, "high": 1.0, "log": True}}}, "search_space.lr",
      "needs low > 0"),
@@ -130,12 +139,30 @@ def test_a_setting_added_later_at_its_default_is_no_difference():
     assert fingerprint_differences(stored, changed) == ["data.augment: '<unset>' -> 'none'"]
 
 
-def test_a_config_read_back_to_analyse_imports_no_model_code():
-    """A stored config names a model factory; analysing the run must not import it."""
-    named = {"model": {"name": "pruneshift_no_such_module:factory"}}
-    with pytest.raises(ConfigError, match="model.name"):
-        build_config(named)
-    assert build_config(named, import_model=False).model.name == named["model"]["name"]
+def test_validating_a_config_imports_neither_model_code_nor_torch():
+    """A config names a model factory; validating it (to analyse a stored run, or to report a
+    mistake at once) imports nothing: the factory is imported where a model is trained."""
+    named = {"model": {"name": "pruneshift_no_such_module:factory", "kwargs": {"depth": 3}}}
+    code = ("import sys; from pruneshift.config import build_config; "
+            f"build_config({named!r}); print(sorted(m for m in ('torch', 'sklearn', "
+            "'pruneshift_no_such_module') if m in sys.modules))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True)
+    assert shown.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("model", "message"), [
+    ({"name": "pruneshift_no_such_module:factory"}, "cannot load model factory"),
+    ({"kwargs": {"depth": 3}}, "model.kwargs: 'depth' is not an argument of model 'cnn'; "
+                               "allowed: channels, width"),
+])
+def test_a_model_is_checked_before_anything_trains(tmp_path, model, message):
+    config = build_config({"model": model})
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_model(config.model)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        run_study(config, out=tmp_path)
+    assert not (tmp_path / "journal.log").exists()
 
 
 def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path):

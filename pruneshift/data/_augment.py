@@ -13,6 +13,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from ..catalog import AUGMENTATIONS
 from ..errors import DataError
 
 Augmentation = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
@@ -32,13 +33,10 @@ def crop_flip(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return torch.where(flips[:, None, None, None], cropped.flip(-1), cropped).contiguous()
 
 
-AUGMENTATIONS: dict[str, Augmentation | None] = {"none": None, "crop-flip": crop_flip}
-
-
 def augmentation(name: str, default: str, input_shape: tuple[int, ...]) -> Augmentation | None:
     """The augmentation ``name`` (``auto``: the dataset's ``default``) for inputs of that shape."""
     chosen = default if name == "auto" else name
     if chosen == "crop-flip" and len(input_shape) != 3:
         raise DataError(f"data.augment: crop-flip needs images (channels, height, width), "
                         f"got inputs shaped {input_shape}; use none")
-    return AUGMENTATIONS[chosen]
+    return None if chosen == "none" else AUGMENTATIONS.load(chosen)

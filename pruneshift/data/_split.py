@@ -8,9 +8,9 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
+from ..catalog import DATASETS
 from ..errors import DataError
 from ._augment import augmentation
-from ._registry import DATASETS
 from ._types import ArrayDataset, Splits
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _standardise(parts: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
 def load_splits(config: DataConfig, device: torch.device | str = "cpu") -> Splits:
     """Load the configured dataset and return its standardised splits on ``device``."""
     info = DATASETS[config.name]
-    data = info.load(config.root, config.download)
+    data = info.load()(config.root, config.download)
     parts = split_arrays(data, val_fraction=config.val_fraction,
                          test_fraction=config.test_fraction, seed=config.split_seed,
                          subset=config.subset)

@@ -1,5 +1,5 @@
-"""Model zoo (mlp, cnn, resnet8) and user factories loaded from ``package.module:function``."""
+"""Model zoo (mlp, cnn, resnet8, ...) and user factories loaded from ``package.module:function``."""
 
-from ._registry import MODELS, ModelInfo, build_model, check_model_kwargs, resolve_factory
+from ._factory import build_model, check_model, resolve_factory
 
-__all__ = ["MODELS", "ModelInfo", "build_model", "check_model_kwargs", "resolve_factory"]
+__all__ = ["build_model", "check_model", "resolve_factory"]

@@ -82,6 +82,5 @@ def analyze_run(run_dir: Path, *, storage: str | None = None, experiment: str | 
     import optuna
 
     stored = optuna.load_study(study_name=stages_study_name(name), storage=open_storage(url))
-    config = build_config(apply_overrides(dict(stored.user_attrs[CONFIG_ATTR]), overrides or []),
-                          import_model=False)  # analysing imports no code named in a storage
+    config = build_config(apply_overrides(dict(stored.user_attrs[CONFIG_ATTR]), overrides or []))
     return analysis_stage(Run(config, Path(run_dir), url), events or Events())

@@ -10,16 +10,15 @@ Protocols for a grid point at ratio r (``pruning.protocol``):
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
-from typing import Any
+from typing import Any, Protocol
 
 import optuna
 import torch
 from optuna.trial import TrialState
 from torch import nn
 
-from .. import search, synthetic
+from .. import search
 from ..config import GRID_SECTIONS, ExperimentConfig, TrainingConfig
 from ..data import Splits
 from ..prune import GradualPruning, reinitialise
@@ -36,7 +35,7 @@ from ..train import (
 )
 from ._context import Run
 from ._events import Events
-from ._hpo import record_result, record_synthetic
+from ._hpo import record_result
 from ._models import example_input, fresh_model, gradient_fn
 from ._reference import channel_ratio_of, pruned_reference
 
@@ -77,22 +76,6 @@ def _model_for(run: Run, stages: optuna.Study, splits: Splits, ratio: float, see
                                  ratio=channel_ratio_of(stages, ratio),
                                  num_classes=splits.num_classes, epochs=recipe.epochs,
                                  seed=seed, gradients=gradient_fn(splits))
-
-
-def synthetic_grid_objective(run: Run, grid: Grid, ratio: float):
-    """The known-answer task's accuracy at one (point, seed) and ``ratio``."""
-    config = run.config
-
-    def objective(trial: optuna.Trial, point: dict[str, Any], seed: int) -> float:
-        started = time.perf_counter()
-        params = {**grid.fixed, **point}
-        diverged = synthetic.diverges(config, params, ratio)
-        value = 0.0 if diverged else synthetic.accuracy(config, params, ratio, seed)
-        record_synthetic(trial, config.training.epochs, seed, started, diverged=diverged)
-        trial.set_user_attr("ratio", ratio)
-        return value
-
-    return objective
 
 
 def stackable_protocol(config: ExperimentConfig, ratio: float) -> bool:
@@ -206,18 +189,22 @@ class StackedPruning:
         return stack(self.models, self.example)
 
 
+class CellTrainer(Protocol):
+    """Trains taken grid cells, up to ``members()`` at a time; one value per cell."""
+
+    def members(self) -> int: ...
+
+    def together(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
+                 seeds: list[int]) -> list[float]: ...
+
+
 class GridStage:
     """One ratio's grid: its study, and its free cells trained a stack at a time."""
 
-    def __init__(self, run: Run, stages: optuna.Study, splits: Splits | None, grid: Grid,
-                 ratio: float, events: Events):
-        self.run, self.grid, self.ratio = run, grid, ratio
+    def __init__(self, run: Run, grid: Grid, ratio: float, trainer: CellTrainer):
+        self.run, self.grid, self.ratio, self.trainer = run, grid, ratio, trainer
         self.study = run.study(grid_study_name(run.config.experiment, ratio), GRID_SECTIONS)
         self.units = search.grid_units(grid)
-        self.trainer = (None if splits is None
-                        else GridTrainer(run, stages, splits, grid, ratio, events))
-        self.synthetic = (synthetic_grid_objective(run, grid, ratio) if splits is None
-                          else None)
 
     def done(self) -> int:
         return search.done_cells(self.study, self.grid)
@@ -229,8 +216,7 @@ class GridStage:
         """
         if not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             search.enqueue_missing(self.study, self.units, self.run.lock)
-        limit = 1 if self.trainer is None else self.trainer.members()
-        trials = search.take_many(self.study, limit, self.run.lock)
+        trials = search.take_many(self.study, self.trainer.members(), self.run.lock)
         if not trials:
             return False
         axes = self.grid.axes
@@ -241,9 +227,6 @@ class GridStage:
 
         def work(taken: list[optuna.Trial]) -> list[float]:
             points, seeds = zip(*(cell(t) for t in taken), strict=True)
-            if self.trainer is None:
-                return [self.synthetic(t, p, s) for t, p, s in zip(taken, points, seeds,
-                                                                    strict=True)]
             return self.trainer.together(taken, list(points), list(seeds))
 
         search.execute_many(self.study, trials, work, self.run.lock)

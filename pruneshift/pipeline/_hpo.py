@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import optuna
 from optuna.trial import TrialState
 
-from .. import search, synthetic
+from .. import search
+from ..catalog import METHODS
 from ..config import HPO_SECTIONS, ExperimentConfig, TrainingConfig
-from ..data import SYNTHETIC, Splits, load_splits
+from ..data import Splits
 from ..models import build_model
 from ..provenance import environment
 from ..seeds import sampler_seed, stage_seed
 from ..storage import hpo_study_name, public_config, redact
-from ..train import EpochMetrics, TrainResult, resolve_device, train
+from ..train import EpochMetrics, TrainResult, train
 from ._context import Run, write_json
-from ._events import Events
 
-NO_HPO = "none"
+Objective = Callable[[optuna.Trial], float]
 
 
 def record_result(trial: optuna.Trial, result: TrainResult, seed: int) -> None:
@@ -79,33 +79,9 @@ def hpo_objective(config: ExperimentConfig, splits: Splits):
     return objective
 
 
-def synthetic_hpo_objective(config: ExperimentConfig):
-    """The known-answer task's accuracy at ratio 0, reported along a learning curve."""
-    seed = stage_seed(config.seed, "hpo")
-
-    def objective(trial: optuna.Trial) -> float:
-        params = search.suggest(trial, config.search_space)
-        final = synthetic.accuracy(config, params, 0.0, seed)
-        reporter = EpochReporter(trial, config.max_epochs)
-        for epoch, value in enumerate(synthetic.learning_curve(final, config.max_epochs), 1):
-            reporter(epoch, value)
-        record_synthetic(trial, config.max_epochs, seed, reporter.started)
-        return final
-
-    return objective
-
-
-def record_synthetic(trial: optuna.Trial, epochs: int, seed: int, started: float, *,
-                     diverged: bool = False) -> None:
-    """The user attributes a synthetic trial stores, matching those of a trained one."""
-    record_result(trial, TrainResult(val_accuracy=0.0, val_loss=None, test_accuracy=None,
-                                     epochs=epochs, diverged=diverged,
-                                     seconds=time.perf_counter() - started), seed)
-
-
 def hpo_units(config: ExperimentConfig) -> list[search.Unit]:
     """One ticket per HPO trial of the budget: workers take tickets, the sampler fills them."""
-    if config.hpo.method == NO_HPO:
+    if not config.hpo.searches:
         return []
     return [search.Unit(search.ticket_key(i)) for i in range(config.hpo.n_trials)]
 
@@ -122,7 +98,7 @@ def hpo_summary(run: Run, study: optuna.Study, wall_seconds: float, device: str
     trials = study.get_trials(deepcopy=False)
     complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
     best = max(complete, key=lambda t: t.value) if complete else None
-    if config.hpo.method == NO_HPO:
+    if not config.hpo.searches:
         chosen = {"trial": None, "value": None, "params": given_optimum(config),
                   "test_accuracy": None}
     else:
@@ -132,7 +108,7 @@ def hpo_summary(run: Run, study: optuna.Study, wall_seconds: float, device: str
     return {
         "experiment": config.experiment,
         "method": config.hpo.method,
-        "n_trials": 0 if config.hpo.method == NO_HPO else config.hpo.n_trials,
+        "n_trials": len(hpo_units(config)),
         "best": chosen,
         "trials": search.state_counts(study),
         "epochs_spent": sum(int(t.user_attrs.get("epochs", 0)) for t in trials),
@@ -148,13 +124,11 @@ def hpo_summary(run: Run, study: optuna.Study, wall_seconds: float, device: str
 class HPOStage:
     """Stage 1 for one worker: take HPO tickets until none is left; then write hpo.json."""
 
-    def __init__(self, run: Run, splits: Splits | None):
-        self.run, self.config = run, run.config
+    def __init__(self, run: Run, objective: Callable[[], Objective], device: str):
+        self.run, self.config, self.device = run, run.config, device
         self.study = run.study(hpo_study_name(self.config.experiment), HPO_SECTIONS)
-        self.device = resolve_device(self.config.training.device)
-        self.splits = splits
         self.started = time.perf_counter()
-        self._objective = None
+        self._build_objective, self._objective = objective, None
 
     def done(self) -> bool:
         """Every ticket finished (complete or pruned), none still running."""
@@ -171,24 +145,18 @@ class HPOStage:
         """
         if not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             search.enqueue_missing(self.study, hpo_units(self.config), self.run.lock, limit=1)
-        self._objective = self._objective or self._build_objective()
+        self._objective = self._objective or self._build_objective()  # before the take, so a
+        # stop during set-up (loading data) holds no trial
         waiting = self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
         if not waiting:
             return False
         ticket = search.ticket_of(waiting[0]) or 0
-        self.study.sampler, self.study.pruner = search.METHODS[self.config.hpo.method].build(
+        self.study.sampler, self.study.pruner = METHODS.load(self.config.hpo.method)(
             self.config, sampler_seed(self.config.hpo.seed, ticket))
         trial = search.take(self.study)
         if trial is None:
             return False
         return search.execute(self.study, trial, self._objective, self.run.lock)
-
-    def _build_objective(self):
-        """Set up before the take, so a stop during set-up holds no trial."""
-        if self.config.data.name == SYNTHETIC:
-            return synthetic_hpo_objective(self.config)
-        self.splits = self.splits or load_splits(self.config.data, self.device)
-        return hpo_objective(self.config, self.splits)
 
     def timed_out(self) -> bool:
         timeout = self.config.hpo.timeout
@@ -197,28 +165,6 @@ class HPOStage:
     def summary(self) -> dict[str, Any]:
         """Write and return hpo.json."""
         summary = hpo_summary(self.run, self.study, time.perf_counter() - self.started,
-                              str(self.device))
+                              self.device)
         write_json(self.run.run_dir / "hpo.json", summary)
         return summary
-
-
-def run_hpo(config: ExperimentConfig, *, out: Path | None = None, storage: str | None = None,
-            events: Events | None = None) -> dict[str, Any]:
-    """Stage 1 on its own (``pruneshift hpo``): tune the dense model; returns hpo.json's content.
-
-    Re-running continues the study; a timeout ends this invocation early (trials in flight
-    finish first).
-    """
-    events = events or Events()
-    run = Run.open(config, out, storage)
-    stage = HPOStage(run, None)
-    search.fail_orphans(stage.study)
-    total = config.hpo.n_trials
-    events.progress("HPO", len(search.keys_in(stage.study, search.DONE)), total, stage.study)
-    try:
-        while not stage.timed_out() and stage.step() is not False:
-            events.progress("HPO", len(search.keys_in(stage.study, search.DONE)), total,
-                            stage.study)
-    finally:
-        events.finished()
-    return stage.summary()

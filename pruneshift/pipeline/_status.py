@@ -8,6 +8,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
+from ..catalog import DATASETS, METHODS
 from ..errors import StorageError
 from ..search import COUNTED, Grid, done_cells
 from ..storage import (
@@ -49,14 +50,14 @@ def run_status(run_dir: Path, *, storage: str | None = None, experiment: str | N
     hpo = optuna.load_study(study_name=hpo_study_name(experiment), storage=store)
     config = hpo.user_attrs[CONFIG_ATTR]
     done = len(hpo.get_trials(deepcopy=False, states=COUNTED))
-    budget = 0 if config["hpo"]["method"] == "none" else config["hpo"]["n_trials"]
+    budget = config["hpo"]["n_trials"] if METHODS[config["hpo"]["method"]].searches else 0
     rows = [{"stage": "hpo", "done": done, **_counts(hpo), "left": max(0, budget - done)}]
     if stages_study_name(experiment) not in names:
         return experiment, rows
     stages = optuna.load_study(study_name=stages_study_name(experiment), storage=store)
     attrs = stages.user_attrs
     ratios = config["pruning"]["ratios"]
-    if config["data"]["name"] != "synthetic":
+    if DATASETS[config["data"]["name"]].trains:
         reference = int(REFERENCE_ATTR in attrs)
         pruned = sum(pruned_attr(r) in attrs for r in ratios)
         rows += [{"stage": "reference", "done": reference, "left": 1 - reference},

@@ -20,7 +20,6 @@ from optuna.trial import TrialState
 
 from .. import search
 from ..config import GRID_SECTIONS, ExperimentConfig
-from ..data import SYNTHETIC, load_splits
 from ..errors import PruneshiftError
 from ..storage import queue_lock_for, retrying, stages_study_name
 from ..train import resolve_device
@@ -30,6 +29,7 @@ from ._events import Events
 from ._grids import OPTIMUM_ATTR, GridStage, define_grid
 from ._hpo import HPOStage, hpo_units
 from ._reference import REFERENCE_ATTR, pruned_attr, task_runner, task_units
+from ._tasks import task_for
 
 
 class Worker:
@@ -39,10 +39,10 @@ class Worker:
                  storage: str | None = None, events: Events | None = None):
         self.run = Run.open(config, out, storage)
         self.config, self.events = config, events or Events()
-        self.trains = config.data.name != SYNTHETIC
         self.device = resolve_device(config.training.device)
-        self.splits = load_splits(config.data, self.device) if self.trains else None
-        self.hpo = HPOStage(self.run, self.splits)
+        self.task = task_for(config, self.device)
+        self.trains = self.task.builds_models
+        self.hpo = HPOStage(self.run, self.task.hpo_objective, str(self.device))
         # refuse at once, naming the difference, if the experiment was made with other settings
         self.run.study(stages_study_name(config.experiment), GRID_SECTIONS)
         self.stages: optuna.Study | None = None
@@ -125,7 +125,7 @@ class Worker:
         trial = search.take(self.stages)
         if trial is None:
             return False
-        search.execute(self.stages, trial, task_runner(self.run, self.stages, self.splits,
+        search.execute(self.stages, trial, task_runner(self.run, self.stages, self.task.splits,
                                                        self.optimum, self.events),
                        self.run.lock)
         self._report_progress("pruning")
@@ -133,8 +133,8 @@ class Worker:
 
     def _grid(self, ratio: float) -> GridStage:
         if ratio not in self.grids:
-            self.grids[ratio] = GridStage(self.run, self.stages, self.splits, self.grid, ratio,
-                                          self.events)
+            trainer = self.task.cell_trainer(self.run, self.stages, self.grid, ratio, self.events)
+            self.grids[ratio] = GridStage(self.run, self.grid, ratio, trainer)
         return self.grids[ratio]
 
     def _ready(self, ratio: float) -> bool:
@@ -188,3 +188,26 @@ def run_study(config: ExperimentConfig, *, out: Path | None = None,
               storage: str | None = None, events: Events | None = None) -> dict[str, Any]:
     """Run or join the study as one worker, until it is complete; return results.json."""
     return Worker(config, out=out, storage=storage, events=events).work()
+
+
+def run_hpo(config: ExperimentConfig, *, out: Path | None = None, storage: str | None = None,
+            events: Events | None = None) -> dict[str, Any]:
+    """Stage 1 on its own (``pruneshift hpo``): tune the dense model; returns hpo.json's content.
+
+    Re-running continues the study; a timeout ends this invocation early (trials in flight
+    finish first).
+    """
+    events = events or Events()
+    device = resolve_device(config.training.device)
+    stage = HPOStage(Run.open(config, out, storage), task_for(config, device).hpo_objective,
+                     str(device))
+    search.fail_orphans(stage.study)
+    total = len(hpo_units(config))
+    events.progress("HPO", len(search.keys_in(stage.study, search.DONE)), total, stage.study)
+    try:
+        while not stage.timed_out() and stage.step() is not False:
+            events.progress("HPO", len(search.keys_in(stage.study, search.DONE)), total,
+                            stage.study)
+    finally:
+        events.finished()
+    return stage.summary()

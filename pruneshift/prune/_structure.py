@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from ._criteria import CRITERIA
+from ..catalog import CRITERIA
 
 if TYPE_CHECKING:
     from ..config import PruningConfig
@@ -32,7 +32,7 @@ def make_pruner(model: nn.Module, example_input: torch.Tensor, settings: Pruning
     import torch_pruning as tp
 
     return tp.pruner.MetaPruner(
-        model, example_input, importance=CRITERIA[settings.criterion].build(),
+        model, example_input, importance=CRITERIA.load(settings.criterion)(),
         global_pruning=settings.scope == "global", pruning_ratio=ratio, iterative_steps=steps,
         ignored_layers=[classifier_of(model, num_classes)], round_to=settings.round_to)
 

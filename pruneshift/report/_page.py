@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from ..catalog import METHODS
 from ._text import interval, pct, points, shift_words, summary
 
 
@@ -125,7 +126,7 @@ def _threshold_words(results: dict[str, Any]) -> list[str]:
 
 
 def hpo_words(hpo_trials: list, config: dict[str, Any]) -> list[str]:
-    if config["hpo"]["method"] == "none":
+    if not METHODS[config["hpo"]["method"]].searches:
         given = ", ".join(f"{k} = {config['training'][k]:g}" if isinstance(
             config["training"][k], float) else f"{k} = {config['training'][k]}"
             for k in config["search_space"])

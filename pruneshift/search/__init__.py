@@ -3,7 +3,7 @@
 from ._budget import COUNTED, counted, state_counts
 from ._cells import CELL_ATTR, SEED_ATTR, cell_of, done_cells, grid_units
 from ._grid import Axis, Grid, axis_values, build_grid
-from ._methods import METHODS, Method, ticket_key, ticket_of
+from ._methods import ticket_key, ticket_of
 from ._owners import ORPHANED_ATTR, OWNER_ATTR, claim, fail_orphans
 from ._queue import (
     DONE,
@@ -19,8 +19,8 @@ from ._queue import (
 )
 from ._space import suggest
 
-__all__ = ["CELL_ATTR", "COUNTED", "DONE", "KEY_ATTR", "METHODS", "ORPHANED_ATTR", "OWNER_ATTR",
-           "SEED_ATTR", "Axis", "Grid", "Method", "Unit", "axis_values", "build_grid", "cell_of",
+__all__ = ["CELL_ATTR", "COUNTED", "DONE", "KEY_ATTR", "ORPHANED_ATTR", "OWNER_ATTR",
+           "SEED_ATTR", "Axis", "Grid", "Unit", "axis_values", "build_grid", "cell_of",
            "claim", "counted", "done_cells", "enqueue_missing", "execute", "execute_many",
            "fail_orphans", "grid_units", "key_of", "keys_in", "state_counts", "suggest", "take",
            "take_many", "ticket_key", "ticket_of"]

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
+from pruneshift.catalog import DATASETS
 from pruneshift.config import load_config
-from pruneshift.data import DATASETS, load_splits, split_arrays
+from pruneshift.data import load_splits, split_arrays
 from pruneshift.errors import DataError
 
 
@@ -23,7 +24,7 @@ def test_offline_dataset_shapes_and_split_sizes(name, shape, sizes):
 
 
 def test_split_is_stratified_seeded_and_disjoint():
-    data = DATASETS["digits"].load(None, False)
+    data = DATASETS.load("digits")(None, False)
     a = split_arrays(data, val_fraction=0.2, test_fraction=0.2, seed=3)
     b = split_arrays(data, val_fraction=0.2, test_fraction=0.2, seed=3)
     c = split_arrays(data, val_fraction=0.2, test_fraction=0.2, seed=4)

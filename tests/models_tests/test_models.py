@@ -5,8 +5,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from pruneshift.catalog import MODELS
 from pruneshift.errors import ConfigError
-from pruneshift.models import MODELS, build_model
+from pruneshift.models import build_model
 
 SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "cifar": (3, 32, 32), "mnist1d": (1, 40)}
 

@@ -2,11 +2,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from pruneshift.catalog import CRITERIA, MODELS
 from pruneshift.config import PruningConfig, TrainingConfig
 from pruneshift.errors import CheckpointError
-from pruneshift.models import MODELS, build_model
+from pruneshift.models import build_model
 from pruneshift.prune import (
-    CRITERIA,
     GradualPruning,
     classifier_of,
     count_macs_and_params,

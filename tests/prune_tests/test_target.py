@@ -1,9 +1,10 @@
 import pytest
 import torch
 
+from pruneshift.catalog import MODELS
 from pruneshift.config import PruningConfig
 from pruneshift.errors import ConfigError
-from pruneshift.models import MODELS, build_model
+from pruneshift.models import build_model
 from pruneshift.prune import costs, prune, reductions
 
 from .test_prune import SHAPES, briefly_trained, gradients_on

@@ -1,48 +1,23 @@
-"""Model registry: zoo names and ``package.module:function`` user factories."""
+"""Model factories: a zoo name (``pruneshift.catalog.MODELS``) or a user's
+``package.module:function``, checked against its arguments and built sized for the data."""
 
 from __future__ import annotations
 
 import importlib
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
+from ..catalog import MODELS, USER_MODEL
 from ..errors import ConfigError
-from ._cnn import cnn
-from ._dscnn import dscnn
-from ._mlp import mlp
-from ._mobilenet import mobilenetv1, mobilenetv2
-from ._resnet8 import resnet8
-from ._resnet_cifar import resnet20, resnet32, resnet56
-from ._vgg import vgg
+
+if TYPE_CHECKING:
+    from ..config import ModelConfig
 
 ModelFactory = Callable[..., nn.Module]
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """A registered model: its factory ``(input_shape, num_classes, **kwargs)`` and description."""
-
-    factory: ModelFactory
-    description: str
-
-
-MODELS: dict[str, ModelInfo] = {
-    "mlp": ModelInfo(mlp, "multilayer perceptron, Linear-BN-ReLU (hidden, width)"),
-    "cnn": ModelInfo(cnn, "small conv-BN-ReLU net with max-pooling (channels, width)"),
-    "resnet8": ModelInfo(resnet8, "MLPerf Tiny ResNet-8: stem 16, stages 16/32/64 (width)"),
-    "resnet20": ModelInfo(resnet20, "CIFAR ResNet-20 of He et al. 2016 (width)"),
-    "resnet32": ModelInfo(resnet32, "CIFAR ResNet-32 of He et al. 2016 (width)"),
-    "resnet56": ModelInfo(resnet56, "CIFAR ResNet-56 of He et al. 2016 (width)"),
-    "mobilenetv2": ModelInfo(mobilenetv2, "MobileNetV2, CIFAR variant (width)"),
-    "mobilenetv1": ModelInfo(mobilenetv1, "MobileNetV1; width 0.25 is MLPerf Tiny VWW (width)"),
-    "dscnn": ModelInfo(dscnn, "MLPerf Tiny keyword-spotting DS-CNN (channels, width)"),
-    "vgg": ModelInfo(vgg, "VGG with batch norm, CIFAR variant (depth 11/13/16, width)"),
-}
 
 _SIZING_ARGUMENTS = ("input_shape", "num_classes")
 
@@ -50,10 +25,9 @@ _SIZING_ARGUMENTS = ("input_shape", "num_classes")
 def resolve_factory(name: str) -> ModelFactory:
     """The factory for a zoo name or a ``package.module:function`` path."""
     if name in MODELS:
-        return MODELS[name].factory
+        return MODELS.load(name)
     if ":" not in name:
-        raise ConfigError(f"unknown model '{name}'; allowed: {', '.join(MODELS)} "
-                          "or 'package.module:function'")
+        raise ConfigError(MODELS.unknown(name, also=USER_MODEL))
     module_name, _, attribute = name.partition(":")
     try:
         factory = getattr(importlib.import_module(module_name), attribute)
@@ -64,7 +38,7 @@ def resolve_factory(name: str) -> ModelFactory:
     return factory
 
 
-def check_model_kwargs(name: str, kwargs: dict[str, Any]) -> None:
+def _check_kwargs(name: str, kwargs: dict[str, Any]) -> None:
     """Raise ConfigError if ``kwargs`` names an argument the factory does not take."""
     parameters = inspect.signature(resolve_factory(name)).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
@@ -76,6 +50,11 @@ def check_model_kwargs(name: str, kwargs: dict[str, Any]) -> None:
                           f"allowed: {', '.join(allowed) or 'none'}")
 
 
+def check_model(config: ModelConfig) -> None:
+    """Import the configured model's factory and check its arguments; ConfigError if wrong."""
+    _check_kwargs(config.name, config.kwargs)
+
+
 def build_model(name: str, input_shape: tuple[int, ...], num_classes: int,
                 kwargs: dict[str, Any] | None = None, *, seed: int | None = None) -> nn.Module:
     """Build a model sized for the dataset's ``input_shape`` and ``num_classes``.
@@ -83,7 +62,7 @@ def build_model(name: str, input_shape: tuple[int, ...], num_classes: int,
     With ``seed`` the initial weights depend on it alone; torch's global RNG is left untouched.
     """
     kwargs = kwargs or {}
-    check_model_kwargs(name, kwargs)
+    _check_kwargs(name, kwargs)
     try:
         with torch.random.fork_rng(devices=[]):
             if seed is not None:

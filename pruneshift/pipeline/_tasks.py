@@ -1,0 +1,117 @@
+"""Where a trial's value comes from: real training on a dataset, or the known-answer formula.
+
+The pipeline asks its task for the HPO objective and for the trainer of a ratio's grid cells;
+nothing else in it needs to know which task runs. ``data.name: synthetic`` selects the formula
+(``pruneshift.synthetic``), which trains nothing, so it makes no reference or pruned models.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import optuna
+import torch
+
+from .. import search, synthetic
+from ..catalog import DATASETS
+from ..config import ExperimentConfig
+from ..data import load_splits
+from ..models import check_model
+from ..search import Grid
+from ..seeds import stage_seed
+from ..train import TrainResult
+from ._context import Run
+from ._events import Events
+from ._grids import CellTrainer, GridTrainer
+from ._hpo import EpochReporter, hpo_objective, record_result
+
+Objective = Callable[[optuna.Trial], float]
+
+
+class TrainedTask:
+    """Models trained on the configured dataset; its model is checked before anything runs."""
+
+    builds_models = True  # a reference model and one pruned model per ratio
+
+    def __init__(self, config: ExperimentConfig, device: torch.device):
+        check_model(config.model)
+        self.config, self.splits = config, load_splits(config.data, device)
+
+    def hpo_objective(self) -> Objective:
+        return hpo_objective(self.config, self.splits)
+
+    def cell_trainer(self, run: Run, stages: optuna.Study, grid: Grid, ratio: float,
+                     events: Events) -> CellTrainer:
+        return GridTrainer(run, stages, self.splits, grid, ratio, events)
+
+
+class SyntheticTask:
+    """The known-answer task: accuracy is a formula of the hyperparameters and the ratio."""
+
+    builds_models = False
+    splits = None
+
+    def __init__(self, config: ExperimentConfig):
+        self.config = config
+
+    def hpo_objective(self) -> Objective:
+        """Accuracy at ratio 0, reported along a learning curve (so BOHB can stop trials)."""
+        config, seed = self.config, stage_seed(self.config.seed, "hpo")
+
+        def objective(trial: optuna.Trial) -> float:
+            params = search.suggest(trial, config.search_space)
+            final = synthetic.accuracy(config, params, 0.0, seed)
+            reporter = EpochReporter(trial, config.max_epochs)
+            for epoch, value in enumerate(synthetic.learning_curve(final, config.max_epochs), 1):
+                reporter(epoch, value)
+            _record(trial, config.max_epochs, seed, reporter.started)
+            return final
+
+        return objective
+
+    def cell_trainer(self, run: Run, stages: optuna.Study, grid: Grid, ratio: float,
+                     events: Events) -> CellTrainer:
+        return SyntheticCells(self.config, grid, ratio)
+
+
+class SyntheticCells:
+    """The formula's accuracy at each (point, seed) of one ratio, one cell at a time."""
+
+    def __init__(self, config: ExperimentConfig, grid: Grid, ratio: float):
+        self.config, self.grid, self.ratio = config, grid, ratio
+
+    def members(self) -> int:
+        return 1
+
+    def together(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
+                 seeds: list[int]) -> list[float]:
+        return [self._one(t, p, s) for t, p, s in zip(trials, points, seeds, strict=True)]
+
+    def _one(self, trial: optuna.Trial, point: dict[str, Any], seed: int) -> float:
+        started = time.perf_counter()
+        params = {**self.grid.fixed, **point}
+        diverged = synthetic.diverges(self.config, params, self.ratio)
+        value = 0.0 if diverged else synthetic.accuracy(self.config, params, self.ratio, seed)
+        _record(trial, self.config.training.epochs, seed, started, diverged=diverged)
+        trial.set_user_attr("ratio", self.ratio)
+        return value
+
+
+def _record(trial: optuna.Trial, epochs: int, seed: int, started: float, *,
+            diverged: bool = False) -> None:
+    """The user attributes a synthetic trial stores, matching those of a trained one."""
+    record_result(trial, TrainResult(val_accuracy=0.0, val_loss=None, test_accuracy=None,
+                                     epochs=epochs, diverged=diverged,
+                                     seconds=time.perf_counter() - started), seed)
+
+
+Task = TrainedTask | SyntheticTask
+
+
+def task_for(config: ExperimentConfig, device: torch.device) -> Task:
+    """The task the config's dataset names."""
+    if DATASETS[config.data.name].trains:
+        return TrainedTask(config, device)
+    return SyntheticTask(config)
