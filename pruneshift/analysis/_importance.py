@@ -7,7 +7,8 @@ import warnings
 import optuna
 from optuna.trial import FrozenTrial
 
-from ..search import Grid, key_of
+from ..search import Grid
+from ..storage import key_of
 
 
 def importance(trials: list[FrozenTrial], grid: Grid, seed: int

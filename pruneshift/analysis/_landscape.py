@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 from optuna.trial import FrozenTrial
 
-from ..search import Grid, cell_of
+from ..search import Grid
+from ..storage import RunRecord, TrialKey, cell_of
 
 
 @dataclass
@@ -65,13 +66,13 @@ def landscape_rows(trials: list[FrozenTrial], grid: Grid, ratio: float
         if cell in rows:
             duplicates += 1
             continue
-        attrs = trial.user_attrs
+        attrs, run = trial.user_attrs, RunRecord.read(trial)
         rows[cell] = {"ratio": ratio, **points[cell[0]], "seed": cell[1],
-                      "val_accuracy": trial.value, "val_loss": attrs.get("val_loss"),
-                      "diverged": bool(attrs.get("diverged", False)),
-                      "epochs": attrs.get("epochs"), "train_seconds": attrs.get("seconds"),
-                      "members": attrs.get("members", 1),
-                      "test_accuracy": attrs.get("test_accuracy"), "params": attrs.get("params"),
+                      "val_accuracy": trial.value, "val_loss": run["val_loss"],
+                      "diverged": run["diverged"], "epochs": run["epochs"],
+                      "train_seconds": run["train_seconds"],
+                      "members": attrs.get(TrialKey.MEMBERS, 1),
+                      "test_accuracy": run["test_accuracy"], "params": attrs.get(TrialKey.PARAMS),
                       "point": cell[0], "trial": trial.number}
     return [rows[c] for c in sorted(rows)], duplicates
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +10,14 @@ from optuna.trial import FrozenTrial, TrialState
 
 from ..errors import StorageError
 from ..search import Grid
-from ..storage import grid_study_name, hpo_study_name, open_storage, stages_study_name
-
-_RATIO = re.compile(r"/grid/r=([0-9.e-]+)$")
+from ..storage import (
+    StudyKey,
+    grid_ratios,
+    grid_study_name,
+    hpo_study_name,
+    open_storage,
+    stages_study_name,
+)
 
 
 @dataclass
@@ -39,13 +43,11 @@ def load_run_data(url: str, experiment: str) -> RunData:
                            "run the study first")
     stages = optuna.load_study(study_name=stages_study_name(experiment), storage=storage)
     attrs = stages.user_attrs
-    ratios = sorted(float(m.group(1)) for n in names
-                    if n.startswith(f"{experiment}/grid/") and (m := _RATIO.search(n)))
+    ratios = grid_ratios(names, experiment)
     trials = {r: optuna.load_study(study_name=grid_study_name(experiment, r), storage=storage)
               .get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) for r in ratios}
     hpo = (optuna.load_study(study_name=hpo_study_name(experiment), storage=storage)
            .get_trials(deepcopy=False) if hpo_study_name(experiment) in names else [])
-    pruned = {float(k.split("/", 1)[1]): v for k, v in attrs.items() if k.startswith("pruned/")}
-    return RunData(config=attrs["config"], grid=Grid.from_dict(attrs["grid"]),
-                   optimum=attrs.get("optimum", {}), reference=attrs.get("reference"),
-                   pruned=pruned, trials=trials, hpo_trials=hpo)
+    return RunData(config=attrs[StudyKey.CONFIG], grid=Grid.from_dict(attrs[StudyKey.GRID]),
+                   optimum=attrs.get(StudyKey.OPTIMUM, {}), reference=attrs.get(StudyKey.REFERENCE),
+                   pruned=StudyKey.pruned_models(attrs), trials=trials, hpo_trials=hpo)

@@ -12,12 +12,13 @@ from ..provenance import environment
 from ..report import write_report
 from ..storage import (
     JOURNAL_NAME,
+    StudyKey,
     default_storage_url,
     open_storage,
     redact,
     stages_study_name,
 )
-from ._context import CONFIG_ATTR, Run, write_json
+from ._context import Run, write_json
 from ._events import Events
 
 STAGES_SUFFIX = stages_study_name("")
@@ -82,5 +83,6 @@ def analyze_run(run_dir: Path, *, storage: str | None = None, experiment: str | 
     import optuna
 
     stored = optuna.load_study(study_name=stages_study_name(name), storage=open_storage(url))
-    config = build_config(apply_overrides(dict(stored.user_attrs[CONFIG_ATTR]), overrides or []))
+    config = build_config(apply_overrides(dict(stored.user_attrs[StudyKey.CONFIG]),
+                                          overrides or []))
     return analysis_stage(Run(config, Path(run_dir), url), events or Events())

@@ -14,18 +14,17 @@ import optuna
 
 from ..config import ExperimentConfig, fingerprint, fingerprint_differences
 from ..errors import ConfigError
+from ..queue import queue_lock_for
 from ..storage import (
+    StudyKey,
     artifact_store,
     default_storage_url,
     open_storage,
     public_config,
-    queue_lock_for,
     redact,
 )
 
 RUNS_ROOT = Path("runs")
-FINGERPRINT_ATTR = "fingerprint"
-CONFIG_ATTR = "config"
 
 
 def run_dir_for(config: ExperimentConfig, out: Path | None = None) -> Path:
@@ -74,10 +73,10 @@ class Run:
         study = optuna.create_study(storage=self.storage, study_name=name,
                                     direction="maximize", load_if_exists=True)
         current = fingerprint(self.config, sections)
-        stored = study.user_attrs.get(FINGERPRINT_ATTR)
+        stored = study.user_attrs.get(StudyKey.FINGERPRINT)
         if stored is None:
-            study.set_user_attr(FINGERPRINT_ATTR, current)
-            study.set_user_attr(CONFIG_ATTR, public_config(self.config))
+            study.set_user_attr(StudyKey.FINGERPRINT, current)
+            study.set_user_attr(StudyKey.CONFIG, public_config(self.config))
         elif stored != current:
             changes = fingerprint_differences(stored, current)
             raise ConfigError(f"study '{name}' in {redact(self.url)} was made with other "

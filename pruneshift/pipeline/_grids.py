@@ -18,12 +18,12 @@ import torch
 from optuna.trial import TrialState
 from torch import nn
 
-from .. import search
+from .. import queue, search
 from ..config import GRID_SECTIONS, ExperimentConfig, TrainingConfig
 from ..data import Splits
 from ..prune import GradualPruning, reinitialise
 from ..search import Grid, build_grid
-from ..storage import grid_study_name
+from ..storage import StudyKey, TrialKey, grid_study_name
 from ..train import (
     NotStackable,
     TrainResult,
@@ -39,25 +39,22 @@ from ._hpo import record_result
 from ._models import example_input, fresh_model, gradient_fn
 from ._reference import channel_ratio_of, pruned_reference
 
-GRID_ATTR = "grid"
-OPTIMUM_ATTR = "optimum"
-
 
 def define_grid(run: Run, stages: optuna.Study, optimum: dict[str, Any],
                 events: Events) -> Grid:
     """Build the grid around the HPO optimum once; later runs reuse the stored grid."""
-    stored = stages.user_attrs.get(GRID_ATTR)
+    stored = stages.user_attrs.get(StudyKey.GRID)
     if stored is not None:
         grid = Grid.from_dict(stored)
-        if stages.user_attrs.get(OPTIMUM_ATTR) != optimum:
+        if stages.user_attrs.get(StudyKey.OPTIMUM) != optimum:
             events.warning("the HPO optimum changed since the grid was built; the stored grid is "
                            "kept so that every ratio is trained on the same grid")
         return grid
     grid, warnings = build_grid(run.config, optimum)
     for warning in warnings:
         events.warning(warning)
-    stages.set_user_attr(GRID_ATTR, grid.to_dict())
-    stages.set_user_attr(OPTIMUM_ATTR, optimum)
+    stages.set_user_attr(StudyKey.GRID, grid.to_dict())
+    stages.set_user_attr(StudyKey.OPTIMUM, optimum)
     return grid
 
 
@@ -164,9 +161,9 @@ class GridTrainer:
     def _record(self, trial: optuna.Trial, result: TrainResult, seed: int, model: nn.Module,
                 members: int) -> None:
         record_result(trial, result, seed)
-        trial.set_user_attr("ratio", self.ratio)
-        trial.set_user_attr("params", sum(p.numel() for p in model.parameters()))
-        trial.set_user_attr("members", members)
+        trial.set_user_attr(TrialKey.RATIO, self.ratio)
+        trial.set_user_attr(TrialKey.PARAMS, sum(p.numel() for p in model.parameters()))
+        trial.set_user_attr(TrialKey.MEMBERS, members)
 
 
 class StackedPruning:
@@ -215,19 +212,19 @@ class GridStage:
         Missing cells (never enqueued, or failed) are enqueued whenever the queue runs empty.
         """
         if not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
-            search.enqueue_missing(self.study, self.units, self.run.lock)
-        trials = search.take_many(self.study, self.trainer.members(), self.run.lock)
+            queue.enqueue_missing(self.study, self.units, self.run.lock)
+        trials = queue.take_many(self.study, self.trainer.members(), self.run.lock)
         if not trials:
             return False
         axes = self.grid.axes
 
         def cell(trial: optuna.Trial) -> tuple[dict[str, Any], int]:
             point = {axis.name: axis.record(trial) for axis in axes}
-            return point, int(trial.user_attrs[search.SEED_ATTR])
+            return point, int(trial.user_attrs[TrialKey.SEED])
 
         def work(taken: list[optuna.Trial]) -> list[float]:
             points, seeds = zip(*(cell(t) for t in taken), strict=True)
             return self.trainer.together(taken, list(points), list(seeds))
 
-        search.execute_many(self.study, trials, work, self.run.lock)
+        queue.execute_many(self.study, trials, work, self.run.lock)
         return True

@@ -9,14 +9,21 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from .. import search
+from .. import queue, search
 from ..catalog import METHODS
 from ..config import HPO_SECTIONS, ExperimentConfig, TrainingConfig
 from ..data import Splits
 from ..models import build_model
 from ..provenance import environment
 from ..seeds import sampler_seed, stage_seed
-from ..storage import hpo_study_name, public_config, redact
+from ..storage import (
+    RunRecord,
+    hpo_study_name,
+    public_config,
+    redact,
+    ticket_key,
+    ticket_of,
+)
 from ..train import EpochMetrics, TrainResult, train
 from ._context import Run, write_json
 
@@ -25,10 +32,9 @@ Objective = Callable[[optuna.Trial], float]
 
 def record_result(trial: optuna.Trial, result: TrainResult, seed: int) -> None:
     """Store a training run's outcome as the trial's user attributes."""
-    for key, value in {"epochs": result.epochs, "diverged": result.diverged,
-                       "seconds": round(result.seconds, 4), "val_loss": result.val_loss,
-                       "test_accuracy": result.test_accuracy, "seed": seed}.items():
-        trial.set_user_attr(key, value)
+    RunRecord(epochs=result.epochs, diverged=result.diverged, seconds=round(result.seconds, 4),
+              val_loss=result.val_loss, test_accuracy=result.test_accuracy, seed=seed
+              ).store(trial)
 
 
 class EpochReporter:
@@ -46,8 +52,7 @@ class EpochReporter:
         self.done = epoch
         self.trial.report(value, epoch)
         if epoch < self.epochs and self.trial.should_prune():
-            self.trial.set_user_attr("epochs", epoch)
-            self.trial.set_user_attr("seconds", round(time.perf_counter() - self.started, 4))
+            RunRecord.store_stop(self.trial, epoch, round(time.perf_counter() - self.started, 4))
             raise optuna.TrialPruned(f"stopped after epoch {epoch}")
 
 
@@ -79,11 +84,11 @@ def hpo_objective(config: ExperimentConfig, splits: Splits):
     return objective
 
 
-def hpo_units(config: ExperimentConfig) -> list[search.Unit]:
+def hpo_units(config: ExperimentConfig) -> list[queue.Unit]:
     """One ticket per HPO trial of the budget: workers take tickets, the sampler fills them."""
     if not config.hpo.searches:
         return []
-    return [search.Unit(search.ticket_key(i)) for i in range(config.hpo.n_trials)]
+    return [queue.Unit(ticket_key(i)) for i in range(config.hpo.n_trials)]
 
 
 def given_optimum(config: ExperimentConfig) -> dict[str, Any]:
@@ -104,15 +109,15 @@ def hpo_summary(run: Run, study: optuna.Study, wall_seconds: float, device: str
     else:
         chosen = None if best is None else {
             "trial": best.number, "value": best.value, "params": best.params,
-            "test_accuracy": best.user_attrs.get("test_accuracy")}
+            "test_accuracy": RunRecord.read(best)["test_accuracy"]}
     return {
         "experiment": config.experiment,
         "method": config.hpo.method,
         "n_trials": len(hpo_units(config)),
         "best": chosen,
-        "trials": search.state_counts(study),
-        "epochs_spent": sum(int(t.user_attrs.get("epochs", 0)) for t in trials),
-        "trial_seconds": round(sum(float(t.user_attrs.get("seconds", 0.0)) for t in trials), 3),
+        "trials": queue.state_counts(study),
+        "epochs_spent": sum(RunRecord.epochs_of(t) for t in trials),
+        "trial_seconds": round(sum(RunRecord.seconds_of(t) for t in trials), 3),
         "wall_seconds": round(wall_seconds, 3),
         "study": study.study_name,
         "storage": redact(run.url),
@@ -132,7 +137,7 @@ class HPOStage:
 
     def done(self) -> bool:
         """Every ticket finished (complete or pruned), none still running."""
-        finished = search.keys_in(self.study, search.DONE)
+        finished = queue.keys_in(self.study, queue.DONE)
         return all(u.key in finished for u in hpo_units(self.config))
 
     def step(self) -> optuna.trial.FrozenTrial | None | bool:
@@ -144,19 +149,19 @@ class HPOStage:
         trials the storage holds, not on how often the study was interrupted.
         """
         if not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
-            search.enqueue_missing(self.study, hpo_units(self.config), self.run.lock, limit=1)
+            queue.enqueue_missing(self.study, hpo_units(self.config), self.run.lock, limit=1)
         self._objective = self._objective or self._build_objective()  # before the take, so a
         # stop during set-up (loading data) holds no trial
         waiting = self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
         if not waiting:
             return False
-        ticket = search.ticket_of(waiting[0]) or 0
+        ticket = ticket_of(waiting[0]) or 0
         self.study.sampler, self.study.pruner = METHODS.load(self.config.hpo.method)(
             self.config, sampler_seed(self.config.hpo.seed, ticket))
-        trial = search.take(self.study)
+        trial = queue.take(self.study)
         if trial is None:
             return False
-        return search.execute(self.study, trial, self._objective, self.run.lock)
+        return queue.execute(self.study, trial, self._objective, self.run.lock)
 
     def timed_out(self) -> bool:
         timeout = self.config.hpo.timeout

@@ -13,38 +13,24 @@ from typing import Any
 import optuna
 from torch import nn
 
-from .. import search
 from ..config import TrainingConfig
 from ..data import Splits
 from ..errors import ConfigError
 from ..prune import costs, efficiency, prune, reductions
-from ..search import Unit
+from ..queue import Unit
 from ..seeds import stage_seed
-from ..storage import ratio_key
+from ..storage import REFERENCE_TASK, StudyKey, TrialKey, key_of, prune_task, ratio_key
 from ..train import evaluate, train
 from ._context import Run
 from ._events import Events
 from ._models import example_input, fresh_model, gradient_fn, store_model, stored_model
 
-REFERENCE_ATTR = "reference"
-
-
-def pruned_attr(ratio: float) -> str:
-    return f"pruned/{ratio_key(ratio)}"
-
-
-REFERENCE_TASK = "reference"
-
-
-def prune_task(ratio: float) -> str:
-    return f"prune/{ratio_key(ratio)}"
-
 
 def task_units(stages: optuna.Study, ratios: list[float]) -> list[Unit]:
     """The tasks that can start now: the reference, then each pruned version once it exists."""
     units = [Unit(REFERENCE_TASK)]
-    if REFERENCE_ATTR in stages.user_attrs:
-        units += [Unit(prune_task(r), attrs={"ratio": r}) for r in ratios]
+    if StudyKey.REFERENCE in stages.user_attrs:
+        units += [Unit(prune_task(r), attrs={TrialKey.RATIO: r}) for r in ratios]
     return units
 
 
@@ -56,7 +42,7 @@ def train_reference(run: Run, stages: optuna.Study, splits: Splits, optimum: dic
     seed = stage_seed(config.seed, "reference")
     model = fresh_model(run, splits, seed)
     result = train(model, splits, recipe, seed=seed)
-    stages.set_user_attr(REFERENCE_ATTR, {
+    stages.set_user_attr(StudyKey.REFERENCE, {
         "artifact_id": store_model(run, stages, model, "reference"),
         "val_accuracy": result.val_accuracy, "test_accuracy": result.test_accuracy,
         "diverged": result.diverged, "epochs": result.epochs,
@@ -69,7 +55,7 @@ def prune_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float
                     events: Events) -> None:
     """Prune the reference to ``ratio``; store the model, its costs and what pruning removed."""
     settings = run.config.pruning
-    model = stored_model(run, splits, stages.user_attrs[REFERENCE_ATTR]["artifact_id"])
+    model = stored_model(run, splits, stages.user_attrs[StudyKey.REFERENCE]["artifact_id"])
     example, classes = example_input(splits), splits.num_classes
     dense = costs(model, example, classes)
     channels = prune(model, example, settings, ratio=ratio, num_classes=classes,
@@ -85,7 +71,7 @@ def prune_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float
               "reductions": reductions(dense, pruned),
               "channels": channel_counts(model),
               "val_accuracy_before_training": evaluate(model, splits.val_x, splits.val_y)[1]}
-    stages.set_user_attr(pruned_attr(ratio), record)
+    stages.set_user_attr(StudyKey.pruned(ratio), record)
     eff, removed = record["efficiency"], record["reductions"]
     events.stage("pruning", f"ratio {ratio:g}: {eff['params']:,} params, {eff['macs']:,} MACs "
                  f"({removed['macs']:.1%} removed), {eff['latency_ms']:.3f} ms at batch 1")
@@ -96,11 +82,11 @@ def task_runner(run: Run, stages: optuna.Study, splits: Splits, optimum: dict[st
     """The objective of a task trial: do the task, value 0."""
 
     def work(trial: optuna.Trial) -> float:
-        task = search.key_of(trial)
+        task = key_of(trial)
         if task == REFERENCE_TASK:
             train_reference(run, stages, splits, optimum, events)
         else:
-            prune_reference(run, stages, splits, float(trial.user_attrs["ratio"]), events)
+            prune_reference(run, stages, splits, float(trial.user_attrs[TrialKey.RATIO]), events)
         return 0.0
 
     return work
@@ -119,9 +105,9 @@ def channel_counts(model: nn.Module) -> dict[str, int]:
 
 def pruned_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float) -> nn.Module:
     """A fresh copy of the reference pruned to ``ratio`` (the reference itself at 0)."""
-    record = stages.user_attrs.get(pruned_attr(ratio))
+    record = stages.user_attrs.get(StudyKey.pruned(ratio))
     if record is None:
-        record = stages.user_attrs[REFERENCE_ATTR]
+        record = stages.user_attrs[StudyKey.REFERENCE]
     return stored_model(run, splits, record["artifact_id"])
 
 
@@ -131,4 +117,4 @@ def channel_ratio_of(stages: optuna.Study, ratio: float) -> float:
     ``during-training`` prunes each grid cell gradually to this share, so a cost target is met
     by every cell as it was by the reference.
     """
-    return float(stages.user_attrs[pruned_attr(ratio)].get("channel_ratio", ratio))
+    return float(stages.user_attrs[StudyKey.pruned(ratio)].get("channel_ratio", ratio))

@@ -10,19 +10,19 @@ from optuna.trial import TrialState
 
 from ..catalog import DATASETS, METHODS
 from ..errors import StorageError
-from ..search import COUNTED, Grid, done_cells
+from ..queue import DONE
+from ..search import Grid, done_cells
 from ..storage import (
     JOURNAL_NAME,
+    StudyKey,
     default_storage_url,
+    experiments_in,
     grid_study_name,
     hpo_study_name,
     open_storage,
     redact,
     stages_study_name,
 )
-from ._context import CONFIG_ATTR
-from ._grids import GRID_ATTR
-from ._reference import REFERENCE_ATTR, pruned_attr
 
 
 def _counts(study: optuna.Study) -> dict[str, int]:
@@ -40,16 +40,15 @@ def run_status(run_dir: Path, *, storage: str | None = None, experiment: str | N
                            "stored elsewhere")
     store = open_storage(url)
     names = {s.study_name for s in optuna.get_all_study_summaries(store, include_best_trial=False)}
-    experiments = sorted(n.removesuffix(hpo_study_name("")) for n in names
-                         if n.endswith(hpo_study_name("")))
+    experiments = experiments_in(names)
     if experiment is None and len(experiments) == 1:
         experiment = experiments[0]
     if experiment not in experiments:
         raise StorageError(f"{redact(url)} holds experiments {experiments or 'none'}; "
                            "name one with --experiment")
     hpo = optuna.load_study(study_name=hpo_study_name(experiment), storage=store)
-    config = hpo.user_attrs[CONFIG_ATTR]
-    done = len(hpo.get_trials(deepcopy=False, states=COUNTED))
+    config = hpo.user_attrs[StudyKey.CONFIG]
+    done = len(hpo.get_trials(deepcopy=False, states=DONE))
     budget = config["hpo"]["n_trials"] if METHODS[config["hpo"]["method"]].searches else 0
     rows = [{"stage": "hpo", "done": done, **_counts(hpo), "left": max(0, budget - done)}]
     if stages_study_name(experiment) not in names:
@@ -58,13 +57,13 @@ def run_status(run_dir: Path, *, storage: str | None = None, experiment: str | N
     attrs = stages.user_attrs
     ratios = config["pruning"]["ratios"]
     if DATASETS[config["data"]["name"]].trains:
-        reference = int(REFERENCE_ATTR in attrs)
-        pruned = sum(pruned_attr(r) in attrs for r in ratios)
+        reference = int(StudyKey.REFERENCE in attrs)
+        pruned = sum(StudyKey.pruned(r) in attrs for r in ratios)
         rows += [{"stage": "reference", "done": reference, "left": 1 - reference},
                  {"stage": "pruning", "done": pruned, "left": len(ratios) - pruned}]
-    if GRID_ATTR not in attrs:  # the stages study is open, its grid not yet stored
+    if StudyKey.GRID not in attrs:  # the stages study is open, its grid not yet stored
         return experiment, rows
-    grid = Grid.from_dict(attrs[GRID_ATTR])
+    grid = Grid.from_dict(attrs[StudyKey.GRID])
     for ratio in ratios:
         name = grid_study_name(experiment, ratio)
         row: dict[str, Any] = {"stage": f"grid r={ratio:g}", "done": 0,

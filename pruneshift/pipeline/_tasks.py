@@ -21,6 +21,7 @@ from ..data import load_splits
 from ..models import check_model
 from ..search import Grid
 from ..seeds import stage_seed
+from ..storage import TrialKey
 from ..train import TrainResult
 from ._context import Run
 from ._events import Events
@@ -95,7 +96,7 @@ class SyntheticCells:
         diverged = synthetic.diverges(self.config, params, self.ratio)
         value = 0.0 if diverged else synthetic.accuracy(self.config, params, self.ratio, seed)
         _record(trial, self.config.training.epochs, seed, started, diverged=diverged)
-        trial.set_user_attr("ratio", self.ratio)
+        trial.set_user_attr(TrialKey.RATIO, self.ratio)
         return value
 
 

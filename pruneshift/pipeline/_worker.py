@@ -18,17 +18,18 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from .. import search
+from .. import queue
 from ..config import GRID_SECTIONS, ExperimentConfig
 from ..errors import PruneshiftError
-from ..storage import queue_lock_for, retrying, stages_study_name
+from ..queue import queue_lock_for, retrying
+from ..storage import StudyKey, stages_study_name
 from ..train import resolve_device
 from ._analysis import analysis_stage
 from ._context import Run
 from ._events import Events
-from ._grids import OPTIMUM_ATTR, GridStage, define_grid
+from ._grids import GridStage, define_grid
 from ._hpo import HPOStage, hpo_units
-from ._reference import REFERENCE_ATTR, pruned_attr, task_runner, task_units
+from ._reference import task_runner, task_units
 from ._tasks import task_for
 
 
@@ -50,7 +51,7 @@ class Worker:
 
     def work(self) -> dict[str, Any]:
         """Work until every unit is done; then write the analysis; return results.json."""
-        search.fail_orphans(self.hpo.study)
+        queue.fail_orphans(self.hpo.study)
         try:
             while (outcome := retrying(self.step, self.run.url,
                                        on_retry=self.events.warning)) != "done":
@@ -87,7 +88,7 @@ class Worker:
         outcome = self._work()
         if outcome == "wait":
             for study in self.studies():
-                search.fail_orphans(study)
+                queue.fail_orphans(study)
         return outcome
 
     def _work(self) -> str:
@@ -117,15 +118,15 @@ class Worker:
                                   "hpo.n_trials")
         self.stages = self.run.study(stages_study_name(self.config.experiment), GRID_SECTIONS)
         self.grid = define_grid(self.run, self.stages, summary["best"]["params"], self.events)
-        self.optimum = self.stages.user_attrs[OPTIMUM_ATTR]
+        self.optimum = self.stages.user_attrs[StudyKey.OPTIMUM]
 
     def _ran_task(self) -> bool:
         units = task_units(self.stages, self.config.pruning.ratios)
-        search.enqueue_missing(self.stages, units, self.run.lock)
-        trial = search.take(self.stages)
+        queue.enqueue_missing(self.stages, units, self.run.lock)
+        trial = queue.take(self.stages)
         if trial is None:
             return False
-        search.execute(self.stages, trial, task_runner(self.run, self.stages, self.task.splits,
+        queue.execute(self.stages, trial, task_runner(self.run, self.stages, self.task.splits,
                                                        self.optimum, self.events),
                        self.run.lock)
         self._report_progress("pruning")
@@ -144,12 +145,12 @@ class Worker:
         attrs = self.stages.user_attrs
         if ratio == 0:
             return (self.config.pruning.protocol == "during-training"
-                    or REFERENCE_ATTR in attrs)
-        return pruned_attr(ratio) in attrs
+                    or StudyKey.REFERENCE in attrs)
+        return StudyKey.pruned(ratio) in attrs
 
     def _complete(self) -> bool:
         ratios = self.config.pruning.ratios
-        if self.trains and not all(pruned_attr(r) in self.stages.user_attrs for r in ratios):
+        if self.trains and not all(StudyKey.pruned(r) in self.stages.user_attrs for r in ratios):
             return False
         if not all(r in self.grids or self._ready(r) for r in ratios):
             return False
@@ -159,12 +160,12 @@ class Worker:
                    for r in ratios)
 
     def _report_progress(self, label: str) -> None:
-        done = len(search.keys_in(self.hpo.study, search.DONE))
+        done = len(queue.keys_in(self.hpo.study, queue.DONE))
         total = len(hpo_units(self.config))
         if self.stages is not None:
             ratios = self.config.pruning.ratios
             tasks = 1 + len(ratios) if self.trains else 0
-            done += len(search.keys_in(self.stages, (TrialState.COMPLETE,)))
+            done += len(queue.keys_in(self.stages, (TrialState.COMPLETE,)))
             done += sum(self._grid(r).done() for r in ratios if r in self.grids)
             total += tasks + len(ratios) * len(self.grid.cells())
         study = self.grids[max(self.grids)].study if label.startswith("grid") else self.hpo.study
@@ -201,12 +202,12 @@ def run_hpo(config: ExperimentConfig, *, out: Path | None = None, storage: str |
     device = resolve_device(config.training.device)
     stage = HPOStage(Run.open(config, out, storage), task_for(config, device).hpo_objective,
                      str(device))
-    search.fail_orphans(stage.study)
+    queue.fail_orphans(stage.study)
     total = len(hpo_units(config))
-    events.progress("HPO", len(search.keys_in(stage.study, search.DONE)), total, stage.study)
+    events.progress("HPO", len(queue.keys_in(stage.study, queue.DONE)), total, stage.study)
     try:
         while not stage.timed_out() and stage.step() is not False:
-            events.progress("HPO", len(search.keys_in(stage.study, search.DONE)), total,
+            events.progress("HPO", len(queue.keys_in(stage.study, queue.DONE)), total,
                             stage.study)
     finally:
         events.finished()

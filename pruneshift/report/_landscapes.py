@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import Landscape, best_index
+from ..storage import RunRecord
 from ._plot import pyplot, save, tick
 
 
@@ -94,7 +95,7 @@ def hpo_history(trials: list, method: str, path: Path) -> Path | None:
     fig, (by_trial, by_epochs) = plt.subplots(1, 2, figsize=(10, 3.2))
     best, epochs, spent = [], [], 0
     for trial in finished:
-        spent += int(trial.user_attrs.get("epochs", 0))
+        spent += RunRecord.epochs_of(trial)
         epochs.append(spent)
         complete = trial.state.name == "COMPLETE" and trial.value is not None
         value = trial.value if complete else -np.inf

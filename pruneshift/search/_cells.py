@@ -5,24 +5,16 @@ from __future__ import annotations
 import optuna
 from optuna.trial import TrialState
 
+from ..queue import Unit
+from ..storage import TrialKey, cell_key, cell_of
 from ._grid import Grid
-from ._queue import Unit
-
-CELL_ATTR = "cell"
-SEED_ATTR = "seed"
-
-
-def cell_of(trial: optuna.trial.FrozenTrial) -> tuple[int, int] | None:
-    """The (point index, seed) a trial trains, or None for a trial that is not a grid cell."""
-    if CELL_ATTR not in trial.user_attrs:
-        return None
-    return int(trial.user_attrs[CELL_ATTR]), int(trial.user_attrs[SEED_ATTR])
 
 
 def grid_units(grid: Grid) -> list[Unit]:
     """Every (point, seed) of the grid as a unit whose trial carries the point as params."""
     points = grid.points()
-    return [Unit(f"cell/{point}/{seed}", points[point], {CELL_ATTR: point, SEED_ATTR: seed})
+    return [Unit(cell_key(point, seed), points[point], {TrialKey.CELL: point,
+                                                         TrialKey.SEED: seed})
             for point, seed in grid.cells()]
 
 

@@ -14,25 +14,12 @@ from typing import TYPE_CHECKING
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from ._queue import KEY_ATTR
+from ..storage import ticket_of
 
 if TYPE_CHECKING:
     from ..config import ExperimentConfig
 
 Strategy = tuple[optuna.samplers.BaseSampler, optuna.pruners.BasePruner]
-TICKET_PREFIX = "hpo/"
-
-
-def ticket_key(index: int) -> str:
-    return f"{TICKET_PREFIX}{index}"
-
-
-def ticket_of(trial: FrozenTrial) -> int | None:
-    """The HPO ticket a trial was enqueued for; None for any other trial."""
-    key = trial.user_attrs.get(KEY_ATTR)
-    if not isinstance(key, str) or not key.startswith(TICKET_PREFIX):
-        return None
-    return int(key.removeprefix(TICKET_PREFIX))
 
 
 class TicketHyperbandPruner(optuna.pruners.HyperbandPruner):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +21,11 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from ..storage import retrying
-from ._owners import claim, heartbeats
+from ..optuna_private import keeps_heartbeats, storage_of, trial_id
+from ..storage import TrialKey, key_of
+from ._owners import claim
+from ._retry import retrying
 
-KEY_ATTR = "key"
 PENDING = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.WAITING, TrialState.RUNNING)
 DONE = (TrialState.COMPLETE, TrialState.PRUNED)
 
@@ -35,10 +37,6 @@ class Unit:
     key: str
     params: dict[str, Any] = field(default_factory=dict)
     attrs: dict[str, Any] = field(default_factory=dict)
-
-
-def key_of(trial: FrozenTrial | optuna.Trial) -> str | None:
-    return trial.user_attrs.get(KEY_ATTR)
 
 
 def keys_in(study: optuna.Study, states: tuple[TrialState, ...]) -> set[str]:
@@ -54,24 +52,24 @@ def enqueue_missing(study: optuna.Study, units: list[Unit],
         missing = [u for u in units if u.key not in pending][:limit]
         for unit in missing:
             study.enqueue_trial(unit.params, user_attrs={
-                KEY_ATTR: unit.key, UNIT_ATTRS_ATTR: sorted(unit.attrs), **unit.attrs})
+                TrialKey.KEY: unit.key, TrialKey.UNIT_ATTRS: sorted(unit.attrs), **unit.attrs})
     return len(missing)
 
 
 @contextlib.contextmanager
 def heartbeat(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
     """Record the trial's heartbeat in the background where the storage keeps heartbeats."""
-    if not heartbeats(study):
+    if not keeps_heartbeats(study):
         yield
         return
-    storage = study._storage
+    storage = storage_of(study)
     interval = storage.get_heartbeat_interval()
     stop = threading.Event()
 
     def beat() -> None:
         while not stop.wait(interval):
             with contextlib.suppress(Exception):  # a missed beat only risks an early retry
-                storage.record_heartbeat(trial._trial_id)
+                storage.record_heartbeat(trial_id(trial))
 
     thread = threading.Thread(target=beat, daemon=True, name=f"heartbeat-{trial.number}")
     thread.start()
@@ -165,18 +163,15 @@ def _give_back(study: optuna.Study, trials: list[optuna.Trial],
     with lock:
         for trial in trials:
             _tell(study, trial, state=TrialState.FAIL)
-            frozen = study._storage.get_trial(trial._trial_id)
+            frozen = storage_of(study).get_trial(trial_id(trial))
             fixed = frozen.system_attrs.get("fixed_params", {})
-            study.enqueue_trial(dict(fixed), user_attrs={KEY_ATTR: key_of(frozen),
+            study.enqueue_trial(dict(fixed), user_attrs={TrialKey.KEY: key_of(frozen),
                                                          **_unit_attrs(frozen)})
 
 
-UNIT_ATTRS_ATTR = "unit_attrs"  # names of the user attributes a unit was enqueued with
-
-
 def _unit_attrs(trial: FrozenTrial) -> dict[str, Any]:
-    names = trial.user_attrs.get(UNIT_ATTRS_ATTR, [])
-    return {UNIT_ATTRS_ATTR: names, **{n: trial.user_attrs[n] for n in names}}
+    names = trial.user_attrs.get(TrialKey.UNIT_ATTRS, [])
+    return {TrialKey.UNIT_ATTRS: names, **{n: trial.user_attrs[n] for n in names}}
 
 
 def _tell(study: optuna.Study, trial: optuna.Trial, **outcome: Any) -> FrozenTrial | None:
@@ -191,3 +186,9 @@ def _tell(study: optuna.Study, trial: optuna.Trial, **outcome: Any) -> FrozenTri
         return frozen if frozen.state == told else None
 
     return retrying(tell, "the study's storage")
+
+
+def state_counts(study: optuna.Study) -> dict[str, int]:
+    """Number of trials per state, lower-case names, every state present."""
+    counts = Counter(t.state.name.lower() for t in study.get_trials(deepcopy=False))
+    return {state.name.lower(): counts.get(state.name.lower(), 0) for state in TrialState}

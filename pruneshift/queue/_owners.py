@@ -17,30 +17,24 @@ import datetime
 import warnings
 
 import optuna
-from optuna.storages._heartbeat import is_heartbeat_enabled
 from optuna.trial import TrialState
 
+from ..optuna_private import keeps_heartbeats, storage_of, trial_id
 from ..processes import current_process, is_gone
+from ..storage import TrialKey
 
-OWNER_ATTR = "owner"
-ORPHANED_ATTR = "orphaned"
 UNCLAIMED_GRACE_S = 30.0  # a live process claims its trial within milliseconds
-
-
-def heartbeats(study: optuna.Study) -> bool:
-    """Whether the study's storage keeps trial heartbeats (a database opened with them)."""
-    return is_heartbeat_enabled(study._storage)
 
 
 def claim(study: optuna.Study, trial: optuna.Trial) -> None:
     """Record this process as the owner of ``trial``, and its first heartbeat."""
-    trial.set_user_attr(OWNER_ATTR, current_process())
-    if heartbeats(study):
-        study._storage.record_heartbeat(trial._trial_id)
+    trial.set_user_attr(TrialKey.OWNER, current_process())
+    if keeps_heartbeats(study):
+        storage_of(study).record_heartbeat(trial_id(trial))
 
 
 def _is_orphan(trial: optuna.trial.FrozenTrial) -> bool:
-    owner = trial.user_attrs.get(OWNER_ATTR)
+    owner = trial.user_attrs.get(TrialKey.OWNER)
     if owner is None:
         started = trial.datetime_start or datetime.datetime.now()
         return (datetime.datetime.now() - started).total_seconds() > UNCLAIMED_GRACE_S
@@ -50,8 +44,8 @@ def _is_orphan(trial: optuna.trial.FrozenTrial) -> bool:
 def fail_orphans(study: optuna.Study) -> int:
     """Fail abandoned RUNNING trials: silent past the grace period (database storages) or
     owned by a process that is certainly gone; return how many this process failed."""
-    storage = study._storage
-    if heartbeats(study):
+    storage = storage_of(study)
+    if keeps_heartbeats(study):
         with warnings.catch_warnings():  # fail_stale_trials is experimental in Optuna
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(study)
@@ -60,8 +54,8 @@ def fail_orphans(study: optuna.Study) -> int:
         if not _is_orphan(trial):
             continue
         try:
-            storage.set_trial_user_attr(trial._trial_id, ORPHANED_ATTR, True)
-            storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+            storage.set_trial_user_attr(trial_id(trial), TrialKey.ORPHANED, True)
+            storage.set_trial_state_values(trial_id(trial), TrialState.FAIL)
         except optuna.exceptions.UpdateFinishedTrialError:
             continue  # another worker failed it first
         failed += 1

@@ -1,0 +1,32 @@
+"""Every place pruneshift reaches past Optuna's public API, in one module.
+
+Optuna keeps a study's storage and a trial's id private; whether a storage records heartbeats
+is answered only by a private helper; the journal file's lock interface and Hyperband's choice
+of bracket (``_get_bracket_id``, which ``search.TicketHyperbandPruner`` overrides) are private too.
+tests/test_optuna_private.py checks each against the installed Optuna, so an upgrade that moves
+one fails there, by name, instead of somewhere in a running study.
+"""
+
+from __future__ import annotations
+
+import optuna
+from optuna.storages._heartbeat import is_heartbeat_enabled
+from optuna.storages.journal._file import BaseJournalFileLock
+
+__all__ = ["BaseJournalFileLock", "keeps_heartbeats", "storage_of",
+           "trial_id"]
+
+
+def storage_of(study: optuna.Study) -> optuna.storages.BaseStorage:
+    """The storage a study reads and writes (Optuna wraps an RDB in a cache)."""
+    return study._storage
+
+
+def trial_id(trial: optuna.Trial | optuna.trial.FrozenTrial) -> int:
+    """The storage's id of a trial (numbers count within a study; ids across the storage)."""
+    return trial._trial_id
+
+
+def keeps_heartbeats(study: optuna.Study) -> bool:
+    """Whether the study's storage records trial heartbeats (a database opened with them)."""
+    return is_heartbeat_enabled(storage_of(study))

@@ -1,0 +1,27 @@
+"""Work as enqueued trials: every unit (an HPO ticket, a task, a grid cell) runs exactly once,
+whoever takes it, through kills, lost hosts and database outages.
+
+Units are enqueued under a lock (``queue_lock_for``) and taken atomically; a taken trial records
+its owner and heartbeats (``claim``, ``heartbeat``); abandoned ones are failed and redone
+(``fail_orphans``); outcomes are recorded through a lost connection (``retrying``).
+"""
+
+from ._locks import queue_lock_for
+from ._owners import claim, fail_orphans
+from ._retry import is_connection_error, retrying
+from ._units import (
+    DONE,
+    Unit,
+    enqueue_missing,
+    execute,
+    execute_many,
+    heartbeat,
+    keys_in,
+    state_counts,
+    take,
+    take_many,
+)
+
+__all__ = ["DONE", "Unit", "claim", "enqueue_missing", "execute", "execute_many", "fail_orphans",
+           "heartbeat", "is_connection_error", "keys_in", "queue_lock_for", "retrying",
+           "state_counts", "take", "take_many"]

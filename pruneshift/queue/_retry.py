@@ -1,0 +1,47 @@
+"""Retrying an action through a lost database connection, with back-off, then failing clearly."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import optuna
+
+from ..errors import StorageError
+from ..storage import redact
+
+T = TypeVar("T")
+
+
+RETRY_DELAYS_S = (1, 2, 4, 8, 16, 32)  # about a minute in all
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database could not be reached (worth retrying)."""
+    import sqlalchemy.exc
+
+    return isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError |
+                      optuna.exceptions.StorageInternalError)
+
+
+def retrying(action: Callable[[], T], url: str, delays: tuple[float, ...] = RETRY_DELAYS_S,
+             on_retry: Callable[[str], None] | None = None) -> T:
+    """Run ``action``; on a lost database connection retry with back-off, then fail clearly."""
+    for delay in (*delays, None):
+        try:
+            return action()
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else
+                            type(exc).__name__)
+            if delay is None:
+                raise StorageError(f"lost the connection to {redact(url)} and could not get it "
+                                   f"back after {len(delays)} retries: {reason}") from None
+            if on_retry is not None:
+                on_retry(f"database connection lost ({reason}); retrying in {delay} s")
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+

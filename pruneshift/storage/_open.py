@@ -1,0 +1,118 @@
+"""Storage URL -> Optuna storage (a journal file or a database), one per process, with
+passwords kept out of every message."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import time
+import warnings
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.storages.journal import JournalStorage
+
+from ..errors import StorageError
+from ._journal import PatientJournalFile
+
+JOURNAL_NAME = "journal.log"
+_JOURNAL_PREFIX = "journal:"
+_CONNECT_TIMEOUT_S = 10
+
+
+def redact(url: str) -> str:
+    """``url`` with any password replaced by ``***``: in the user part (also without a user
+    name) and in query parameters (``?password=``)."""
+    url = re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+    return re.sub(r"([?&][^=&]*password=)[^&]*", r"\1***", url, flags=re.IGNORECASE)
+
+
+def default_storage_url(run_dir: Path) -> str:
+    """The journal file inside the run folder."""
+    return f"{_JOURNAL_PREFIX}{Path(run_dir) / JOURNAL_NAME}"
+
+
+def journal_path(url: str) -> Path | None:
+    """The file behind a journal URL or a bare path; None for an RDB URL."""
+    if url.startswith(_JOURNAL_PREFIX):
+        return Path(url[len(_JOURNAL_PREFIX):].removeprefix("//"))
+    if "://" not in url:
+        return Path(url)
+    return None
+
+
+def _rdb_url(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` when psycopg2 is not installed."""
+    if url.startswith("postgresql://") and importlib.util.find_spec("psycopg2") is None:
+        if importlib.util.find_spec("psycopg") is None:
+            raise StorageError("a PostgreSQL storage needs a driver: "
+                               "pip install 'pruneshift[postgres]'")
+        return "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def open_storage(url: str, heartbeat_interval: int | None = None,
+                 grace_period: int | None = None) -> optuna.storages.BaseStorage:
+    """The Optuna storage for ``url``: a journal file, or a database opened once per process.
+
+    Database storages record trial heartbeats every ``heartbeat_interval`` seconds when it is
+    given; a trial silent for ``grace_period`` seconds counts as abandoned.
+    """
+    journal = journal_path(url)
+    if journal is None:
+        return _open_rdb(url, heartbeat_interval, grace_period)
+    try:
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        return JournalStorage(PatientJournalFile(str(journal)))
+    except (OSError, ValueError) as exc:
+        raise StorageError(f"cannot open journal storage {journal}: {exc}") from None
+
+
+CREATION_RETRIES = 5
+
+
+def _create_rdb(url: str, engine_kwargs: dict, heartbeat_interval: int | None,
+                grace_period: int | None) -> optuna.storages.RDBStorage:
+    """RDBStorage, retried when workers starting together race to create its tables."""
+    import sqlalchemy.exc
+
+    for attempt in range(CREATION_RETRIES):
+        try:
+            with warnings.catch_warnings():  # heartbeats are experimental in Optuna
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs,
+                                                  heartbeat_interval=heartbeat_interval,
+                                                  grace_period=grace_period)
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            if attempt == CREATION_RETRIES - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))  # another worker is creating the tables
+    raise AssertionError("unreachable")
+
+
+@cache
+def _open_rdb(url: str, heartbeat_interval: int | None = None,
+              grace_period: int | None = None) -> optuna.storages.RDBStorage:
+    """One RDBStorage (and so one connection pool) per URL and process."""
+    engine_kwargs: dict = {}
+    if not url.startswith("sqlite"):
+        engine_kwargs = {"pool_pre_ping": True}
+        if url.startswith("postgresql"):
+            engine_kwargs["connect_args"] = {"connect_timeout": _CONNECT_TIMEOUT_S}
+    try:
+        return _create_rdb(_rdb_url(url), engine_kwargs, heartbeat_interval, grace_period)
+    except StorageError:
+        raise
+    except Exception as exc:  # SQLAlchemy and driver errors have many types; all mean "unreachable"
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StorageError(f"cannot open storage {redact(url)}: {redact(reason)}") from None
+
+
+def public_config(config: Any) -> dict[str, Any]:
+    """The config as stored and reported: the storage URL with its password redacted."""
+    dumped = config.model_dump(mode="json")
+    if dumped.get("storage"):
+        dumped["storage"] = redact(dumped["storage"])
+    return dumped

@@ -1,0 +1,169 @@
+"""What an experiment stores, named once: its studies, the attributes of its studies and
+trials, the keys of its units of work, and what a finished training run records.
+
+The pipeline writes through this module and the analysis reads through it; a key changed here
+changes both. docs/architecture.md ("Where the state lives") describes the same schema.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial
+
+Trial = optuna.Trial | FrozenTrial
+
+
+def ratio_key(ratio: float) -> str:
+    """A ratio as written in names and keys: 0, 0.25, 0.5, ..."""
+    return f"{ratio:g}"
+
+
+def hpo_study_name(experiment: str) -> str:
+    """Stage 1's study: the HPO trials of the dense model."""
+    return f"{experiment}/hpo"
+
+
+def stages_study_name(experiment: str) -> str:
+    """The study whose attributes hold stage results: grid, reference, pruned models."""
+    return f"{experiment}/stages"
+
+
+def grid_study_name(experiment: str, ratio: float) -> str:
+    """The grid's study at one pruning ratio (0 is the dense model)."""
+    return f"{experiment}/grid/r={ratio_key(ratio)}"
+
+
+_GRID_STUDY = re.compile(r"(?P<experiment>.+)/grid/r=(?P<ratio>[0-9.e-]+)")
+
+
+def grid_ratios(study_names: set[str], experiment: str) -> list[float]:
+    """The ratios of the experiment's grid studies among ``study_names``, ascending."""
+    return sorted(float(m["ratio"]) for name in study_names
+                  if (m := _GRID_STUDY.fullmatch(name)) and m["experiment"] == experiment)
+
+
+def experiments_in(study_names: set[str]) -> list[str]:
+    """The experiments whose HPO study is among ``study_names``."""
+    suffix = hpo_study_name("")
+    return sorted(name.removesuffix(suffix) for name in study_names if name.endswith(suffix))
+
+
+class StudyKey:
+    """User attributes of the studies: every study's config and fingerprint; the stages
+    study's grid, the optimum it was built around, the reference and each pruned model."""
+
+    CONFIG = "config"
+    FINGERPRINT = "fingerprint"
+    GRID = "grid"
+    OPTIMUM = "optimum"
+    REFERENCE = "reference"
+    _PRUNED = "pruned/"
+
+    @staticmethod
+    def pruned(ratio: float) -> str:
+        return f"{StudyKey._PRUNED}{ratio_key(ratio)}"
+
+    @staticmethod
+    def pruned_models(attrs: dict[str, Any]) -> dict[float, dict[str, Any]]:
+        """Each pruned model's record by its ratio."""
+        return {float(key.removeprefix(StudyKey._PRUNED)): value for key, value in attrs.items()
+                if key.startswith(StudyKey._PRUNED)}
+
+
+class TrialKey:
+    """User attributes of the trials: the unit of work (``KEY``, and the names of the
+    attributes it was enqueued with), who runs it, which grid cell it is, and its outcome."""
+
+    KEY = "key"
+    UNIT_ATTRS = "unit_attrs"
+    OWNER = "owner"
+    ORPHANED = "orphaned"
+    CELL = "cell"  # index of the grid point
+    SEED = "seed"
+    RATIO = "ratio"
+    PARAMS = "params"  # parameters of the trained model
+    MEMBERS = "members"  # models trained stacked together with it
+
+
+def key_of(trial: Trial) -> str | None:
+    """The key of the unit of work a trial was enqueued for; None for any other trial."""
+    return trial.user_attrs.get(TrialKey.KEY)
+
+
+_TICKET = "hpo/"
+
+
+def ticket_key(index: int) -> str:
+    """The unit key of the ``index``-th HPO trial."""
+    return f"{_TICKET}{index}"
+
+
+def ticket_of(trial: Trial) -> int | None:
+    """The HPO ticket a trial was enqueued for; None for any other trial."""
+    key = trial.user_attrs.get(TrialKey.KEY)
+    if not isinstance(key, str) or not key.startswith(_TICKET):
+        return None
+    return int(key.removeprefix(_TICKET))
+
+
+REFERENCE_TASK = "reference"
+
+
+def prune_task(ratio: float) -> str:
+    """The unit key of pruning the reference to ``ratio``."""
+    return f"prune/{ratio_key(ratio)}"
+
+
+def cell_key(point: int, seed: int) -> str:
+    """The unit key of one grid cell."""
+    return f"cell/{point}/{seed}"
+
+
+def cell_of(trial: Trial) -> tuple[int, int] | None:
+    """The (point index, seed) a trial trains, or None for a trial that is not a grid cell."""
+    if TrialKey.CELL not in trial.user_attrs:
+        return None
+    return int(trial.user_attrs[TrialKey.CELL]), int(trial.user_attrs[TrialKey.SEED])
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What a finished training run stores on its trial (a synthetic one stores the same)."""
+
+    epochs: int
+    diverged: bool
+    seconds: float
+    val_loss: float | None
+    test_accuracy: float | None
+    seed: int
+
+    def store(self, trial: optuna.Trial) -> None:
+        for key, value in asdict(self).items():
+            trial.set_user_attr(key, value)
+
+    @staticmethod
+    def epochs_of(trial: Trial) -> int:
+        """Epochs a trial trained (a stopped HPO trial records those it reached)."""
+        return int(trial.user_attrs.get("epochs", 0))
+
+    @staticmethod
+    def seconds_of(trial: Trial) -> float:
+        return float(trial.user_attrs.get("seconds", 0.0))
+
+    @staticmethod
+    def store_stop(trial: optuna.Trial, epochs: int, seconds: float) -> None:
+        """What a trial stopped early by the HPO pruner records."""
+        trial.set_user_attr("epochs", epochs)
+        trial.set_user_attr("seconds", seconds)
+
+    @staticmethod
+    def read(trial: Trial) -> dict[str, Any]:
+        """The record's fields as stored (missing ones None; ``diverged`` False)."""
+        attrs = trial.user_attrs
+        return {"val_loss": attrs.get("val_loss"), "diverged": bool(attrs.get("diverged", False)),
+                "epochs": attrs.get("epochs"), "train_seconds": attrs.get("seconds"),
+                "test_accuracy": attrs.get("test_accuracy")}
