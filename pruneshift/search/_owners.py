@@ -33,10 +33,14 @@ def heartbeats(study: optuna.Study) -> bool:
 
 
 def claim(study: optuna.Study, trial: optuna.Trial) -> None:
-    """Record this process as the owner of ``trial``, and its first heartbeat."""
-    trial.set_user_attr(OWNER_ATTR, current_process())
+    """Record the first heartbeat of ``trial``, then this process as its owner.
+
+    In that order: a trial with an owner always has a heartbeat that can go stale, and one cut
+    off before its owner was recorded is failed as unclaimed.
+    """
     if heartbeats(study):
         study._storage.record_heartbeat(trial._trial_id)
+    trial.set_user_attr(OWNER_ATTR, current_process())
 
 
 def _is_orphan(trial: optuna.trial.FrozenTrial) -> bool:
