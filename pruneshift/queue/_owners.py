@@ -27,10 +27,14 @@ UNCLAIMED_GRACE_S = 30.0  # a live process claims its trial within milliseconds
 
 
 def claim(study: optuna.Study, trial: optuna.Trial) -> None:
-    """Record this process as the owner of ``trial``, and its first heartbeat."""
-    trial.set_user_attr(TrialKey.OWNER, current_process())
+    """Record the first heartbeat of ``trial``, then this process as its owner.
+
+    In that order: a trial with an owner always has a heartbeat that can go stale, and one cut
+    off before its owner was recorded is failed as unclaimed.
+    """
     if keeps_heartbeats(study):
         storage_of(study).record_heartbeat(trial_id(trial))
+    trial.set_user_attr(TrialKey.OWNER, current_process())
 
 
 def _is_orphan(trial: optuna.trial.FrozenTrial) -> bool:

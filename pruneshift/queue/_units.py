@@ -90,7 +90,10 @@ def take(study: optuna.Study) -> optuna.Trial | None:
     if key_of(trial) is None:  # the queue ran dry between the check and the ask
         study.tell(trial, state=TrialState.FAIL)
         return None
-    claim(study, trial)
+    try:
+        retrying(lambda: claim(study, trial), "the study's storage")
+    except optuna.exceptions.UpdateFinishedTrialError:
+        return None  # cut off so long that another worker failed it as unclaimed
     return trial
 
 

@@ -4,6 +4,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import optuna
@@ -14,6 +15,8 @@ from pruneshift.processes import current_process, is_gone
 from pruneshift.search import OWNER_ATTR, fail_orphans
 from pruneshift.search._queue import heartbeat
 from pruneshift.storage import open_storage
+
+from . import scenarios
 
 
 def _study(url, interval=1, grace=2):
@@ -51,6 +54,35 @@ def test_a_trial_of_a_host_lost_for_good_is_failed_after_the_grace_period(postgr
     time.sleep(3.5)
     fail_orphans(study)
     assert study.trials[0].state == TrialState.FAIL
+
+
+def test_a_trial_taken_as_the_database_goes_away_is_claimed_once_it_is_back(
+        postgres_url, monkeypatch):
+    """The outage falls between taking the trial and recording its owner and first heartbeat
+    (the scenario test met this by chance: the trial then stayed RUNNING with a live owner
+    and no heartbeat, and the study never finished)."""
+    proxy = scenarios.Proxy(("127.0.0.1", 5432))
+    proxy.start()
+    study = _study(postgres_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"))
+    study.enqueue_trial({}, user_attrs={search.KEY_ATTR: "u"})
+    real_claim = search._queue.claim
+
+    def claim_in_an_outage(study, trial):
+        proxy.cut()
+        threading.Timer(3, proxy.start).start()
+        monkeypatch.setattr(search._queue, "claim", real_claim)
+        real_claim(study, trial)
+
+    monkeypatch.setattr(search._queue, "claim", claim_in_an_outage)
+    trial = search.take(study)
+    assert trial is not None
+    frozen = study.trials[0]
+    assert frozen.state == TrialState.RUNNING and frozen.user_attrs[OWNER_ATTR]
+    assert _heartbeat_rows(study) == 1
+    time.sleep(3.5)  # silent past the grace period: the heartbeat makes it stale
+    fail_orphans(study)
+    assert study.trials[0].state == TrialState.FAIL
+    proxy.cut()
 
 
 def test_an_outcome_for_a_trial_failed_elsewhere_is_dropped_not_a_crash(postgres_url):
