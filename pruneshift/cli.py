@@ -171,8 +171,8 @@ def run(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
         import optuna
 
         from .config import load_config
+        from .launch import start_local_workers
         from .pipeline import run_dir_for, run_study
-        from .workers import start_local_workers
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         _stop_on_sigterm()

@@ -50,7 +50,7 @@ def postgres_url():
     name = f"pruneshift_test_{uuid.uuid4().hex[:12]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    from pruneshift.storage import _open_rdb
+    from pruneshift.storage._open import _open_rdb
 
     _open_rdb.cache_clear()
     admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

@@ -15,9 +15,14 @@ import pytest
 from optuna.trial import TrialState
 
 from pruneshift.config import load_config
-from pruneshift.search import cell_of
-from pruneshift.storage import grid_study_name, hpo_study_name, open_storage, stages_study_name
-from pruneshift.workers import members_per_worker, start_local_workers, threads_per_worker
+from pruneshift.launch import members_per_worker, start_local_workers, threads_per_worker
+from pruneshift.storage import (
+    cell_of,
+    grid_study_name,
+    hpo_study_name,
+    open_storage,
+    stages_study_name,
+)
 
 from .conftest import QUICK
 

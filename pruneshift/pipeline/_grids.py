@@ -18,12 +18,12 @@ import torch
 from optuna.trial import TrialState
 from torch import nn
 
-from .. import queue, search
+from .. import queue
 from ..config import GRID_SECTIONS, ExperimentConfig, TrainingConfig
 from ..data import Splits
 from ..prune import GradualPruning, reinitialise
 from ..search import Grid, build_grid
-from ..storage import StudyKey, TrialKey, grid_study_name
+from ..storage import StudyKey, TrialKey, cell_key, cell_of, grid_study_name
 from ..train import (
     NotStackable,
     TrainResult,
@@ -56,6 +56,21 @@ def define_grid(run: Run, stages: optuna.Study, optimum: dict[str, Any],
     stages.set_user_attr(StudyKey.GRID, grid.to_dict())
     stages.set_user_attr(StudyKey.OPTIMUM, optimum)
     return grid
+
+
+def grid_units(grid: Grid) -> list[queue.Unit]:
+    """Every (point, seed) of the grid as a unit whose trial carries the point as params."""
+    points = grid.points()
+    return [queue.Unit(cell_key(point, seed), points[point],
+                       {TrialKey.CELL: point, TrialKey.SEED: seed})
+            for point, seed in grid.cells()]
+
+
+def done_cells(study: optuna.Study, grid: Grid) -> int:
+    """Distinct cells with a complete trial."""
+    complete = {cell_of(t) for t in study.get_trials(deepcopy=False,
+                                                     states=(TrialState.COMPLETE,))}
+    return len(complete & set(grid.cells()))
 
 
 def _model_for(run: Run, stages: optuna.Study, splits: Splits, ratio: float, seed: int,
@@ -201,10 +216,10 @@ class GridStage:
     def __init__(self, run: Run, grid: Grid, ratio: float, trainer: CellTrainer):
         self.run, self.grid, self.ratio, self.trainer = run, grid, ratio, trainer
         self.study = run.study(grid_study_name(run.config.experiment, ratio), GRID_SECTIONS)
-        self.units = search.grid_units(grid)
+        self.units = grid_units(grid)
 
     def done(self) -> int:
-        return search.done_cells(self.study, self.grid)
+        return done_cells(self.study, self.grid)
 
     def step(self) -> bool:
         """Train free cells (up to a stack's worth); False when none is free.

@@ -11,7 +11,7 @@ from optuna.trial import TrialState
 from ..catalog import DATASETS, METHODS
 from ..errors import StorageError
 from ..queue import DONE
-from ..search import Grid, done_cells
+from ..search import Grid
 from ..storage import (
     JOURNAL_NAME,
     StudyKey,
@@ -23,6 +23,7 @@ from ..storage import (
     redact,
     stages_study_name,
 )
+from ._grids import done_cells
 
 
 def _counts(study: optuna.Study) -> dict[str, int]:

@@ -3,8 +3,9 @@ import optuna
 from optuna.distributions import FloatDistribution
 
 from pruneshift.analysis._importance import importance
-from pruneshift.search import KEY_ATTR, Grid
+from pruneshift.search import Grid
 from pruneshift.search._grid import Axis
+from pruneshift.storage import TrialKey
 
 GRID = Grid((Axis("lr", (0.01, 0.1, 1.0), log=True), Axis("weight_decay", (1e-4, 1e-3))), {},
             (0, 1))
@@ -33,7 +34,7 @@ def test_importance_does_not_depend_on_the_order_trials_were_stored_in():
     rng = np.random.default_rng(0)
     stored = [optuna.trial.create_trial(params=t.params, distributions=SPACE,
                                         value=t.value + rng.normal(0, 0.01),
-                                        user_attrs={KEY_ATTR: f"cell/{i}"})
+                                        user_attrs={TrialKey.KEY: f"cell/{i}"})
               for i, t in enumerate(trials(lambda lr, wd: 0.9 - abs(lr - 0.1) - 50 * wd))]
     resumed = stored[3:] + stored[:3]
     assert importance(resumed, GRID, seed=0) == importance(stored, GRID, seed=0)

@@ -72,7 +72,7 @@ def test_with_a_single_seed_there_is_no_noise_estimate():
 
 def trials_for(grid, accuracy_by_ratio, diverged=()):
     """Complete FrozenTrials for every cell of ``grid`` with the given accuracies."""
-    from pruneshift.search import CELL_ATTR, SEED_ATTR
+    from pruneshift.storage import TrialKey
 
     distributions = {a.name: optuna.distributions.FloatDistribution(min(a.values), max(a.values),
                                                                     log=a.log) for a in grid.axes}
@@ -85,7 +85,7 @@ def trials_for(grid, accuracy_by_ratio, diverged=()):
                 trials.append(optuna.trial.create_trial(
                     params=point, distributions=distributions,
                     value=float(accuracy[(*index, s)]),
-                    user_attrs={CELL_ATTR: point_index, SEED_ATTR: seed,
+                    user_attrs={TrialKey.CELL: point_index, TrialKey.SEED: seed,
                                 "diverged": (ratio, point_index, seed) in diverged}))
         result[ratio] = trials
     return result

@@ -8,11 +8,13 @@ import threading
 import optuna
 from optuna.trial import TrialState
 
-from pruneshift.storage import open_storage, queue_lock_for
+from pruneshift.queue import queue_lock_for
+from pruneshift.storage import open_storage
 
 HOLD = """
 import sys, time
-from pruneshift.storage import KernelFileLock, queue_lock_for
+from pruneshift.queue import queue_lock_for
+from pruneshift.storage import KernelFileLock
 path = sys.argv[2]
 lock = queue_lock_for("journal:" + path, None, "x") if sys.argv[1] == "queue" else None
 if lock is not None:

@@ -10,11 +10,10 @@ import time
 import optuna
 from optuna.trial import TrialState
 
-from pruneshift import search
+from pruneshift import queue
 from pruneshift.processes import current_process, is_gone
-from pruneshift.search import OWNER_ATTR, fail_orphans
-from pruneshift.search._queue import heartbeat
-from pruneshift.storage import open_storage
+from pruneshift.queue import fail_orphans, heartbeat
+from pruneshift.storage import TrialKey, open_storage
 
 from . import scenarios
 
@@ -32,8 +31,8 @@ def _heartbeat_rows(study):
 
 def test_a_taken_trial_sends_heartbeats_on_postgresql(postgres_url):
     study = _study(postgres_url)
-    study.enqueue_trial({}, user_attrs={search.KEY_ATTR: "u"})
-    trial = search.take(study)
+    study.enqueue_trial({}, user_attrs={TrialKey.KEY: "u"})
+    trial = queue.take(study)
     assert _heartbeat_rows(study) == 1
     with heartbeat(study, trial):
         time.sleep(3.5)  # past the grace period, beating all along
@@ -45,10 +44,10 @@ def test_a_trial_of_a_host_lost_for_good_is_failed_after_the_grace_period(postgr
     """The owner is on another host, so no pid can be checked here: only the heartbeat that
     stopped tells that it is gone."""
     study = _study(postgres_url)
-    study.enqueue_trial({}, user_attrs={search.KEY_ATTR: "u"})
-    trial = search.take(study)
+    study.enqueue_trial({}, user_attrs={TrialKey.KEY: "u"})
+    trial = queue.take(study)
     elsewhere = {**current_process(), "host": "another-host", "pid": 1}
-    study._storage.set_trial_user_attr(trial._trial_id, OWNER_ATTR, elsewhere)
+    study._storage.set_trial_user_attr(trial._trial_id, TrialKey.OWNER, elsewhere)
     fail_orphans(study)
     assert study.trials[0].state == TrialState.RUNNING  # within the grace period
     time.sleep(3.5)
@@ -64,20 +63,20 @@ def test_a_trial_taken_as_the_database_goes_away_is_claimed_once_it_is_back(
     proxy = scenarios.Proxy(("127.0.0.1", 5432))
     proxy.start()
     study = _study(postgres_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"))
-    study.enqueue_trial({}, user_attrs={search.KEY_ATTR: "u"})
-    real_claim = search._queue.claim
+    study.enqueue_trial({}, user_attrs={TrialKey.KEY: "u"})
+    real_claim = queue._units.claim
 
     def claim_in_an_outage(study, trial):
         proxy.cut()
         threading.Timer(3, proxy.start).start()
-        monkeypatch.setattr(search._queue, "claim", real_claim)
+        monkeypatch.setattr(queue._units, "claim", real_claim)
         real_claim(study, trial)
 
-    monkeypatch.setattr(search._queue, "claim", claim_in_an_outage)
-    trial = search.take(study)
+    monkeypatch.setattr(queue._units, "claim", claim_in_an_outage)
+    trial = queue.take(study)
     assert trial is not None
     frozen = study.trials[0]
-    assert frozen.state == TrialState.RUNNING and frozen.user_attrs[OWNER_ATTR]
+    assert frozen.state == TrialState.RUNNING and frozen.user_attrs[TrialKey.OWNER]
     assert _heartbeat_rows(study) == 1
     time.sleep(3.5)  # silent past the grace period: the heartbeat makes it stale
     fail_orphans(study)
@@ -87,14 +86,14 @@ def test_a_trial_taken_as_the_database_goes_away_is_claimed_once_it_is_back(
 
 def test_an_outcome_for_a_trial_failed_elsewhere_is_dropped_not_a_crash(postgres_url):
     study = _study(postgres_url)
-    study.enqueue_trial({}, user_attrs={search.KEY_ATTR: "u"})
-    trial = search.take(study)
+    study.enqueue_trial({}, user_attrs={TrialKey.KEY: "u"})
+    trial = queue.take(study)
 
     def work(_):
         study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)  # stale elsewhere
         return 1.0
 
-    assert search.execute(study, trial, work, contextlib.nullcontext()) is None
+    assert queue.execute(study, trial, work, contextlib.nullcontext()) is None
     assert study.trials[0].state == TrialState.FAIL
 
 
@@ -114,9 +113,9 @@ def test_who_can_be_declared_gone_from_this_host():
 
 def test_a_live_trial_of_another_container_on_this_host_is_not_failed(tmp_path):
     study = optuna.create_study(storage=open_storage(str(tmp_path / "j.log")), study_name="s")
-    study.enqueue_trial({}, user_attrs={search.KEY_ATTR: "u"})
-    trial = search.take(study)
+    study.enqueue_trial({}, user_attrs={TrialKey.KEY: "u"})
+    trial = queue.take(study)
     container = {**current_process(), "pidns": "pid:[4026532000]", "pid": os.getpid() + 10 ** 6}
-    study._storage.set_trial_user_attr(trial._trial_id, OWNER_ATTR, container)
+    study._storage.set_trial_user_attr(trial._trial_id, TrialKey.OWNER, container)
     assert fail_orphans(study) == 0
     assert study.trials[0].state == TrialState.RUNNING

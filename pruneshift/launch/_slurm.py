@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import STORAGE_ENV
-from .config import ExperimentConfig
-from .errors import PruneshiftError
+from .. import STORAGE_ENV
+from ..config import ExperimentConfig
+from ..errors import PruneshiftError
 
 CLUSTERS = ("slurm", "local")
 
@@ -62,7 +62,7 @@ def launch(config: ExperimentConfig, out: Path, workers: int, resources: Resourc
                               "the workers as local processes")
     import submitit
 
-    from .workers import write_effective_config
+    from ._local import write_effective_config
 
     out = Path(out).resolve()
     path = write_effective_config(config, out)

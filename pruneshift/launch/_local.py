@@ -11,11 +11,11 @@ from pathlib import Path
 
 import yaml
 
-from . import STORAGE_ENV
-from .config import ExperimentConfig
-from .errors import PruneshiftError
-from .pipeline import run_dir_for
-from .storage import public_config
+from .. import STORAGE_ENV
+from ..config import ExperimentConfig
+from ..errors import PruneshiftError
+from ..pipeline import run_dir_for
+from ..storage import public_config
 
 
 def threads_per_worker(workers: int) -> int:

@@ -4,7 +4,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from pruneshift.search import _queue
+from pruneshift.queue import _units as _queue
 
 
 def test_a_stop_while_taking_several_gives_the_taken_ones_back(monkeypatch):
