@@ -1,18 +1,34 @@
 import json
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
 
+from pruneshift.catalog import CHOICES
 from pruneshift.cli import app
 
 runner = CliRunner()
 
 
-def test_list_shows_every_registry():
-    result = runner.invoke(app, ["list"])
+def test_list_shows_every_registered_name():
+    result = runner.invoke(app, ["list"], terminal_width=200)
     assert result.exit_code == 0
-    for name in ("digits", "mnist5k", "mnist1d", "cifar10", "mlp", "cnn", "resnet8", "bohb", "bo"):
-        assert name in result.stdout
+    for title, registry in CHOICES.items():
+        assert title in result.stdout
+        assert all(name in result.stdout for name in registry)
+    assert "[needs data.root]" in result.stdout  # printed literally
+
+
+@pytest.mark.parametrize("command", ["run", "hpo", "worker", "launch"])
+def test_a_config_error_is_reported_before_the_heavy_stack_loads(command):
+    code = ("import sys\nfrom pruneshift.cli import app\n"
+            f"try:\n    app([{command!r}, '--set', 'training.optimiser=adam'])\n"
+            "except SystemExit as exit:\n    print(exit.code, 'torch' in sys.modules, "
+            "'optuna' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert shown.stdout.split() == ["2", "False", "False"], shown.stderr
+    assert "did you mean 'optimizer'?" in shown.stderr
 
 
 @pytest.mark.parametrize("command", [[], ["hpo"], ["list"]])

@@ -6,22 +6,18 @@ Heavy modules (torch, optuna) are imported inside the commands, so ``--help`` is
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from . import STORAGE_ENV
+from .. import STORAGE_ENV
+from ._terminal import CliEvents, console, guarded, print_hpo, print_results
 
 app = typer.Typer(help="Measure how structured pruning shifts a network's optimal "
                   "training hyperparameters.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
-console = Console()
-errors = Console(stderr=True)
 
 ConfigArg = Annotated[Path | None, typer.Argument(
     help="Experiment YAML file; without it, the built-in default (digits, cnn).",
@@ -38,95 +34,25 @@ StorageOpt = Annotated[str | None, typer.Option(
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 
 
-def _guarded(debug: bool, action: Callable[[], Any]) -> Any:
-    """Run ``action``; a pruneshift error becomes one line on stderr and exit code 2."""
-    from .errors import PruneshiftError
+def _experiment(config: Path | None, overrides: list[str] | None, *,
+                worker: bool = False) -> Any:
+    """The command's experiment, validated before the heavy stack loads; then Optuna quiet and,
+    for a worker, SIGTERM stopping it like Ctrl-C (its current trial is given back)."""
+    import signal
 
-    try:
-        return action()
-    except PruneshiftError as exc:
-        if debug:
-            raise
-        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        errors.print("stopped: finished trials are kept and the running one was given back; "
-                     "run the same command to continue")
-        raise typer.Exit(130) from None
-    except OSError as exc:  # a full disk, a read-only folder, a file that vanished
-        if debug:
-            raise
-        where = f" {exc.filename}" if exc.filename else ""
-        errors.print(f"[bold red]error:[/] cannot use{escape(where)}: "
-                     f"{escape(str(exc.strerror or exc))}; finished "
-                     "trials are kept: fix that and run the same command to continue",
-                     highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+    from ..config import load_config
+
+    experiment = load_config(config, overrides or [])
+    _quiet_optuna()
+    if worker:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    return experiment
 
 
-class CliEvents:
-    """Draws the pipeline's events: stage lines, and one progress bar over the units of work."""
+def _quiet_optuna() -> None:
+    import optuna
 
-    def __init__(self) -> None:
-        self.progress_bar: Any = None
-        self.task: Any = None
-        self.started = time.monotonic()
-        self.first_done: int | None = None
-
-    def stage(self, name: str, message: str) -> None:
-        errors.print(f"[bold]{name}[/]: {escape(message)}", highlight=False)
-
-    def warning(self, message: str) -> None:
-        errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
-
-    def progress(self, label: str, done: int, total: int, study: Any) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        if self.progress_bar is None:
-            self.progress_bar = Progress(TextColumn("[bold]{task.description:<12}"),
-                                         BarColumn(), MofNCompleteColumn(),
-                                         TextColumn("{task.fields[status]}"), console=errors)
-            self.task = self.progress_bar.add_task(label, total=total, status="")
-            self.progress_bar.start()
-            self.started, self.first_done = time.monotonic(), done
-        try:
-            best = f"best {study.best_value:.4f}"
-        except ValueError:
-            best = "best -"
-        status = f"{best} · left {self._time_left(done, total)}"
-        self.progress_bar.update(self.task, description=label, total=total,
-                                 completed=min(done, total), status=status)
-
-    def finished(self) -> None:
-        if self.progress_bar is not None:
-            self.progress_bar.stop()
-            self.progress_bar = None
-
-    def _time_left(self, done: int, total: int) -> str:
-        finished_here = done - (self.first_done or 0)
-        if finished_here <= 0:
-            return "?"
-        estimate = (time.monotonic() - self.started) / finished_here * (total - done)
-        return time.strftime("%H:%M:%S", time.gmtime(estimate))
-
-
-def _print_hpo(summary: dict[str, Any], path: Path) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"HPO · {summary['experiment']} · {summary['method']}", show_header=False)
-    best = summary["best"]
-    value = None if best is None else best["value"]
-    table.add_row("best validation accuracy", "-" if value is None else f"{value:.4f}")
-    if best is not None:
-        for name, value in best["params"].items():
-            table.add_row(f"  {name}", f"{value:.4g}" if isinstance(value, float) else str(value))
-        if best["test_accuracy"] is not None:
-            table.add_row("test accuracy of that trial", f"{best['test_accuracy']:.4f}")
-    table.add_row("trials", ", ".join(f"{k} {v}" for k, v in summary["trials"].items() if v))
-    table.add_row("epochs spent", str(summary["epochs_spent"]))
-    table.add_row("wall time", f"{summary['wall_seconds']:.1f} s")
-    table.add_row("written", str(path))
-    console.print(table)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
 @app.command()
@@ -135,24 +61,13 @@ def hpo(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
     """Stage 1: tune the dense model (bo, tpe, bohb or random); re-running continues the study."""
 
     def action() -> None:
-        import optuna
+        experiment = _experiment(config, set_)
+        from ..pipeline import run_dir_for, run_hpo
 
-        from .config import load_config
-        from .pipeline import run_dir_for, run_hpo
-
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        experiment = load_config(config, set_ or [])
         summary = run_hpo(experiment, out=out, storage=storage, events=CliEvents())
-        _print_hpo(summary, run_dir_for(experiment, out) / "hpo.json")
+        print_hpo(summary, run_dir_for(experiment, out) / "hpo.json")
 
-    _guarded(debug, action)
-
-
-def _stop_on_sigterm() -> None:
-    """SIGTERM stops a worker like Ctrl-C does: its current trial is given back."""
-    import signal
-
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    guarded(debug, action)
 
 
 @app.command()
@@ -168,15 +83,10 @@ def run(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
     """
 
     def action() -> None:
-        import optuna
+        experiment = _experiment(config, set_, worker=True)
+        from ..launch import start_local_workers
+        from ..pipeline import run_dir_for, run_study
 
-        from .config import load_config
-        from .launch import start_local_workers
-        from .pipeline import run_dir_for, run_study
-
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        _stop_on_sigterm()
-        experiment = load_config(config, set_ or [])
         experiment, helpers = start_local_workers(experiment, workers, out=out,
                                                   storage=storage)
         try:
@@ -185,9 +95,9 @@ def run(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
             helpers.stop()  # this process's own error is the one to show
             raise
         helpers.wait()
-        _print_results(results, run_dir_for(experiment, out))
+        print_results(results, run_dir_for(experiment, out))
 
-    _guarded(debug, action)
+    guarded(debug, action)
 
 
 @app.command()
@@ -211,12 +121,11 @@ def launch(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
     def action() -> None:
         import os
 
-        from .config import load_config
-        from .launch import Resources
-        from .launch import launch as submit
-        from .pipeline import run_dir_for
+        experiment = _experiment(config, set_)
+        from ..launch import Resources
+        from ..launch import launch as submit
+        from ..pipeline import run_dir_for
 
-        experiment = load_config(config, set_ or [])
         url = storage or experiment.storage
         if url:
             os.environ[STORAGE_ENV] = url  # the tasks inherit it; no file or command line holds it
@@ -231,7 +140,7 @@ def launch(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
                 job.result()
             console.print(f"done: {run_dir / 'results.json'}", highlight=False)
 
-    _guarded(debug, action)
+    guarded(debug, action)
 
 
 @app.command()
@@ -245,18 +154,13 @@ def worker(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
     """
 
     def action() -> None:
-        import optuna
+        experiment = _experiment(config, set_, worker=True)
+        from ..pipeline import run_dir_for, run_study
 
-        from .config import load_config
-        from .pipeline import run_dir_for, run_study
-
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        _stop_on_sigterm()
-        experiment = load_config(config, set_ or [])
         results = run_study(experiment, out=out, storage=storage, events=CliEvents())
-        _print_results(results, run_dir_for(experiment, out))
+        print_results(results, run_dir_for(experiment, out))
 
-    _guarded(debug, action)
+    guarded(debug, action)
 
 
 @app.command()
@@ -271,14 +175,7 @@ def analyze(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
     --set analysis.normalisation=top --set analysis.epsilon=0.01.
     """
 
-    def action() -> None:
-        from .pipeline import analyze_run
-
-        results = analyze_run(run_dir, storage=storage, experiment=experiment,
-                              overrides=set_ or [], events=CliEvents())
-        _print_results(results, run_dir)
-
-    _guarded(debug, action)
+    guarded(debug, lambda: _analyze(run_dir, storage, experiment, set_ or []))
 
 
 @app.command()
@@ -289,14 +186,18 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
            debug: DebugOpt = False) -> None:
     """Rebuild report.html, report.md and figures/ (with results.json) from the storage."""
 
-    def action() -> None:
-        from .pipeline import analyze_run
+    guarded(debug, lambda: _analyze(run_dir, storage, experiment, []))
 
-        results = analyze_run(run_dir, storage=storage, experiment=experiment,
-                              events=CliEvents())
-        _print_results(results, run_dir)
 
-    _guarded(debug, action)
+def _analyze(run_dir: Path, storage: str | None, experiment: str | None,
+             overrides: list[str]) -> None:
+    """What ``analyze`` and ``report`` do: the analysis recomputed from the storage, printed."""
+    _quiet_optuna()
+    from ..pipeline import analyze_run
+
+    results = analyze_run(run_dir, storage=storage, experiment=experiment, overrides=overrides,
+                          events=CliEvents())
+    print_results(results, run_dir)
 
 
 @app.command()
@@ -310,7 +211,7 @@ def status(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
     def action() -> None:
         from rich.table import Table
 
-        from .pipeline import run_status
+        from ..pipeline import run_status
 
         name, rows = run_status(run_dir, storage=storage, experiment=experiment)
         table = Table(title=f"pruneshift status · {name}")
@@ -321,36 +222,7 @@ def status(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
                             ("stage", "done", "running", "failed", "waiting", "left")))
         console.print(table)
 
-    _guarded(debug, action)
-
-
-def _print_results(results: dict[str, Any], run_dir: Path) -> None:
-    from rich.table import Table
-
-    from .report import summary
-
-    table = Table(title=f"pruneshift · {results['experiment']}")
-    for column in ("ratio", "params", "MACs", "latency ms", "best acc", "acc at dense opt",
-                   "regret (points)", "W1 (steps)"):
-        table.add_column(column, justify="right")
-    for row in results["ratios"].values():
-        eff = row["efficiency"] or {}
-        best = (row["best"] or {}).get("value")
-        regret = (row.get("regret") or {}).get("mean")
-        regret_points = None if regret is None else 100 * regret
-
-        def fmt(value: Any, spec: str) -> str:
-            return "-" if value is None else format(value, spec)
-
-        table.add_row(f"{row['ratio']:g}", fmt(eff.get("params"), ","), fmt(eff.get("macs"), ","),
-                      fmt(eff.get("latency_ms"), ".3f"), fmt(best, ".4f"),
-                      fmt(row["value_at_dense_optimum"], ".4f"),
-                      fmt(regret_points, "+.2f"),
-                      fmt((row.get("distances") or {}).get("wasserstein"), ".3f"))
-    console.print(table)
-    console.print(summary(results)[0], markup=False)
-    console.print(f"written: {run_dir / 'report.html'}, {run_dir / 'report.md'}, "
-                  f"{run_dir / 'results.json'}, {run_dir / 'landscapes.csv'}")
+    guarded(debug, action)
 
 
 @app.command("list")
@@ -359,7 +231,7 @@ def list_registries() -> None:
     targets, scopes, augmentations, optimizers, schedules, normalisations, threshold rules."""
     from rich.table import Table
 
-    from .catalog import CHOICES, DATASETS
+    from ..catalog import CHOICES, DATASETS
 
     for title, registry in CHOICES.items():
         table = Table(title=title, show_header=False, title_justify="left")

@@ -1,0 +1,135 @@
+"""What the command line shows: one-line errors, the pipeline's events, result tables."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def guarded(debug: bool, action: Callable[[], Any]) -> Any:
+    """Run ``action``; a pruneshift error becomes one line on stderr and exit code 2."""
+    from ..errors import PruneshiftError
+
+    try:
+        return action()
+    except PruneshiftError as exc:
+        if debug:
+            raise
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        errors.print("stopped: finished trials are kept and the running one was given back; "
+                     "run the same command to continue")
+        raise typer.Exit(130) from None
+    except OSError as exc:  # a full disk, a read-only folder, a file that vanished
+        if debug:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        errors.print(f"[bold red]error:[/] cannot use{escape(where)}: "
+                     f"{escape(str(exc.strerror or exc))}; finished "
+                     "trials are kept: fix that and run the same command to continue",
+                     highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+class CliEvents:
+    """Draws the pipeline's events: stage lines, and one progress bar over the units of work."""
+
+    def __init__(self) -> None:
+        self.progress_bar: Any = None
+        self.task: Any = None
+        self.started = time.monotonic()
+        self.first_done: int | None = None
+
+    def stage(self, name: str, message: str) -> None:
+        errors.print(f"[bold]{name}[/]: {escape(message)}", highlight=False)
+
+    def warning(self, message: str) -> None:
+        errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
+
+    def progress(self, label: str, done: int, total: int, study: Any) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        if self.progress_bar is None:
+            self.progress_bar = Progress(TextColumn("[bold]{task.description:<12}"),
+                                         BarColumn(), MofNCompleteColumn(),
+                                         TextColumn("{task.fields[status]}"), console=errors)
+            self.task = self.progress_bar.add_task(label, total=total, status="")
+            self.progress_bar.start()
+            self.started, self.first_done = time.monotonic(), done
+        try:
+            best = f"best {study.best_value:.4f}"
+        except ValueError:
+            best = "best -"
+        status = f"{best} · left {self._time_left(done, total)}"
+        self.progress_bar.update(self.task, description=label, total=total,
+                                 completed=min(done, total), status=status)
+
+    def finished(self) -> None:
+        if self.progress_bar is not None:
+            self.progress_bar.stop()
+            self.progress_bar = None
+
+    def _time_left(self, done: int, total: int) -> str:
+        finished_here = done - (self.first_done or 0)
+        if finished_here <= 0:
+            return "?"
+        estimate = (time.monotonic() - self.started) / finished_here * (total - done)
+        return time.strftime("%H:%M:%S", time.gmtime(estimate))
+
+
+def print_hpo(summary: dict[str, Any], path: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"HPO · {summary['experiment']} · {summary['method']}", show_header=False)
+    best = summary["best"]
+    value = None if best is None else best["value"]
+    table.add_row("best validation accuracy", "-" if value is None else f"{value:.4f}")
+    if best is not None:
+        for name, value in best["params"].items():
+            table.add_row(f"  {name}", f"{value:.4g}" if isinstance(value, float) else str(value))
+        if best["test_accuracy"] is not None:
+            table.add_row("test accuracy of that trial", f"{best['test_accuracy']:.4f}")
+    table.add_row("trials", ", ".join(f"{k} {v}" for k, v in summary["trials"].items() if v))
+    table.add_row("epochs spent", str(summary["epochs_spent"]))
+    table.add_row("wall time", f"{summary['wall_seconds']:.1f} s")
+    table.add_row("written", str(path))
+    console.print(table)
+
+
+def print_results(results: dict[str, Any], run_dir: Path) -> None:
+    from rich.table import Table
+
+    from ..report import summary
+
+    table = Table(title=f"pruneshift · {results['experiment']}")
+    for column in ("ratio", "params", "MACs", "latency ms", "best acc", "acc at dense opt",
+                   "regret (points)", "W1 (steps)"):
+        table.add_column(column, justify="right")
+    for row in results["ratios"].values():
+        eff = row["efficiency"] or {}
+        best = (row["best"] or {}).get("value")
+        regret = (row.get("regret") or {}).get("mean")
+        regret_points = None if regret is None else 100 * regret
+
+        def fmt(value: Any, spec: str) -> str:
+            return "-" if value is None else format(value, spec)
+
+        table.add_row(f"{row['ratio']:g}", fmt(eff.get("params"), ","), fmt(eff.get("macs"), ","),
+                      fmt(eff.get("latency_ms"), ".3f"), fmt(best, ".4f"),
+                      fmt(row["value_at_dense_optimum"], ".4f"),
+                      fmt(regret_points, "+.2f"),
+                      fmt((row.get("distances") or {}).get("wasserstein"), ".3f"))
+    console.print(table)
+    console.print(summary(results)[0], markup=False)
+    console.print(f"written: {run_dir / 'report.html'}, {run_dir / 'report.md'}, "
+                  f"{run_dir / 'results.json'}, {run_dir / 'landscapes.csv'}")
