@@ -1,10 +1,13 @@
-"""What made a result: package versions, device, threads, host."""
+"""What made a result: package versions, the source commit, device, threads, host."""
 
 from __future__ import annotations
 
 import platform
 import socket
+import subprocess
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -19,6 +22,24 @@ def _version(package: str) -> str | None:
         return None
 
 
+@cache
+def source_commit() -> str | None:
+    """The git commit pruneshift runs from (``+dirty`` with uncommitted changes); None for an
+    installed package or where git is missing."""
+    source = Path(__file__).resolve().parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(source), *args], capture_output=True,
+                              text=True, timeout=10, check=True).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("+dirty" if dirty else "")
+
+
 def environment(device: torch.device | str) -> dict[str, Any]:
     """Versions, device and machine that a stored result was computed with."""
     device = torch.device(device)
@@ -26,6 +47,7 @@ def environment(device: torch.device | str) -> dict[str, Any]:
     return {
         "python": platform.python_version(),
         "packages": {p: _version(p) for p in _PACKAGES},
+        "commit": source_commit(),
         "device": str(device),
         "device_name": name or platform.machine(),
         "torch_threads": torch.get_num_threads(),

@@ -10,18 +10,9 @@ from ..config import apply_overrides, build_config
 from ..errors import ConfigError, StorageError
 from ..provenance import environment
 from ..report import write_report
-from ..storage import (
-    JOURNAL_NAME,
-    StudyKey,
-    default_storage_url,
-    open_storage,
-    redact,
-    stages_study_name,
-)
-from ._context import Run, write_json
+from ..storage import StudyKey, open_storage, redact, stages_study_name
+from ._context import Run, locate_run, write_json
 from ._events import Events
-
-STAGES_SUFFIX = stages_study_name("")
 
 
 def analysis_stage(run: Run, events: Events, device: str = "cpu",
@@ -46,23 +37,6 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu",
     return results
 
 
-def find_experiment(url: str, preferred: str | None = None) -> str:
-    """The experiment stored at ``url``: the only one, or ``preferred`` among several."""
-    import optuna
-
-    summaries = optuna.get_all_study_summaries(open_storage(url), include_best_trial=False)
-    experiments = sorted(s.study_name.removesuffix(STAGES_SUFFIX) for s in summaries
-                         if s.study_name.endswith(STAGES_SUFFIX))
-    if preferred in experiments:
-        return preferred
-    if len(experiments) == 1:
-        return experiments[0]
-    if not experiments:
-        raise StorageError(f"no finished grid in {redact(url)}: run `pruneshift run` first")
-    raise StorageError(f"{redact(url)} holds several experiments ({', '.join(experiments)}); "
-                       "name one with --experiment")
-
-
 def analyze_run(run_dir: Path, *, storage: str | None = None, experiment: str | None = None,
                 overrides: list[str] | None = None, events: Events | None = None
                 ) -> dict[str, Any]:
@@ -71,18 +45,18 @@ def analyze_run(run_dir: Path, *, storage: str | None = None, experiment: str | 
     ``overrides`` may change ``analysis.*`` settings only (temperature, normalisation,
     epsilon, ...); the rest of the config is the one the run was made with.
     """
-    url = storage or default_storage_url(run_dir)
-    if storage is None and not (Path(run_dir) / JOURNAL_NAME).exists():
-        raise StorageError(f"{run_dir} holds no {JOURNAL_NAME}; pass --storage URL for a run "
-                           "stored elsewhere")
-    name = find_experiment(url, experiment)
+    url, name = locate_run(run_dir, storage, experiment)
     for text in overrides or []:
         if not text.split("=", 1)[0].strip().startswith("analysis."):
             raise ConfigError(f"analyze changes analysis settings only (analysis.*), got "
                               f"'{text}'; re-run the study to change anything else")
     import optuna
 
-    stored = optuna.load_study(study_name=stages_study_name(name), storage=open_storage(url))
+    try:
+        stored = optuna.load_study(study_name=stages_study_name(name), storage=open_storage(url))
+    except KeyError:
+        raise StorageError(f"no grid of experiment '{name}' in {redact(url)} yet; run the study "
+                           "first") from None
     config = build_config(apply_overrides(dict(stored.user_attrs[StudyKey.CONFIG]),
                                           overrides or []))
     return analysis_stage(Run(config, Path(run_dir), url), events or Events())

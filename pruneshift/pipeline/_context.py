@@ -13,12 +13,14 @@ from typing import Any
 import optuna
 
 from ..config import ExperimentConfig, fingerprint, fingerprint_differences
-from ..errors import ConfigError
+from ..errors import ConfigError, StorageError
 from ..queue import queue_lock_for
 from ..storage import (
+    JOURNAL_NAME,
     StudyKey,
     artifact_store,
     default_storage_url,
+    experiments_in,
     open_storage,
     public_config,
     redact,
@@ -84,6 +86,27 @@ class Run:
                               "experiment name")
         self._studies[name] = study
         return study
+
+
+def locate_run(run_dir: Path, storage: str | None = None, experiment: str | None = None
+               ) -> tuple[str, str]:
+    """The storage of a run folder (or ``storage``) and the experiment in it: the only one, or
+    ``experiment`` among several."""
+    url = storage or default_storage_url(run_dir)
+    if storage is None and not (Path(run_dir) / JOURNAL_NAME).exists():
+        raise StorageError(f"{run_dir} holds no {JOURNAL_NAME}; pass --storage URL for a run "
+                           "stored elsewhere")
+    summaries = optuna.get_all_study_summaries(open_storage(url), include_best_trial=False)
+    experiments = experiments_in({s.study_name for s in summaries})
+    if experiment in experiments or (experiment is None and len(experiments) == 1):
+        return url, experiment or experiments[0]
+    if not experiments:
+        raise StorageError(f"no experiment in {redact(url)} yet: run `pruneshift run` first")
+    if experiment is None:
+        raise StorageError(f"{redact(url)} holds several experiments ({', '.join(experiments)});"
+                           " name one with --experiment")
+    raise StorageError(f"no experiment '{experiment}' in {redact(url)}; it holds: "
+                       f"{', '.join(experiments)}")
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:

@@ -140,7 +140,7 @@ class HPOStage:
         finished = queue.keys_in(self.study, queue.DONE)
         return all(u.key in finished for u in hpo_units(self.config))
 
-    def step(self) -> optuna.trial.FrozenTrial | None | bool:
+    def step(self) -> bool:
         """Run one HPO trial if a ticket is free; False when there is none.
 
         Tickets are enqueued one at a time, when the queue is empty, so a large budget does not
@@ -161,7 +161,8 @@ class HPOStage:
         trial = queue.take(self.study)
         if trial is None:
             return False
-        return queue.execute(self.study, trial, self._objective, self.run.lock)
+        queue.execute(self.study, trial, self._objective, self.run.lock)
+        return True
 
     def timed_out(self) -> bool:
         timeout = self.config.hpo.timeout

@@ -9,20 +9,16 @@ import optuna
 from optuna.trial import TrialState
 
 from ..catalog import DATASETS, METHODS
-from ..errors import StorageError
 from ..queue import DONE
 from ..search import Grid
 from ..storage import (
-    JOURNAL_NAME,
     StudyKey,
-    default_storage_url,
-    experiments_in,
     grid_study_name,
     hpo_study_name,
     open_storage,
-    redact,
     stages_study_name,
 )
+from ._context import locate_run
 from ._grids import done_cells
 
 
@@ -35,18 +31,9 @@ def _counts(study: optuna.Study) -> dict[str, int]:
 def run_status(run_dir: Path, *, storage: str | None = None, experiment: str | None = None
                ) -> tuple[str, list[dict[str, Any]]]:
     """The experiment's name and one row per stage."""
-    url = storage or default_storage_url(run_dir)
-    if storage is None and not (Path(run_dir) / JOURNAL_NAME).exists():
-        raise StorageError(f"{run_dir} holds no {JOURNAL_NAME}; pass --storage URL for a run "
-                           "stored elsewhere")
+    url, experiment = locate_run(run_dir, storage, experiment)
     store = open_storage(url)
     names = {s.study_name for s in optuna.get_all_study_summaries(store, include_best_trial=False)}
-    experiments = experiments_in(names)
-    if experiment is None and len(experiments) == 1:
-        experiment = experiments[0]
-    if experiment not in experiments:
-        raise StorageError(f"{redact(url)} holds experiments {experiments or 'none'}; "
-                           "name one with --experiment")
     hpo = optuna.load_study(study_name=hpo_study_name(experiment), storage=store)
     config = hpo.user_attrs[StudyKey.CONFIG]
     done = len(hpo.get_trials(deepcopy=False, states=DONE))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,14 @@ from ._grids import GridStage, define_grid
 from ._hpo import HPOStage, hpo_units
 from ._reference import task_runner, task_units
 from ._tasks import task_for
+
+
+class Step(Enum):
+    """What one step of a worker came to."""
+
+    RAN = "ran"  # it did a unit of work
+    WAIT = "wait"  # others hold all that is left
+    DONE = "done"  # every unit is done
 
 
 class Worker:
@@ -54,8 +63,8 @@ class Worker:
         queue.fail_orphans(self.hpo.study)
         try:
             while (outcome := retrying(self.step, self.run.url,
-                                       on_retry=self.events.warning)) != "done":
-                if outcome == "wait":
+                                       on_retry=self.events.warning)) is not Step.DONE:
+                if outcome is Step.WAIT:
                     time.sleep(self.config.workers.poll_interval)
         finally:
             self.events.finished()
@@ -79,36 +88,33 @@ class Worker:
         return [self.hpo.study, *([self.stages] if self.stages else []),
                 *(g.study for g in self.grids.values())]
 
-    def step(self) -> str:
-        """Do one unit of work: 'ran', 'wait' (others hold what is left) or 'done'.
+    def step(self) -> Step:
+        """Do one unit of work, if one is free.
 
         Abandoned trials are looked for only when no work is free, so a busy worker does not
         rescan every study between units.
         """
         outcome = self._work()
-        if outcome == "wait":
+        if outcome is Step.WAIT:
             for study in self.studies():
                 queue.fail_orphans(study)
         return outcome
 
-    def _work(self) -> str:
+    def _work(self) -> Step:
         if not self.hpo.done():
-            return "ran" if self._ran(self.hpo.step()) else "wait"
+            if not self.hpo.step():
+                return Step.WAIT
+            self._report_progress("HPO")
+            return Step.RAN
         if self.stages is None:
             self._open_stages()
         if self.trains and self._ran_task():
-            return "ran"
+            return Step.RAN
         for ratio in self.config.pruning.ratios:
             if self._ready(ratio) and self._grid(ratio).step():
                 self._report_progress(f"grid r={ratio:g}")
-                return "ran"
-        return "done" if self._complete() else "wait"
-
-    def _ran(self, outcome: Any) -> bool:
-        if outcome is False:
-            return False
-        self._report_progress("HPO")
-        return True
+                return Step.RAN
+        return Step.DONE if self._complete() else Step.WAIT
 
     def _open_stages(self) -> None:
         summary = self.hpo.summary()
@@ -206,7 +212,7 @@ def run_hpo(config: ExperimentConfig, *, out: Path | None = None, storage: str |
     total = len(hpo_units(config))
     events.progress("HPO", len(queue.keys_in(stage.study, queue.DONE)), total, stage.study)
     try:
-        while not stage.timed_out() and stage.step() is not False:
+        while not stage.timed_out() and stage.step():
             events.progress("HPO", len(queue.keys_in(stage.study, queue.DONE)), total,
                             stage.study)
     finally:

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from ..catalog import CRITERIA
+from ..errors import ConfigError
 
 if TYPE_CHECKING:
     from ..config import PruningConfig
@@ -23,7 +24,9 @@ def classifier_of(model: nn.Module, num_classes: int) -> nn.Module:
             return module
         if isinstance(module, nn.modules.conv._ConvNd) and module.out_channels == num_classes:
             return module
-    raise ValueError(f"no layer with {num_classes} outputs: cannot protect the classifier")
+    raise ConfigError(f"model: no layer with {num_classes} outputs, one per class; pruning "
+                      "keeps the classifier whole and must find it (the last Linear or conv "
+                      "layer with as many outputs as the dataset has classes)")
 
 
 def make_pruner(model: nn.Module, example_input: torch.Tensor, settings: PruningConfig, *,

@@ -16,14 +16,15 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
+from ..catalog import TARGETS
 from ..errors import ConfigError
 from ._checkpoint import load_state_into
+from ._efficiency import count_macs_and_params
 from ._structure import GradientFn, classifier_of, make_pruner, pruning_step
 
 if TYPE_CHECKING:
     from ..config import PruningConfig
 
-TARGETS = ("channels", "macs", "params")
 MAX_CHANNEL_RATIO = 0.9  # the most a probe removes (Torch-Pruning skips a layer it would empty)
 PROBE_STEPS = 90  # steps to MAX_CHANNEL_RATIO: 0.01 of the channels each
 
@@ -38,12 +39,7 @@ def prunable_channels(model: nn.Module, num_classes: int) -> int:
 
 def costs(model: nn.Module, example_input: torch.Tensor, num_classes: int) -> dict[str, int]:
     """Prunable channels, MACs at batch 1 and parameters of ``model``."""
-    import torch_pruning as tp
-
-    was_training = model.training
-    model.eval()
-    macs, params = tp.utils.count_ops_and_params(model, example_input[:1])
-    model.train(was_training)
+    macs, params = count_macs_and_params(model, tuple(example_input.shape[1:]))
     return {"channels": prunable_channels(model, num_classes), "macs": int(macs),
             "params": int(params)}
 

@@ -4,7 +4,7 @@ import torch.nn.functional as F
 
 from pruneshift.catalog import CRITERIA, MODELS
 from pruneshift.config import PruningConfig, TrainingConfig
-from pruneshift.errors import CheckpointError
+from pruneshift.errors import CheckpointError, ConfigError
 from pruneshift.models import build_model
 from pruneshift.prune import (
     GradualPruning,
@@ -60,6 +60,17 @@ def test_every_model_pruned_by_every_criterion_is_smaller_and_runs(name, criteri
     assert classifier_of(model, 10).out_features == 10
     if scope == "uniform":  # half of every prunable layer's channels go: about a quarter remains
         assert pruned_params < 0.45 * params
+
+
+def test_a_model_whose_classifier_cannot_be_found_is_a_one_line_error():
+    """A user's model ending in something other than one output per class (here a 12-way
+    layer for 10 classes) would have its outputs pruned; it is refused, naming the rule."""
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 32), torch.nn.ReLU(),
+                                torch.nn.Linear(32, 12))
+    with pytest.raises(ConfigError, match="no layer with 10 outputs, one per class") as info:
+        prune(model, torch.zeros(1, 1, 8, 8), PruningConfig(), ratio=0.5, num_classes=10,
+              seed=0)
+    assert "\n" not in str(info.value)
 
 
 def test_uniform_pruning_is_the_same_ratio_in_every_layer_and_respects_round_to():

@@ -41,6 +41,9 @@ def test_each_method_finishes_a_twelve_trial_study(tmp_path, method):
     written = json.loads((tmp_path / "hpo.json").read_text())
     assert written["method"] == method and written["trials"] == trials
     assert written["environment"]["packages"]["optuna"] == optuna.__version__
+    checkout = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True)
+    if checkout.returncode == 0:  # run from a git checkout: the commit is stamped
+        assert written["environment"]["commit"].split("+")[0] == checkout.stdout.strip()
     if not METHODS[method].searches:
         assert sum(trials.values()) == 0 and summary["n_trials"] == 0
         assert summary["best"]["params"] == {"lr": 0.05, "weight_decay": 5e-4}

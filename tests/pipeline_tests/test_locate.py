@@ -1,0 +1,29 @@
+"""Finding the experiment of a run folder: one rule for `analyze`, `report` and `status`."""
+
+import pytest
+
+from pruneshift.config import load_config
+from pruneshift.errors import StorageError
+from pruneshift.pipeline import analyze_run, run_hpo, run_status
+
+from ..conftest import SYNTHETIC
+
+SMALL = ["hpo.n_trials=2", "hpo.n_startup_trials=1"]
+
+
+def test_several_experiments_in_one_folder_must_be_named(tmp_path):
+    for name in ("first", "second"):
+        run_hpo(load_config(SYNTHETIC, [*SMALL, f"experiment={name}"]), out=tmp_path)
+    for look in (run_status, analyze_run):
+        with pytest.raises(StorageError, match=r"several experiments \(first, second\); name "):
+            look(tmp_path)
+        with pytest.raises(StorageError, match="no experiment 'third' .* it holds: first, second"):
+            look(tmp_path, experiment="third")
+    assert run_status(tmp_path, experiment="second")[0] == "second"
+    with pytest.raises(StorageError, match="no grid of experiment 'first'"):
+        analyze_run(tmp_path, experiment="first")  # found, but not run that far
+
+
+def test_a_folder_without_a_run_is_a_one_line_error(tmp_path):
+    with pytest.raises(StorageError, match="holds no journal.log; pass --storage URL"):
+        run_status(tmp_path)
