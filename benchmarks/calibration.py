@@ -71,7 +71,7 @@ def overrides(scenario: Scenario, seed: int) -> list[str]:
 def ratio_outcome(entry: dict, alpha: float, true_regret: float) -> dict:
     """One ratio's claims (lr, joint) and whether its regret interval covers the truth."""
     regret = entry["regret"]
-    return {"lr": (entry["p_adjusted"]["per_hp.lr.wasserstein"] or 1) < alpha,
+    return {"lr": (entry["p_adjusted"]["per_hp"]["lr"]["wasserstein"] or 1) < alpha,
             "joint": (entry["p_adjusted"]["wasserstein"] or 1) < alpha,
             "covered": regret["ci_low"] <= true_regret <= regret["ci_high"],
             "regret": regret["mean"], "true_regret": true_regret}

@@ -22,8 +22,8 @@ import optuna
 from _common import describe_machine
 
 from pruneshift.config import load_config
-from pruneshift.pipeline import Events, run_study
 from pruneshift.launch import start_local_workers
+from pruneshift.pipeline import Events, run_study
 
 MODES = {"off": (["training.batched=off"], 1), "stacked": ([], 1), "workers": ([], 2)}
 

@@ -12,7 +12,7 @@ from ._distance import (
 from ._distribution import default_temperature, default_top_delta, to_distribution
 from ._family import holm
 from ._importance import importance
-from ._inference import analyse, compare, family_keys
+from ._inference import DISTANCES, analyse, compare, family_keys
 from ._landscape import Landscape, landscape_rows, to_landscape
 from ._load import RunData, load_run_data
 from ._noise import (
@@ -29,11 +29,11 @@ from ._summary import landscapes, normalisation_for, summarise
 from ._threshold import threshold
 from ._verdict import verdict
 
-__all__ = ["Comparison", "Landscape", "NoShiftNull", "Normalisation", "RunData", "SeedBootstrap",
-           "analyse", "best_index", "compare", "default_temperature", "default_top_delta",
-           "distances", "family_keys", "fold_differences", "grid_ground_metric", "holm",
-           "importance", "kept_point", "kept_value", "landscape_rows", "landscapes",
-           "load_run_data", "marginal", "marginal_wasserstein", "normalisation_for",
-           "point_residuals", "rank_agreement", "regret", "residuals", "robust_offset",
-           "seed_noise", "shape_divergences", "subgrid_optimum", "summarise", "threshold",
-           "to_distribution", "to_landscape", "verdict", "wasserstein_on_grid"]
+__all__ = ["DISTANCES", "Comparison", "Landscape", "NoShiftNull", "Normalisation", "RunData",
+           "SeedBootstrap", "analyse", "best_index", "compare", "default_temperature",
+           "default_top_delta", "distances", "family_keys", "fold_differences",
+           "grid_ground_metric", "holm", "importance", "kept_point", "kept_value",
+           "landscape_rows", "landscapes", "load_run_data", "marginal", "marginal_wasserstein",
+           "normalisation_for", "point_residuals", "rank_agreement", "regret", "residuals",
+           "robust_offset", "seed_noise", "shape_divergences", "subgrid_optimum", "summarise",
+           "threshold", "to_distribution", "to_landscape", "verdict", "wasserstein_on_grid"]

@@ -27,7 +27,7 @@ from ._verdict import verdict
 if TYPE_CHECKING:
     from ..config import AnalysisConfig
 
-DISTANCE_KEYS = ("wasserstein", "js", "hellinger", "tv")
+DISTANCES = ("wasserstein", "js", "hellinger", "tv")  # every distance of the joint distributions
 DETERMINED_STEPS = 2.0  # an optimum shift whose interval spans more grid steps is undetermined
 FAMILY_SHARE = 0.5  # alpha is split evenly between the shift claims and the regret claims
 P_HEADROOM = 4  # the null's smallest p-value is at most a quarter of Holm's first level
@@ -148,7 +148,7 @@ def compare(comparison: Comparison, dense: Landscape, pruned: Landscape,
             "regret": cost(kept_value(grid.shape, best, axis)),
         }
     return {
-        "distances": {**{k: stats[k] for k in DISTANCE_KEYS},
+        "distances": {**{k: stats[k] for k in DISTANCES},
                       "wasserstein_units": details["wasserstein_units"],
                       "wasserstein_factor": details["wasserstein_factor"]},
         "regret": cost(kept_point(grid.shape, best)),
@@ -190,6 +190,23 @@ def adjust(per_ratio: dict[float, dict[str, Any]], names: list[str]) -> None:
             claim["p_adjusted"] = regrets.get((ratio, key))
 
 
+def _nest_statistics(per_ratio: dict[float, dict[str, Any]]) -> None:
+    """Noise floors, p-values and adjusted p-values as the results hold them: a marginal
+    statistic (named ``per_hp.<name>.wasserstein`` while computed) under ``per_hp``, by name."""
+    for entry in per_ratio.values():
+        for section in ("noise_floor", "p_value", "p_adjusted"):
+            if section not in entry:
+                continue
+            nested: dict[str, Any] = {}
+            for key, value in entry[section].items():
+                if key.startswith("per_hp."):
+                    _, name, statistic = key.split(".")
+                    nested.setdefault("per_hp", {}).setdefault(name, {})[statistic] = value
+                else:
+                    nested[key] = value
+            entry[section] = nested
+
+
 def analyse(grid: Grid, arrays: dict[float, Landscape], comparison: Comparison,
             settings: AnalysisConfig) -> tuple[dict[float, dict[str, Any]], dict[str, Any] | None,
                                                dict[str, Any] | None]:
@@ -208,7 +225,10 @@ def analyse(grid: Grid, arrays: dict[float, Landscape], comparison: Comparison,
     adjust(per_ratio, names)
     complete = dense is not None and all("regret" in e for e in per_ratio.values())
     if not complete:
+        _nest_statistics(per_ratio)
         return per_ratio, None, None
     found = threshold(per_ratio, names, epsilon=settings.epsilon,
                       level=claim_level(settings.alpha), rule=settings.threshold_rule)
-    return per_ratio, found, verdict(per_ratio, found, epsilon=settings.epsilon)
+    decided = verdict(per_ratio, found, epsilon=settings.epsilon)
+    _nest_statistics(per_ratio)
+    return per_ratio, found, decided

@@ -7,23 +7,20 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis import Landscape, Normalisation, marginal
+from ..analysis import DISTANCES, Landscape, Normalisation, marginal
 from ..search import Grid
 from ._plot import RATIO_LABEL, mark_verdict, pyplot, save, tick
 
-METRICS = ("wasserstein", "js", "hellinger", "tv")
 METRIC_TITLES = {"wasserstein": "Wasserstein-1 (grid steps)", "js": "Jensen–Shannon",
                  "hellinger": "Hellinger", "tv": "total variation"}
 
 
 def _series(results: dict[str, Any], get) -> tuple[list[float], list[float | None]]:
+    """Per ratio, ``get`` of its entry; None for a ratio not analysed (its grid unfinished)."""
     ratios, values = [], []
     for entry in results["ratios"].values():
         ratios.append(entry["ratio"])
-        try:
-            values.append(get(entry))
-        except (KeyError, TypeError):
-            values.append(None)
+        values.append(get(entry) if "distances" in entry else None)
     return ratios, values
 
 
@@ -61,8 +58,8 @@ def accuracy_vs_ratio(results: dict[str, Any], path: Path) -> Path:
 def distances_vs_ratio(results: dict[str, Any], path: Path) -> Path:
     """Each distance per ratio, with its seed-noise floor as a shaded band."""
     plt = pyplot()
-    fig, axes = plt.subplots(1, len(METRICS), figsize=(11, 2.9))
-    for ax, metric in zip(axes, METRICS, strict=True):
+    fig, axes = plt.subplots(1, len(DISTANCES), figsize=(11, 2.9))
+    for ax, metric in zip(axes, DISTANCES, strict=True):
         ratios, values = _series(results, lambda e, m=metric: e["distances"][m])
         _, floors = _series(results, lambda e, m=metric: e["noise_floor"][m])
         floors_array = _nan(floors)
@@ -88,7 +85,7 @@ def sensitivity_per_hp(results: dict[str, Any], path: Path) -> Path:
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for name, colour in zip(names, colours * 3, strict=False):
         ratios, w1 = _series(results, lambda e, n=name: e["per_hp"][n]["wasserstein"])
-        _, floor = _series(results, lambda e, n=name: e["noise_floor"][f"per_hp.{n}.wasserstein"])
+        _, floor = _series(results, lambda e, n=name: e["noise_floor"]["per_hp"][n]["wasserstein"])
         _, shift = _series(results, lambda e, n=name: e["per_hp"][n]["optimum_shift"]
                            ["subgrid_steps"])
         left.plot(ratios, _nan(w1), "o-", color=colour, label=name)

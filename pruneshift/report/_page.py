@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from ..analysis import DISTANCES
 from ..catalog import METHODS
 from ._text import interval, pct, points, shift_words, summary
 
@@ -74,11 +75,11 @@ def distance_table(results: dict[str, Any]) -> Table:
         if e["ratio"] == 0 or "distances" not in e:
             continue
         d, p, floor = e["distances"], e["p_value"], e["noise_floor"]
-        adjusted = (e.get("p_adjusted") or {}).get("wasserstein")
+        adjusted = e["p_adjusted"]["wasserstein"]
         rows.append([f"{e['ratio']:g}"] + [
             f"{d[m]:.3f} (floor {_fmt(floor.get(m), '.3f')}, p {_p(p.get(m))}"
             + (f", adjusted {_p(adjusted)})" if m == "wasserstein" else ")")
-            for m in ("wasserstein", "js", "hellinger", "tv")] + [
+            for m in DISTANCES] + [
             _fmt(e["rank_correlation"]["spearman"], ".2f")])
     return Table(["ratio", "W1 (steps)", "Jensen–Shannon", "Hellinger", "total variation",
                   "Spearman ρ"], rows)
@@ -97,7 +98,7 @@ def per_hp_table(results: dict[str, Any]) -> Table:
             rows.append([
                 f"{e['ratio']:g}", name, shift_words(hp["optimum_shift"], axis["log"]),
                 f"{hp['wasserstein']:.3f} (adjusted p "
-                f"{_p((e.get('p_adjusted') or {}).get(f'per_hp.{name}.wasserstein'))})",
+                f"{_p(e['p_adjusted']['per_hp'][name]['wasserstein'])})",
                 points(hp["regret"]["mean"]) + interval(hp["regret"], level),
                 _fmt(importance.get("fanova"), ".2f"), _fmt(importance.get("ped_anova"), ".2f")])
     return Table(["ratio", "hyperparameter", "optimum moves", "marginal W1 (steps)",

@@ -59,8 +59,7 @@ def optimum_phrase(entry: dict[str, Any] | None, log: bool) -> str:
     return f"its optimum moves {words}"
 
 
-def _adjusted(entry: dict[str, Any], key: str) -> str:
-    value = (entry.get("p_adjusted") or {}).get(key)
+def _adjusted(value: float | None) -> str:
     return "" if value is None else f"adjusted p = {value:.3f}; "
 
 
@@ -148,7 +147,7 @@ def _hyperparameter_words(entries: dict[float, dict[str, Any]], threshold: dict[
                 f"{points(hp['regret']['mean'])} points{interval(hp['regret'], level)}{early}.")
     if shifts is not None:
         hp = entries[shifts]["per_hp"][name]
-        evidence = _adjusted(entries[shifts], f"per_hp.{name}.wasserstein")
+        evidence = _adjusted(entries[shifts]["p_adjusted"]["per_hp"][name]["wasserstein"])
         return (f"{name} shifts measurably from {pct(shifts)} pruning on ({evidence}"
                 f"{optimum_phrase(hp['optimum_shift'], log)}), but keeping its dense value "
                 f"costs at most {points(worst)} points up to {pct(largest)}: re-tuning it does "

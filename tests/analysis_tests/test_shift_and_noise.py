@@ -3,6 +3,7 @@ import optuna
 import pytest
 
 from pruneshift.analysis import (
+    DISTANCES,
     Landscape,
     RunData,
     SeedBootstrap,
@@ -104,8 +105,10 @@ def test_single_seed_results_report_the_floor_as_unavailable():
     results, table, _ = summarise(data, AnalysisConfig(bootstrap=100))
     pruned = results["ratios"]["0.5"]
     assert results["noise"] == {"seed_std": None, "available": False}
-    assert set(pruned["noise_floor"].values()) == {None}
-    assert set(pruned["p_value"].values()) == {None}
+    for section in ("noise_floor", "p_value"):
+        values = pruned[section]
+        assert {values[m] for m in DISTANCES} == {None}
+        assert {v["wasserstein"] for v in values["per_hp"].values()} == {None}
     assert pruned["regret"]["ci_low"] is None and pruned["regret"]["mean"] >= 0
     assert results["threshold"]["by_regret"]["overall"] is None
     assert results["threshold"]["by_shift"]["overall"] is None

@@ -66,7 +66,7 @@ def test_without_a_shift_every_distance_stays_within_its_floor(unshifted):
         for metric in JOINT:
             assert entry["distances"][metric] <= entry["noise_floor"][metric], (ratio, metric)
         for name, hp in entry["per_hp"].items():
-            assert hp["wasserstein"] <= entry["noise_floor"][f"per_hp.{name}.wasserstein"]
+            assert hp["wasserstein"] <= entry["noise_floor"]["per_hp"][name]["wasserstein"]
     assert results["threshold"]["overall"] is None
     assert results["threshold"]["per_hp"] == {"lr": None, "weight_decay": None}
 
@@ -80,7 +80,7 @@ def test_the_learning_rate_shift_is_recovered_and_weight_decay_stays_put(shifted
         assert lr["wasserstein_units"] == pytest.approx(expected, abs=TOLERANCE)
         assert lr["optimum_shift"]["subgrid_units"] == pytest.approx(expected, abs=TOLERANCE)
         assert lr["wasserstein_factor"] == pytest.approx(10 ** lr["wasserstein_units"])
-        assert wd["wasserstein"] <= entry["noise_floor"]["per_hp.weight_decay.wasserstein"]
+        assert wd["wasserstein"] <= entry["noise_floor"]["per_hp"]["weight_decay"]["wasserstein"]
         assert abs(wd["optimum_shift"]["argmax_steps"]) <= 1
         moved.append(lr["wasserstein_units"])
     assert moved == sorted(moved)

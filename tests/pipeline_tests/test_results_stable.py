@@ -2,7 +2,7 @@
 written by commit f43e9de (before the interfaces were given owners; issue 16).
 
 The synthetic task trains nothing, so every number is a function of the seeds and is the same on
-every machine (to rounding). A key renamed on purpose is listed in ``RENAMED`` and in
+every machine (to rounding). A key renamed on purpose is listed in ``renamed`` and in
 docs/results.md; anything else that differs is a regression.
 """
 
@@ -17,27 +17,26 @@ from ..conftest import SYNTHETIC
 
 GOLDEN = Path(__file__).parent / "golden" / "synthetic-results.json"
 MACHINE_SPECIFIC = {"environment"}
-RENAMED: dict[str, str] = {}  # old dotted path -> new dotted path
+NESTED = {"noise_floor", "p_value", "p_adjusted"}  # their "per_hp.<name>.wasserstein" keys
 
 
-def flatten(value, prefix=""):
-    if isinstance(value, dict):
+def flatten(value, path=()):
+    """Every leaf by its path of keys (a tuple, so that a key holding a dot stays one key)."""
+    if isinstance(value, dict | list) and value:
+        items = value.items() if isinstance(value, dict) else enumerate(value)
         flat = {}
-        for key, child in value.items():
-            flat.update(flatten(child, f"{prefix}{key}."))
-        return flat or {prefix.rstrip("."): {}}
-    if isinstance(value, list):
-        flat = {}
-        for index, child in enumerate(value):
-            flat.update(flatten(child, f"{prefix}{index}."))
-        return flat or {prefix.rstrip("."): []}
-    return {prefix.rstrip("."): value}
+        for key, child in items:
+            flat.update(flatten(child, (*path, key)))
+        return flat
+    return {path: value}
 
 
-def renamed(path: str) -> str:
-    for old, new in RENAMED.items():
-        if path == old or path.startswith(old + "."):
-            return new + path[len(old):]
+def renamed(path: tuple) -> tuple:
+    """The path a key of f43e9de's results.json has now: under the ratios' noise floors,
+    p-values and adjusted p-values, "per_hp.<name>.wasserstein" became per_hp -> name ->
+    wasserstein."""
+    if len(path) == 4 and path[0] == "ratios" and path[2] in NESTED and "." in path[3]:
+        return (*path[:3], *path[3].split("."))
     return path
 
 
