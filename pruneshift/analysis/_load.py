@@ -11,6 +11,7 @@ from optuna.trial import FrozenTrial, TrialState
 from ..errors import StorageError
 from ..search import Grid
 from ..storage import (
+    HPOTrial,
     StudyKey,
     grid_ratios,
     grid_study_name,
@@ -30,7 +31,7 @@ class RunData:
     reference: dict[str, Any] | None
     pruned: dict[float, dict[str, Any]]
     trials: dict[float, list[FrozenTrial]]
-    hpo_trials: list[FrozenTrial]
+    hpo_trials: list[HPOTrial]
 
 
 def load_run_data(url: str, experiment: str) -> RunData:
@@ -48,6 +49,7 @@ def load_run_data(url: str, experiment: str) -> RunData:
               .get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) for r in ratios}
     hpo = (optuna.load_study(study_name=hpo_study_name(experiment), storage=storage)
            .get_trials(deepcopy=False) if hpo_study_name(experiment) in names else [])
+    hpo = [HPOTrial.of(trial) for trial in hpo]
     return RunData(config=attrs[StudyKey.CONFIG], grid=Grid.from_dict(attrs[StudyKey.GRID]),
                    optimum=attrs.get(StudyKey.OPTIMUM, {}), reference=attrs.get(StudyKey.REFERENCE),
                    pruned=StudyKey.pruned_models(attrs), trials=trials, hpo_trials=hpo)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis import Landscape, best_index
+from ..storage import HPOTrial
 from ._figures import (
     accuracy_vs_ratio,
     distances_vs_ratio,
@@ -22,7 +23,7 @@ from ._text import summary
 
 
 def write_report(run_dir: Path, results: dict[str, Any], arrays: dict[float, Landscape],
-                 hpo_trials: list) -> dict[str, Path]:
+                 hpo_trials: list[HPOTrial]) -> dict[str, Path]:
     """Write figures/*.png, report.html and report.md into ``run_dir``; return their paths."""
     folder = run_dir / "figures"
     for stale in folder.glob("*.png"):  # figures of an earlier report, maybe of other ratios

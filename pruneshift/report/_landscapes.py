@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import Landscape, best_index
-from ..storage import RunRecord
+from ..storage import HPOTrial
 from ._plot import pyplot, save, tick
 
 
@@ -85,9 +85,9 @@ def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: tuple[int,
     return save(fig, path, tight=False)
 
 
-def hpo_history(trials: list, method: str, path: Path) -> Path | None:
+def hpo_history(trials: list[HPOTrial], method: str, path: Path) -> Path | None:
     """Best validation accuracy so far versus trials and versus epochs spent."""
-    finished = sorted((t for t in trials if t.state.name in ("COMPLETE", "PRUNED")),
+    finished = sorted((t for t in trials if t.state in ("COMPLETE", "PRUNED")),
                       key=lambda t: t.number)
     if not finished:
         return None
@@ -95,15 +95,15 @@ def hpo_history(trials: list, method: str, path: Path) -> Path | None:
     fig, (by_trial, by_epochs) = plt.subplots(1, 2, figsize=(10, 3.2))
     best, epochs, spent = [], [], 0
     for trial in finished:
-        spent += RunRecord.epochs_of(trial)
+        spent += trial.epochs
         epochs.append(spent)
-        complete = trial.state.name == "COMPLETE" and trial.value is not None
+        complete = trial.state == "COMPLETE" and trial.value is not None
         value = trial.value if complete else -np.inf
         best.append(max(best[-1] if best else -np.inf, value))
     best_array = np.where(np.isfinite(best), best, np.nan)
     numbers = [t.number for t in finished]
-    values = [t.value if t.state.name == "COMPLETE" else np.nan for t in finished]
-    pruned = [t.number for t in finished if t.state.name == "PRUNED"]
+    values = [t.value if t.state == "COMPLETE" else np.nan for t in finished]
+    pruned = [t.number for t in finished if t.state == "PRUNED"]
     by_trial.plot(numbers, values, ".", color="#9ecae1", label="complete trial")
     if pruned:
         by_trial.plot(pruned, [np.nanmin(best_array)] * len(pruned), "|", color="#7f7f7f",

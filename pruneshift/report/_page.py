@@ -14,6 +14,7 @@ import yaml
 
 from ..analysis import DISTANCES
 from ..catalog import METHODS
+from ..storage import HPOTrial
 from ._text import interval, pct, points, shift_words, summary
 
 
@@ -126,15 +127,15 @@ def _threshold_words(results: dict[str, Any]) -> list[str]:
     return words
 
 
-def hpo_words(hpo_trials: list, config: dict[str, Any]) -> list[str]:
+def hpo_words(hpo_trials: list[HPOTrial], config: dict[str, Any]) -> list[str]:
     if not METHODS[config["hpo"]["method"]].searches:
         given = ", ".join(f"{k} = {config['training'][k]:g}" if isinstance(
             config["training"][k], float) else f"{k} = {config['training'][k]}"
             for k in config["search_space"])
         return [f"No HPO was run (hpo.method: none): the grid and the reference model use the "
                 f"configured hyperparameters, {given}."]
-    states = [t.state.name for t in hpo_trials]
-    complete = [t for t in hpo_trials if t.state.name == "COMPLETE"]
+    states = [t.state for t in hpo_trials]
+    complete = [t for t in hpo_trials if t.state == "COMPLETE"]
     if not complete:
         return ["No HPO trial has completed."]
     best = max(complete, key=lambda t: t.value)
@@ -147,7 +148,7 @@ def hpo_words(hpo_trials: list, config: dict[str, Any]) -> list[str]:
 
 
 def sections(results: dict[str, Any], figures: dict[str, Path | None],
-             hpo_trials: list) -> list[Section]:
+             hpo_trials: list[HPOTrial]) -> list[Section]:
     """Every section of the report, in order."""
     config = results["config"]
     environment = results.get("environment", {})

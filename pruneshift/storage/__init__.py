@@ -20,6 +20,7 @@ from ._open import (
 )
 from ._schema import (
     REFERENCE_TASK,
+    HPOTrial,
     RunRecord,
     StudyKey,
     TrialKey,
@@ -37,7 +38,8 @@ from ._schema import (
     ticket_of,
 )
 
-__all__ = ["JOURNAL_NAME", "LOCK_SUFFIX", "REFERENCE_TASK", "KernelFileLock", "RunRecord",
+__all__ = ["JOURNAL_NAME", "LOCK_SUFFIX", "REFERENCE_TASK", "HPOTrial", "KernelFileLock",
+           "RunRecord",
            "StudyKey", "TrialKey", "artifact_store", "cell_key", "cell_of", "default_storage_url",
            "experiments_in", "grid_ratios", "grid_study_name", "hpo_study_name", "journal_path",
            "key_of", "open_storage", "prune_task", "public_config", "ratio_key", "redact",

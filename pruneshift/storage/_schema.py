@@ -131,6 +131,22 @@ def cell_of(trial: Trial) -> tuple[int, int] | None:
 
 
 @dataclass(frozen=True)
+class HPOTrial:
+    """One HPO trial as the report reads it: no Optuna object past the analysis."""
+
+    number: int
+    state: str  # COMPLETE, PRUNED, FAIL, RUNNING or WAITING
+    value: float | None
+    params: dict[str, Any]
+    epochs: int
+
+    @classmethod
+    def of(cls, trial: FrozenTrial) -> HPOTrial:
+        return cls(trial.number, trial.state.name, trial.value, dict(trial.params),
+                   RunRecord.epochs_of(trial))
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """What a finished training run stores on its trial (a synthetic one stores the same)."""
 
