@@ -22,11 +22,10 @@ from _common import describe_machine
 from pruneshift.config import TrainingConfig, load_config
 from pruneshift.data import load_splits
 from pruneshift.models import build_model
-from pruneshift.pipeline._grids import StackedPruning
 from pruneshift.pipeline._models import example_input, gradient_fn
 from pruneshift.prune import GradualPruning
 from pruneshift.search import build_grid
-from pruneshift.train import train, train_batched
+from pruneshift.train import StackedChange, train, train_batched
 
 
 def pruning_during_training(model, splits, config, ratio, seed, recipe):
@@ -77,7 +76,7 @@ def main() -> None:
                 group, group_seeds, group_recipes = models[chunk], seeds[chunk], recipes[chunk]
                 prunings = [pruning(m, s, r)
                             for m, s, r in zip(group, group_seeds, group_recipes, strict=True)]
-                hook = (StackedPruning(group, prunings, example_input(splits))
+                hook = (StackedChange(group, prunings, example_input(splits))
                         if ratio > 0 else None)
                 stacked += train_batched(group, splits, group_recipes, seeds=group_seeds,
                                          structure_hook=hook)

@@ -10,11 +10,9 @@ Protocols for a grid point at ratio r (``pruning.protocol``):
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any, Protocol
 
 import optuna
-import torch
 from optuna.trial import TrialState
 from torch import nn
 
@@ -24,15 +22,7 @@ from ..data import Splits
 from ..prune import GradualPruning, reinitialise
 from ..search import Grid, build_grid
 from ..storage import StudyKey, TrialKey, cell_key, cell_of, grid_study_name
-from ..train import (
-    NotStackable,
-    TrainResult,
-    members_that_fit,
-    stack,
-    train,
-    train_batched,
-    unstack,
-)
+from ..train import Job, members_that_fit, train_many
 from ._context import Run
 from ._events import Events
 from ._hpo import record_result
@@ -98,7 +88,8 @@ def stackable_protocol(config: ExperimentConfig, ratio: float) -> bool:
 
 
 class GridTrainer:
-    """Trains a ratio's grid cells, one at a time or stacked together (``train_batched``)."""
+    """Trains a ratio's grid cells: the recipe and starting model of each, trained by
+    ``train_many``, recorded on its trial."""
 
     def __init__(self, run: Run, stages: optuna.Study, splits: Splits, grid: Grid,
                  ratio: float, events: Events):
@@ -128,77 +119,26 @@ class GridTrainer:
             self._members = members_that_fit(model, batch, self.run.config.training.members)
         return self._members
 
-    def one(self, trial: optuna.Trial, point: dict[str, Any], seed: int) -> float:
-        """Train one cell alone."""
-        recipe = self.recipe(point)
-        model, pruning = _model_for(self.run, self.stages, self.splits, self.ratio, seed, recipe)
-        result = train(model, self.splits, recipe, seed=seed, structure_hook=pruning)
-        self._record(trial, result, seed, model, members=1)
-        return result.val_accuracy
-
     def together(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
                  seeds: list[int]) -> list[float]:
-        """Train cells sharing batch size and optimizer as one stack each; values in order."""
-        recipes = [self.recipe(p) for p in points]
-        groups: dict[tuple[int, str], list[int]] = defaultdict(list)
-        for i, recipe in enumerate(recipes):
-            groups[recipe.batch_size, recipe.optimizer].append(i)
-        values: dict[int, float] = {}
-        for indices in groups.values():
-            if len(indices) == 1 or not self.batched:
-                values.update({i: self.one(trials[i], points[i], seeds[i]) for i in indices})
-                continue
-            results = self._stacked([trials[i] for i in indices], [points[i] for i in indices],
-                                    [seeds[i] for i in indices])
-            values.update(zip(indices, results, strict=True))
-        return [values[i] for i in range(len(trials))]
+        """Train the taken cells (stacked where they can be); their values in order."""
+        jobs = [Job(self.recipe(point), seed, self._start(seed, self.recipe(point)))
+                for point, seed in zip(points, seeds, strict=True)]
+        outcomes = train_many(jobs, self.splits, stacked=self.batched,
+                              on_unstackable=self._unstackable)
+        for trial, seed, trained in zip(trials, seeds, outcomes, strict=True):
+            record_result(trial, trained.result, seed)
+            trial.set_user_attr(TrialKey.RATIO, self.ratio)
+            trial.set_user_attr(TrialKey.PARAMS, sum(p.numel() for p in trained.model.parameters()))
+            trial.set_user_attr(TrialKey.MEMBERS, trained.members)
+        return [trained.result.val_accuracy for trained in outcomes]
 
-    def _stacked(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
-                 seeds: list[int]) -> list[float]:
-        recipes = [self.recipe(p) for p in points]
-        starts = [_model_for(self.run, self.stages, self.splits, self.ratio, seed, recipe)
-                  for seed, recipe in zip(seeds, recipes, strict=True)]
-        models = [model for model, _ in starts]
-        prunings = [pruning for _, pruning in starts if pruning is not None]
-        hook = StackedPruning(models, prunings, example_input(self.splits)) if prunings else None
-        try:
-            results = train_batched(models, self.splits, recipes, seeds=seeds,
-                                    structure_hook=hook)
-        except NotStackable as reason:
-            self.batched = False
-            self.events.warning(f"grid r={self.ratio:g}: training cells one at a time: "
-                                f"{reason}")
-            return [self.one(t, p, s) for t, p, s in zip(trials, points, seeds, strict=True)]
-        for trial, result, seed, model in zip(trials, results, seeds, models, strict=True):
-            self._record(trial, result, seed, model, members=len(models))
-        return [result.val_accuracy for result in results]
+    def _start(self, seed: int, recipe: TrainingConfig):
+        return lambda: _model_for(self.run, self.stages, self.splits, self.ratio, seed, recipe)
 
-    def _record(self, trial: optuna.Trial, result: TrainResult, seed: int, model: nn.Module,
-                members: int) -> None:
-        record_result(trial, result, seed)
-        trial.set_user_attr(TrialKey.RATIO, self.ratio)
-        trial.set_user_attr(TrialKey.PARAMS, sum(p.numel() for p in model.parameters()))
-        trial.set_user_attr(TrialKey.MEMBERS, members)
-
-
-class StackedPruning:
-    """Gradual pruning of stacked members: each pruned by its own pruner, then restacked.
-
-    Uniform pruning removes the same number of channels from every member's layers, so the
-    members keep sharing shapes; each still chooses its own channels by its own weights.
-    """
-
-    def __init__(self, models: list[nn.Module], prunings: list[GradualPruning],
-                 example: torch.Tensor):
-        self.models, self.prunings, self.example = models, prunings, example
-
-    def __call__(self, epoch: int, wide: nn.Module) -> nn.Module | None:
-        if not any(pruning.due(epoch) for pruning in self.prunings):
-            return None
-        unstack(wide, self.models)
-        for pruning in self.prunings:
-            pruning(epoch)
-        return stack(self.models, self.example)
+    def _unstackable(self, reason: str) -> None:
+        self.batched = False
+        self.events.warning(f"grid r={self.ratio:g}: training cells one at a time: {reason}")
 
 
 class CellTrainer(Protocol):

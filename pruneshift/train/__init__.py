@@ -2,6 +2,7 @@
 
 from ._batched import StackHook, train_batched
 from ._device import resolve_device
+from ._many import GradualChange, Job, StackedChange, Trained, train_many
 from ._memory import members_that_fit
 from ._schedule import default_milestones, lr_factor
 from ._stack import NotStackable, stack, unstack
@@ -15,6 +16,7 @@ from ._trainer import (
     train,
 )
 
-__all__ = ["EpochCallback", "EpochMetrics", "NotStackable", "StackHook", "StructureHook",
-           "TrainResult", "build_optimizer", "default_milestones", "evaluate", "lr_factor",
-           "members_that_fit", "resolve_device", "stack", "train", "train_batched", "unstack"]
+__all__ = ["EpochCallback", "EpochMetrics", "GradualChange", "Job", "NotStackable", "StackHook",
+           "StackedChange", "StructureHook", "TrainResult", "Trained", "build_optimizer",
+           "default_milestones", "evaluate", "lr_factor", "members_that_fit", "resolve_device",
+           "stack", "train", "train_batched", "train_many", "unstack"]
