@@ -1,12 +1,5 @@
-"""Stages 2 and 4: the vicinity grid, trained at every ratio under the configured protocol.
-
-Protocols for a grid point at ratio r (``pruning.protocol``):
-- ``during-training``: train from scratch with the point's hyperparameters, pruning in
-  ``pruning.steps`` equal steps after the epochs of ``prune.pruning_epochs`` (spread over the
-  first ``pruning.prune_until`` of training); at r = 0 this is plain dense training.
-- ``finetune``: the reference pruned to r, fine-tuned for ``pruning.finetune_epochs``.
-- ``scratch``: the reference's pruned architecture, re-initialised from the seed and trained.
-"""
+"""Stages 2 and 4: the vicinity grid, trained at every ratio under the configured protocol
+(``_protocols``): the grid defined once, its cells as units of work, their training recorded."""
 
 from __future__ import annotations
 
@@ -14,20 +7,18 @@ from typing import Any, Protocol
 
 import optuna
 from optuna.trial import TrialState
-from torch import nn
 
 from .. import queue
-from ..config import GRID_SECTIONS, ExperimentConfig, TrainingConfig
+from ..catalog import PROTOCOLS
+from ..config import GRID_SECTIONS, TrainingConfig
 from ..data import Splits
-from ..prune import GradualPruning, reinitialise
 from ..search import Grid, build_grid
 from ..storage import StudyKey, TrialKey, cell_key, cell_of, grid_study_name
 from ..train import Job, members_that_fit, train_many
 from ._context import Run
 from ._events import Events
 from ._hpo import record_result
-from ._models import example_input, fresh_model, gradient_fn
-from ._reference import channel_ratio_of, pruned_reference
+from ._protocols import GridProtocol
 
 
 def define_grid(run: Run, stages: optuna.Study, optimum: dict[str, Any],
@@ -63,30 +54,6 @@ def done_cells(study: optuna.Study, grid: Grid) -> int:
     return len(complete & set(grid.cells()))
 
 
-def _model_for(run: Run, stages: optuna.Study, splits: Splits, ratio: float, seed: int,
-               recipe: TrainingConfig) -> tuple[nn.Module, GradualPruning | None]:
-    """The model a grid trial starts from, and the pruning it undergoes while training."""
-    settings = run.config.pruning
-    if settings.protocol == "finetune":
-        return pruned_reference(run, stages, splits, ratio), None
-    if settings.protocol == "scratch":
-        return reinitialise(pruned_reference(run, stages, splits, ratio), seed), None
-    model = fresh_model(run, splits, seed)
-    if ratio == 0:
-        return model, None
-    return model, GradualPruning(model, example_input(splits), settings,
-                                 ratio=channel_ratio_of(stages, ratio),
-                                 num_classes=splits.num_classes, epochs=recipe.epochs,
-                                 seed=seed, gradients=gradient_fn(splits))
-
-
-def stackable_protocol(config: ExperimentConfig, ratio: float) -> bool:
-    """Whether a ratio's cells share shapes: not so when each is pruned globally on its own."""
-    pruning = config.pruning
-    return not (pruning.protocol == "during-training" and pruning.scope == "global"
-                and ratio > 0)
-
-
 class GridTrainer:
     """Trains a ratio's grid cells: the recipe and starting model of each, trained by
     ``train_many``, recorded on its trial."""
@@ -97,9 +64,10 @@ class GridTrainer:
             run, stages, splits, grid, ratio)
         self.events = events
         config = run.config
-        self.epochs = (config.pruning.finetune_epochs or config.training.epochs
-                       if config.pruning.protocol == "finetune" else config.training.epochs)
-        self.batched = (config.training.batched == "auto" and stackable_protocol(config, ratio))
+        self.protocol: GridProtocol = PROTOCOLS.load(config.pruning.protocol)
+        self.epochs = self.protocol.epochs(config)
+        self.batched = (config.training.batched == "auto"
+                        and self.protocol.stackable(config, ratio))
         self._members: int | None = None
 
     def recipe(self, point: dict[str, Any]) -> TrainingConfig:
@@ -112,9 +80,7 @@ class GridTrainer:
             return 1
         if self._members is None:
             largest = max(self.recipe(p).batch_size for p in self.grid.points())
-            model = (fresh_model(self.run, self.splits, 0)  # the largest a member gets
-                     if self.run.config.pruning.protocol == "during-training"
-                     else pruned_reference(self.run, self.stages, self.splits, self.ratio))
+            model = self.protocol.largest(self.run, self.stages, self.splits, self.ratio)
             batch = self.splits.train_x[:largest]
             self._members = members_that_fit(model, batch, self.run.config.training.members)
         return self._members
@@ -134,7 +100,8 @@ class GridTrainer:
         return [trained.result.val_accuracy for trained in outcomes]
 
     def _start(self, seed: int, recipe: TrainingConfig):
-        return lambda: _model_for(self.run, self.stages, self.splits, self.ratio, seed, recipe)
+        return lambda: self.protocol.start(self.run, self.stages, self.splits, self.ratio, seed,
+                                           recipe)
 
     def _unstackable(self, reason: str) -> None:
         self.batched = False

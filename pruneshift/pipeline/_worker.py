@@ -20,6 +20,7 @@ import optuna
 from optuna.trial import TrialState
 
 from .. import queue
+from ..catalog import PROTOCOLS
 from ..config import GRID_SECTIONS, ExperimentConfig
 from ..errors import PruneshiftError
 from ..queue import queue_lock_for, retrying
@@ -150,7 +151,7 @@ class Worker:
             return True
         attrs = self.stages.user_attrs
         if ratio == 0:
-            return (self.config.pruning.protocol == "during-training"
+            return (not PROTOCOLS.load(self.config.pruning.protocol).starts_from_reference
                     or StudyKey.REFERENCE in attrs)
         return StudyKey.pruned(ratio) in attrs
 
