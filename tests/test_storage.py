@@ -2,7 +2,7 @@
 import optuna
 import pytest
 
-import pruneshift.storage as storage_module
+import pruneshift.storage._journal as journal_module
 from pruneshift.config import load_config
 from pruneshift.errors import StorageError
 from pruneshift.pipeline import run_hpo
@@ -72,7 +72,7 @@ def test_a_journal_line_read_mid_write_is_read_again(tmp_path, monkeypatch):
         pauses.append(seconds)
         journal.write_bytes(whole)
 
-    monkeypatch.setattr(storage_module.time, "sleep", writer_finishes)
+    monkeypatch.setattr(journal_module.time, "sleep", writer_finishes)
     assert len(reader.get_trials()) == 3  # the same storage goes on from the torn line
     assert len(pauses) == 1
 
@@ -81,7 +81,7 @@ def test_a_journal_that_stays_unreadable_is_a_one_line_error_naming_it(tmp_path,
     url, journal = _journal_with_a_study(tmp_path)
     first, rest = journal.read_bytes().split(b"\n", 1)
     journal.write_bytes(first + b"\nnot json\n" + rest)
-    monkeypatch.setattr(storage_module.time, "sleep", lambda _seconds: None)
+    monkeypatch.setattr(journal_module.time, "sleep", lambda _seconds: None)
     with pytest.raises(StorageError) as info:
         open_storage(url)
     message = str(info.value)

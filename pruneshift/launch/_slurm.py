@@ -38,8 +38,8 @@ def join_study(config_path: str, out: str) -> str:
     """One array task: a worker on the study, until it is complete; returns results.json."""
     import optuna
 
-    from .config import load_config
-    from .pipeline import run_study
+    from ..config import load_config
+    from ..pipeline import run_study
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     run_study(load_config(Path(config_path)), out=Path(out),
