@@ -8,6 +8,8 @@ from typer.testing import CliRunner
 from pruneshift.catalog import CHOICES
 from pruneshift.cli import app
 
+from .conftest import SYNTHETIC
+
 runner = CliRunner()
 
 
@@ -76,3 +78,15 @@ def test_launch_without_slurm_says_how_to_run_locally(tmp_path, monkeypatch):
     result = runner.invoke(app, ["launch", "--out", str(tmp_path / "run")])
     assert result.exit_code == 2
     assert "--cluster local" in result.stderr
+
+
+@pytest.mark.parametrize(("out", "expected"), [
+    ("a-file", "run folder {out} is a file, not a folder; choose another --out"),
+    ("a-file/run", "cannot create run folder {out}: Not a directory; choose another --out"),
+])
+def test_an_unusable_run_folder_is_named_with_what_is_wrong(tmp_path, out, expected):
+    (tmp_path / "a-file").write_text("not a folder")
+    target = tmp_path / out
+    result = runner.invoke(app, ["hpo", str(SYNTHETIC), "--out", str(target)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: " + expected.format(out=target)

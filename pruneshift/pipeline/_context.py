@@ -34,6 +34,20 @@ def run_dir_for(config: ExperimentConfig, out: Path | None = None) -> Path:
     return Path(out) if out is not None else RUNS_ROOT / config.slug
 
 
+def usable_run_dir(run_dir: Path) -> Path:
+    """``run_dir``, created if missing; a ConfigError naming it if it cannot hold a run."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"run folder {run_dir} is a file, not a folder; choose another --out")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create run folder {run_dir}: {exc.strerror or exc}; choose "
+                          "another --out") from None
+    if not os.access(run_dir, os.W_OK | os.X_OK):
+        raise ConfigError(f"run folder {run_dir} is not writable; choose another --out")
+    return run_dir
+
+
 def storage_url_for(config: ExperimentConfig, run_dir: Path, override: str | None = None) -> str:
     """``--storage`` beats the config's ``storage``, which beats the run folder's journal file."""
     return override or config.storage or default_storage_url(run_dir)
@@ -51,7 +65,7 @@ class Run:
     @classmethod
     def open(cls, config: ExperimentConfig, out: Path | None = None,
              storage: str | None = None) -> Run:
-        run_dir = run_dir_for(config, out)
+        run_dir = usable_run_dir(run_dir_for(config, out))
         return cls(config, run_dir, storage_url_for(config, run_dir, storage))
 
     @cached_property
