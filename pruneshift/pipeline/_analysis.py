@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from ..analysis import load_run_data, summarise
-from ..config import apply_overrides, build_config
+from ..analysis import RunData, load_run_data, summarise
+from ..config import ExperimentConfig, apply_overrides, build_config
 from ..errors import ConfigError, StorageError
 from ..provenance import environment
 from ..report import write_report
-from ..storage import StudyKey, open_storage, redact, stages_study_name
+from ..storage import (
+    StudyKey,
+    grid_study_name,
+    hpo_study_name,
+    open_storage,
+    redact,
+    stages_study_name,
+)
 from ._context import Run, locate_run, write_json
 from ._events import Events
 
 
-def analysis_stage(run: Run, events: Events, device: str = "cpu",
-                   signature: dict[str, Any] | None = None) -> dict[str, Any]:
+def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
+                   reuse: bool = False) -> dict[str, Any]:
     """Write landscapes.csv, figures/, report.html, report.md and, last, results.json.
 
-    ``signature`` (what the results were computed from) is stored with them, so that a worker
-    finishing right after another can reuse its results; results.json comes last, so a stage
-    cut short (a kill, a full disk) leaves none and is redone by the next run.
+    The results carry their ``signature`` (what they were computed from); with ``reuse``,
+    results already written with the same signature are returned as they are (a worker
+    finishing right after another). results.json comes last, so a stage cut short (a kill, a
+    full disk) leaves none and is redone by the next run.
     """
     data = load_run_data(run.url, run.config.experiment)
+    signature = signature_of(data, run.config)
+    written = _written_results(run.run_dir)
+    if reuse and written is not None and written.get("signature") == signature:
+        return written
     results, table, arrays = summarise(data, run.config.analysis)
     results["environment"] = environment(device)
     results["signature"] = signature
@@ -35,6 +48,29 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu",
     events.stage("report", f"wrote {run.run_dir / 'results.json'}, landscapes.csv "
                  f"({len(table)} rows), report.html, report.md")
     return results
+
+
+def signature_of(data: RunData, config: ExperimentConfig) -> dict[str, Any]:
+    """What results are computed from: the finished trials of each study (the stages study's
+    are its reference and pruned models) and the analysis settings."""
+    experiment = config.experiment
+    trials = {hpo_study_name(experiment): sum(t.state == "COMPLETE" for t in data.hpo_trials),
+              stages_study_name(experiment): len(data.pruned) + (data.reference is not None),
+              **{grid_study_name(experiment, r): len(t) for r, t in data.trials.items()}}
+    return {"trials": trials, "analysis": config.analysis.model_dump(mode="json")}
+
+
+def _written_results(run_dir: Path) -> dict[str, Any] | None:
+    """results.json if it and the report it comes after are there and readable; else None
+    (the analysis is then written again)."""
+    written = run_dir / "results.json"
+    if not (written.exists() and (run_dir / "report.html").exists()):
+        return None
+    try:
+        results = json.loads(written.read_text())
+    except (OSError, ValueError):
+        return None
+    return results if isinstance(results, dict) else None
 
 
 def analyze_run(run_dir: Path, *, storage: str | None = None, experiment: str | None = None,

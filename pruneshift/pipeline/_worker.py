@@ -10,7 +10,6 @@ running elsewhere, a worker waits. When every unit is done, it writes the analys
 
 from __future__ import annotations
 
-import json
 import time
 from enum import Enum
 from pathlib import Path
@@ -71,19 +70,8 @@ class Worker:
             self.events.finished()
         self.hpo.summary()
         lock = queue_lock_for(self.run.url, self.run.storage, f"{self.config.experiment}/analysis")
-        with lock:
-            signature = self._signature()
-            results = _written_results(self.run.run_dir)
-            if results is not None and results.get("signature") == signature:
-                return results  # another worker just wrote them, report included
-            return analysis_stage(self.run, self.events, str(self.device), signature)
-
-    def _signature(self) -> dict[str, Any]:
-        """What the analysis depends on: finished trials per study and the analysis settings."""
-        return {"trials": {s.study_name: len(s.get_trials(deepcopy=False,
-                                                          states=(TrialState.COMPLETE,)))
-                           for s in self.studies()},
-                "analysis": self.config.analysis.model_dump(mode="json")}
+        with lock:  # another worker may just have written them: then they are reused
+            return analysis_stage(self.run, self.events, str(self.device), reuse=True)
 
     def studies(self) -> list[optuna.Study]:
         return [self.hpo.study, *([self.stages] if self.stages else []),
@@ -177,19 +165,6 @@ class Worker:
             total += tasks + len(ratios) * len(self.grid.cells())
         study = self.grids[max(self.grids)].study if label.startswith("grid") else self.hpo.study
         self.events.progress(label, done, total, study)
-
-
-def _written_results(run_dir: Path) -> dict[str, Any] | None:
-    """results.json if it and the report it comes after are there and readable; else None
-    (the analysis is then written again)."""
-    written = run_dir / "results.json"
-    if not (written.exists() and (run_dir / "report.html").exists()):
-        return None
-    try:
-        results = json.loads(written.read_text())
-    except (OSError, ValueError):
-        return None
-    return results if isinstance(results, dict) else None
 
 
 def run_study(config: ExperimentConfig, *, out: Path | None = None,

@@ -4,7 +4,7 @@ import pytest
 
 from pruneshift.config import load_config
 from pruneshift.errors import StorageError
-from pruneshift.pipeline import analyze_run, run_hpo, run_status
+from pruneshift.pipeline import analyze_run, run_hpo, run_status, run_study
 
 from ..conftest import SYNTHETIC
 
@@ -27,3 +27,16 @@ def test_several_experiments_in_one_folder_must_be_named(tmp_path):
 def test_a_folder_without_a_run_is_a_one_line_error(tmp_path):
     with pytest.raises(StorageError, match="holds no journal.log; pass --storage URL"):
         run_status(tmp_path)
+
+
+def test_analyze_and_report_write_the_signature_run_writes(tmp_path):
+    """results.json says what it was computed from, whichever command wrote it."""
+    config = load_config(SYNTHETIC, [*SMALL, "pruning.ratios=[0, 0.5]",
+                                     "grid.axes.lr.points=3", "grid.axes.weight_decay.points=3"])
+    results = run_study(config, out=tmp_path)
+    written = results["signature"]
+    assert written["trials"]["synthetic/grid/r=0.5"] == results["ratios"]["0.5"]["cells"][
+        "complete"] > 0
+    assert analyze_run(tmp_path)["signature"] == written
+    changed = analyze_run(tmp_path, overrides=["analysis.epsilon=0.01"])["signature"]
+    assert changed["trials"] == written["trials"] and changed["analysis"]["epsilon"] == 0.01
