@@ -12,11 +12,13 @@ from ..errors import StorageError
 from ..search import Grid
 from ..storage import (
     HPOTrial,
+    PrunedRecord,
     StudyKey,
     grid_ratios,
     grid_study_name,
     hpo_study_name,
     open_storage,
+    pruned_records,
     stages_study_name,
 )
 
@@ -29,7 +31,7 @@ class RunData:
     grid: Grid
     optimum: dict[str, Any]
     reference: dict[str, Any] | None
-    pruned: dict[float, dict[str, Any]]
+    pruned: dict[float, PrunedRecord]
     trials: dict[float, list[FrozenTrial]]
     hpo_trials: list[HPOTrial]
 
@@ -52,4 +54,4 @@ def load_run_data(url: str, experiment: str) -> RunData:
     hpo = [HPOTrial.of(trial) for trial in hpo]
     return RunData(config=attrs[StudyKey.CONFIG], grid=Grid.from_dict(attrs[StudyKey.GRID]),
                    optimum=attrs.get(StudyKey.OPTIMUM, {}), reference=attrs.get(StudyKey.REFERENCE),
-                   pruned=StudyKey.pruned_models(attrs), trials=trials, hpo_trials=hpo)
+                   pruned=pruned_records(attrs), trials=trials, hpo_trials=hpo)

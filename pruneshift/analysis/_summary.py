@@ -66,17 +66,19 @@ def summarise(data: RunData, settings: AnalysisConfig
     normalisation = normalisation_for(noise, settings)
     statistics, found, answer = analyse(grid, arrays, Comparison(grid, normalisation), settings)
     dense_best = best_index(dense.mean()) if dense is not None else None
-    dense_macs = (data.pruned.get(0.0) or {}).get("efficiency", {}).get("macs")
+    unpruned = data.pruned.get(0.0)
+    dense_macs = (unpruned.efficiency["macs"] if unpruned is not None and unpruned.efficiency
+                  else None)
     per_ratio: dict[float, dict[str, Any]] = {}
     for ratio, landscape in sorted(arrays.items()):
         mean, test = landscape.mean(), seed_mean(landscape.test)
         best = best_index(mean)
-        record = data.pruned.get(ratio) or {}
-        eff = record.get("efficiency")
+        record = data.pruned.get(ratio)
+        eff = record.efficiency if record is not None else None
         per_ratio[ratio] = {
             "ratio": ratio, "efficiency": eff,
-            "channel_ratio": record.get("channel_ratio"),
-            "reductions": record.get("reductions"),
+            "channel_ratio": record.channel_ratio if record is not None else None,
+            "reductions": record.reductions if record is not None else None,
             "macs_fraction": eff["macs"] / dense_macs if eff and dense_macs else None,
             "cells": {"complete": landscape.complete(), "expected": len(grid.cells()),
                       "duplicates": duplicates[ratio]},

@@ -19,7 +19,16 @@ from ..errors import ConfigError
 from ..prune import costs, efficiency, prune, reductions
 from ..queue import Unit
 from ..seeds import stage_seed
-from ..storage import REFERENCE_TASK, StudyKey, TrialKey, key_of, prune_task, ratio_key
+from ..storage import (
+    REFERENCE_TASK,
+    PrunedRecord,
+    ReferenceRecord,
+    StudyKey,
+    TrialKey,
+    key_of,
+    prune_task,
+    ratio_key,
+)
 from ..train import evaluate, train
 from ._context import Run
 from ._events import Events
@@ -42,11 +51,11 @@ def train_reference(run: Run, stages: optuna.Study, splits: Splits, optimum: dic
     seed = stage_seed(config.seed, "reference")
     model = fresh_model(run, splits, seed)
     result = train(model, splits, recipe, seed=seed)
-    stages.set_user_attr(StudyKey.REFERENCE, {
-        "artifact_id": store_model(run, stages, model, "reference"),
-        "val_accuracy": result.val_accuracy, "test_accuracy": result.test_accuracy,
-        "diverged": result.diverged, "epochs": result.epochs,
-        "seconds": round(result.seconds, 3)})
+    stages.set_user_attr(StudyKey.REFERENCE, ReferenceRecord(
+        artifact_id=store_model(run, stages, model, "reference"),
+        val_accuracy=result.val_accuracy, test_accuracy=result.test_accuracy,
+        diverged=result.diverged, epochs=result.epochs,
+        seconds=round(result.seconds, 3)).as_stored())
     events.stage("reference", f"trained at the HPO optimum: validation accuracy "
                  f"{result.val_accuracy:.4f}")
 
@@ -65,14 +74,14 @@ def prune_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float
         raise ConfigError(f"pruning.ratios: {ratio:g} removed no channel (round_to "
                           f"{settings.round_to}, scope '{settings.scope}'); use a smaller "
                           "ratio or round_to")
-    record = {"artifact_id": store_model(run, stages, model, f"pruned-r{ratio_key(ratio)}"),
-              "efficiency": efficiency(model, splits.input_shape, runs=settings.latency_runs),
-              "target": settings.target, "channel_ratio": channels,
-              "reductions": reductions(dense, pruned),
-              "channels": channel_counts(model),
-              "val_accuracy_before_training": evaluate(model, splits.val_x, splits.val_y)[1]}
-    stages.set_user_attr(StudyKey.pruned(ratio), record)
-    eff, removed = record["efficiency"], record["reductions"]
+    record = PrunedRecord(
+        artifact_id=store_model(run, stages, model, f"pruned-r{ratio_key(ratio)}"),
+        efficiency=efficiency(model, splits.input_shape, runs=settings.latency_runs),
+        target=settings.target, channel_ratio=channels, reductions=reductions(dense, pruned),
+        channels=channel_counts(model),
+        val_accuracy_before_training=evaluate(model, splits.val_x, splits.val_y)[1])
+    stages.set_user_attr(StudyKey.pruned(ratio), record.as_stored())
+    eff, removed = record.efficiency, record.reductions
     events.stage("pruning", f"ratio {ratio:g}: {eff['params']:,} params, {eff['macs']:,} MACs "
                  f"({removed['macs']:.1%} removed), {eff['latency_ms']:.3f} ms at batch 1")
 
@@ -105,9 +114,7 @@ def channel_counts(model: nn.Module) -> dict[str, int]:
 
 def pruned_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float) -> nn.Module:
     """A fresh copy of the reference pruned to ``ratio`` (the reference itself at 0)."""
-    record = stages.user_attrs.get(StudyKey.pruned(ratio))
-    if record is None:
-        record = stages.user_attrs[StudyKey.REFERENCE]
+    record = stages.user_attrs.get(StudyKey.pruned(ratio)) or stages.user_attrs[StudyKey.REFERENCE]
     return stored_model(run, splits, record["artifact_id"])
 
 
@@ -117,4 +124,5 @@ def channel_ratio_of(stages: optuna.Study, ratio: float) -> float:
     ``during-training`` prunes each grid cell gradually to this share, so a cost target is met
     by every cell as it was by the reference.
     """
-    return float(stages.user_attrs[StudyKey.pruned(ratio)].get("channel_ratio", ratio))
+    stored = PrunedRecord.read(stages.user_attrs[StudyKey.pruned(ratio)])
+    return ratio if stored.channel_ratio is None else float(stored.channel_ratio)

@@ -21,6 +21,8 @@ from ._open import (
 from ._schema import (
     REFERENCE_TASK,
     HPOTrial,
+    PrunedRecord,
+    ReferenceRecord,
     RunRecord,
     StudyKey,
     TrialKey,
@@ -32,6 +34,7 @@ from ._schema import (
     hpo_study_name,
     key_of,
     prune_task,
+    pruned_records,
     ratio_key,
     stages_study_name,
     ticket_key,
@@ -39,8 +42,8 @@ from ._schema import (
 )
 
 __all__ = ["JOURNAL_NAME", "LOCK_SUFFIX", "REFERENCE_TASK", "HPOTrial", "KernelFileLock",
-           "RunRecord",
-           "StudyKey", "TrialKey", "artifact_store", "cell_key", "cell_of", "default_storage_url",
-           "experiments_in", "grid_ratios", "grid_study_name", "hpo_study_name", "journal_path",
-           "key_of", "open_storage", "prune_task", "public_config", "ratio_key", "redact",
+           "PrunedRecord", "ReferenceRecord", "RunRecord", "StudyKey", "TrialKey",
+           "artifact_store", "cell_key", "cell_of", "default_storage_url", "experiments_in",
+           "grid_ratios", "grid_study_name", "hpo_study_name", "journal_path", "key_of",
+           "open_storage", "prune_task", "pruned_records", "public_config", "ratio_key", "redact",
            "stages_study_name", "ticket_key", "ticket_of"]

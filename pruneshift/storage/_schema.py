@@ -131,6 +131,49 @@ def cell_of(trial: Trial) -> tuple[int, int] | None:
 
 
 @dataclass(frozen=True)
+class ReferenceRecord:
+    """The dense model trained at the HPO optimum (``StudyKey.REFERENCE``)."""
+
+    artifact_id: str
+    val_accuracy: float
+    test_accuracy: float | None
+    diverged: bool
+    epochs: int
+    seconds: float
+
+    def as_stored(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PrunedRecord:
+    """The reference pruned to one ratio (``StudyKey.pruned(ratio)``): its checkpoint, what it
+    costs, and what pruning removed. Fields a run of an older pruneshift did not store are None
+    when read back."""
+
+    artifact_id: str
+    efficiency: dict[str, Any] | None = None  # params, macs, latency_ms, size_bytes
+    target: str | None = None  # what the ratio is a share of
+    channel_ratio: float | None = None  # the share of channels removed
+    reductions: dict[str, float] | None = None  # share of channels, MACs, params removed
+    channels: dict[str, int] | None = None  # output channels per layer
+    val_accuracy_before_training: float | None = None
+
+    def as_stored(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def read(cls, stored: dict[str, Any]) -> PrunedRecord:
+        return cls(**{name: stored.get(name) for name in cls.__dataclass_fields__})
+
+
+def pruned_records(attrs: dict[str, Any]) -> dict[float, PrunedRecord]:
+    """Every pruned model's record in the stages study's attributes, by ratio."""
+    return {ratio: PrunedRecord.read(stored)
+            for ratio, stored in StudyKey.pruned_models(attrs).items()}
+
+
+@dataclass(frozen=True)
 class HPOTrial:
     """One HPO trial as the report reads it: no Optuna object past the analysis."""
 
