@@ -149,12 +149,24 @@ def start(out: Path, sets: list[str], **kwargs: Any) -> tuple[subprocess.Popen, 
     return subprocess.Popen(command(out, sets), stdout=subprocess.DEVNULL, **kwargs), since
 
 
-def reach(process: subprocess.Popen, since: float, out: Path, stage: str) -> bool:
-    """Wait until ``process`` works in ``stage``; False if it ended first."""
-    url = default_storage_url(out)
-    return wait_for(lambda: process.poll() is not None
-                    or stage_of(out, url, process.pid, since) == stage,
-                    STAGE_TIMEOUT_S, poll=0.02) and process.poll() is None
+STAGE_ORDER = ("hpo", "grid", "report")
+
+
+def reach(process: subprocess.Popen, since: float, out: Path, stage: str) -> str | None:
+    """Wait until ``process`` works in ``stage`` or a later one (a resumed run may pass a short
+    stage between two looks); that stage, or None if the process ended first."""
+    url, seen = default_storage_url(out), []
+    later = STAGE_ORDER[STAGE_ORDER.index(stage):]
+
+    def there() -> bool:
+        if process.poll() is not None:
+            return True
+        now = stage_of(out, url, process.pid, since)
+        seen.append(now)
+        return now in later
+
+    wait_for(there, STAGE_TIMEOUT_S, poll=0.02)
+    return seen[-1] if seen and seen[-1] in later and process.poll() is None else None
 
 
 def wait_for(condition: Callable[[], bool], seconds: float, poll: float = 0.05) -> bool:
@@ -172,10 +184,11 @@ def kill_in_stages(out: Path, reference: Path, stages: list[str], seed: int = 0)
     outcome = Outcome("kills")
     for stage in stages:
         process, since = start(out, SMALL, stderr=subprocess.DEVNULL)
-        if reach(process, since, out, stage):
+        reached = reach(process, since, out, stage)
+        if reached is not None:
             time.sleep(rng.uniform(0, 0.2))
             process.send_signal(signal.SIGKILL)
-            outcome.faults.append(f"kill in {stage}")
+            outcome.faults.append(f"kill in {reached}")
         else:
             outcome.notes.append(f"{stage} passed unseen")
         process.wait()
