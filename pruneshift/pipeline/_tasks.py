@@ -8,7 +8,6 @@ nothing else in it needs to know which task runs. ``data.name: synthetic`` selec
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import optuna
@@ -26,9 +25,7 @@ from ..train import TrainResult
 from ._context import Run
 from ._events import Events
 from ._grids import CellTrainer, GridTrainer
-from ._hpo import EpochReporter, hpo_objective, record_result
-
-Objective = Callable[[optuna.Trial], float]
+from ._hpo import EpochReporter, Objective, hpo_objective, record_result
 
 
 class TrainedTask:
