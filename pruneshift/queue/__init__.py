@@ -8,7 +8,7 @@ its owner and heartbeats (``claim``, ``heartbeat``); abandoned ones are failed a
 
 from ._locks import queue_lock_for
 from ._owners import claim, fail_orphans
-from ._retry import is_connection_error, retrying
+from ._retry import retrying
 from ._units import (
     DONE,
     Unit,
@@ -23,5 +23,5 @@ from ._units import (
 )
 
 __all__ = ["DONE", "Unit", "claim", "enqueue_missing", "execute", "execute_many", "fail_orphans",
-           "heartbeat", "is_connection_error", "keys_in", "queue_lock_for", "retrying",
+           "heartbeat", "keys_in", "queue_lock_for", "retrying",
            "state_counts", "take", "take_many"]
