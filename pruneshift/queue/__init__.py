@@ -23,5 +23,5 @@ from ._units import (
 )
 
 __all__ = ["DONE", "Unit", "claim", "enqueue_missing", "execute", "execute_many", "fail_orphans",
-           "heartbeat", "keys_in", "queue_lock_for", "retrying",
-           "state_counts", "take", "take_many"]
+           "heartbeat", "keys_in", "queue_lock_for", "retrying", "state_counts", "take",
+           "take_many"]
