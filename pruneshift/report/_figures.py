@@ -15,12 +15,14 @@ METRIC_TITLES = {"wasserstein": "Wasserstein-1 (grid steps)", "js": "Jensen–Sh
                  "hellinger": "Hellinger", "tv": "total variation"}
 
 
-def _series(results: dict[str, Any], get) -> tuple[list[float], list[float | None]]:
-    """Per ratio, ``get`` of its entry; None for a ratio not analysed (its grid unfinished)."""
+def _series(results: dict[str, Any], get, *, analysed: bool = True
+            ) -> tuple[list[float], list[float | None]]:
+    """Per ratio, ``get`` of its entry. A statistic of the analysis (``analysed``) is None for
+    a ratio the analysis could not compare (no dense grid, or every run diverged)."""
     ratios, values = [], []
     for entry in results["ratios"].values():
         ratios.append(entry["ratio"])
-        values.append(get(entry) if "distances" in entry else None)
+        values.append(get(entry) if "distances" in entry or not analysed else None)
     return ratios, values
 
 
@@ -32,14 +34,14 @@ def accuracy_vs_ratio(results: dict[str, Any], path: Path) -> Path:
     """Best (re-tuned) and untuned accuracy per ratio; the MACs kept on a second axis."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    ratios, tuned = _series(results, lambda e: e["best"]["value"])
-    _, untuned = _series(results, lambda e: e["value_at_dense_optimum"])
+    ratios, tuned = _series(results, lambda e: e["best"] and e["best"]["value"], analysed=False)
+    _, untuned = _series(results, lambda e: e["value_at_dense_optimum"], analysed=False)
     ax.plot(ratios, _nan(tuned), "o-", color="#2c7fb8", label="re-tuned (best grid point)")
     ax.plot(ratios, _nan(untuned), "s--", color="#7f7f7f", label="dense optimum kept")
     ax.set_xlabel(RATIO_LABEL)
     ax.set_ylabel("validation accuracy (mean over seeds)")
     mark_verdict(ax, results)
-    _, macs = _series(results, lambda e: e["macs_fraction"])
+    _, macs = _series(results, lambda e: e["macs_fraction"], analysed=False)
     if any(m is not None for m in macs):
         twin = ax.twinx()
         twin.plot(ratios, 100 * _nan(macs), "^:", color="#e6550d", label="MACs kept")
