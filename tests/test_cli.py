@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 
@@ -90,3 +91,18 @@ def test_an_unusable_run_folder_is_named_with_what_is_wrong(tmp_path, out, expec
     result = runner.invoke(app, ["hpo", str(SYNTHETIC), "--out", str(target)])
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: " + expected.format(out=target)
+
+
+def test_off_a_terminal_progress_is_plain_unwrapped_lines(tmp_path):
+    """A log file, CI or a batch job gets a line now and then, not one bar at the end, and no
+    line broken at 80 columns (the test runner's stderr is not a terminal)."""
+    result = runner.invoke(app, ["run", str(SYNTHETIC), "--out", str(tmp_path / "run"), "--set",
+                                 "hpo.n_trials=10", "--set", "pruning.ratios=[0, 0.5]"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.strip().splitlines()
+    assert all(re.match(r"(HPO|grid r=[\d.]+|report|pruning|reference|warning): ", line)
+               for line in lines), lines
+    hpo = [line for line in lines if line.startswith("HPO: ")]
+    assert hpo[-1].startswith("HPO: 10/10 · best 0.") and len(hpo) <= 11
+    assert any(line.startswith("grid r=0.5: ") for line in lines)
+    assert f"written: {tmp_path / 'run' / 'report.html'}" in result.stdout.replace("\n", " ")

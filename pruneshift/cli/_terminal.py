@@ -13,6 +13,7 @@ from rich.markup import escape
 
 console = Console()
 errors = Console(stderr=True)
+PLAIN_EVERY_S = 30.0  # the longest a log goes without a progress line
 
 
 def guarded(debug: bool, action: Callable[[], Any]) -> Any:
@@ -49,30 +50,46 @@ class CliEvents:
         self.task: Any = None
         self.started = time.monotonic()
         self.first_done: int | None = None
+        self.last_line: tuple[str, int, float] = ("", -1, 0.0)
 
     def stage(self, name: str, message: str) -> None:
-        errors.print(f"[bold]{name}[/]: {escape(message)}", highlight=False)
+        errors.print(f"[bold]{name}[/]: {escape(message)}", highlight=False, soft_wrap=True)
 
     def warning(self, message: str) -> None:
-        errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
+        errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
     def progress(self, label: str, done: int, total: int, study: Any) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        if self.progress_bar is None:
-            self.progress_bar = Progress(TextColumn("[bold]{task.description:<12}"),
-                                         BarColumn(), MofNCompleteColumn(),
-                                         TextColumn("{task.fields[status]}"), console=errors)
-            self.task = self.progress_bar.add_task(label, total=total, status="")
-            self.progress_bar.start()
+        if self.first_done is None:
             self.started, self.first_done = time.monotonic(), done
         try:
             best = f"best {study.best_value:.4f}"
         except ValueError:
             best = "best -"
         status = f"{best} · left {self._time_left(done, total)}"
+        if not errors.is_terminal:  # a log file, CI, a batch job: plain lines, now and then
+            self._line(label, done, total, status)
+            return
+        if self.progress_bar is None:
+            self.progress_bar = Progress(TextColumn("[bold]{task.description:<12}"),
+                                         BarColumn(), MofNCompleteColumn(),
+                                         TextColumn("{task.fields[status]}"), console=errors)
+            self.task = self.progress_bar.add_task(label, total=total, status="")
+            self.progress_bar.start()
         self.progress_bar.update(self.task, description=label, total=total,
                                  completed=min(done, total), status=status)
+
+    def _line(self, label: str, done: int, total: int, status: str) -> None:
+        """One unwrapped line when the label changes, every tenth of the work, at the end, and
+        at least every ``PLAIN_EVERY_S`` seconds."""
+        tenth = 10 * done // max(total, 1)
+        if (label, tenth) == self.last_line[:2] and done < total and \
+                time.monotonic() - self.last_line[2] < PLAIN_EVERY_S:
+            return
+        self.last_line = (label, tenth, time.monotonic())
+        errors.print(f"{label}: {done}/{total} · {status}", markup=False, highlight=False,
+                     soft_wrap=True)
 
     def finished(self) -> None:
         if self.progress_bar is not None:
@@ -130,6 +147,6 @@ def print_results(results: dict[str, Any], run_dir: Path) -> None:
                       fmt(regret_points, "+.2f"),
                       fmt((row.get("distances") or {}).get("wasserstein"), ".3f"))
     console.print(table)
-    console.print(summary(results)[0], markup=False)
+    console.print(summary(results)[0], markup=False, soft_wrap=True)
     console.print(f"written: {run_dir / 'report.html'}, {run_dir / 'report.md'}, "
-                  f"{run_dir / 'results.json'}, {run_dir / 'landscapes.csv'}")
+                  f"{run_dir / 'results.json'}, {run_dir / 'landscapes.csv'}", soft_wrap=True)
