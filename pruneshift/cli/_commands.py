@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from .. import STORAGE_ENV
 from ._terminal import CliEvents, console, guarded, print_hpo, print_results
+
+if TYPE_CHECKING:
+    from ..config import ExperimentConfig
 
 app = typer.Typer(help="Measure how structured pruning shifts a network's optimal "
                   "training hyperparameters.", no_args_is_help=True,
@@ -32,10 +35,13 @@ StorageOpt = Annotated[str | None, typer.Option(
     "run folder); also read from $PRUNESHIFT_STORAGE, which keeps a password off the command "
     "line.", show_default=False)]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+RunDirArg = Annotated[Path, typer.Argument(help="A run folder.")]
+ExperimentOpt = Annotated[str | None, typer.Option(
+    help="Which experiment, if the storage holds several.", show_default=False)]
 
 
 def _experiment(config: Path | None, overrides: list[str] | None, *,
-                worker: bool = False) -> Any:
+                worker: bool = False) -> ExperimentConfig:
     """The command's experiment, validated before the heavy stack loads; then Optuna quiet and,
     for a worker, SIGTERM stopping it like Ctrl-C (its current trial is given back)."""
     import signal
@@ -164,11 +170,8 @@ def worker(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
 
 
 @app.command()
-def analyze(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
-            set_: SetOpt = None, storage: StorageOpt = None,
-            experiment: Annotated[str | None, typer.Option(
-                help="Which experiment, if the storage holds several.")] = None,
-            debug: DebugOpt = False) -> None:
+def analyze(run_dir: RunDirArg, set_: SetOpt = None, storage: StorageOpt = None,
+            experiment: ExperimentOpt = None, debug: DebugOpt = False) -> None:
     """Recompute the analysis of a run from its storage (trains nothing); rewrites results.json.
 
     --set changes analysis settings, e.g. --set analysis.temperature=0.02
@@ -179,10 +182,7 @@ def analyze(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
 
 
 @app.command()
-def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
-           storage: StorageOpt = None,
-           experiment: Annotated[str | None, typer.Option(
-               help="Which experiment, if the storage holds several.")] = None,
+def report(run_dir: RunDirArg, storage: StorageOpt = None, experiment: ExperimentOpt = None,
            debug: DebugOpt = False) -> None:
     """Rebuild report.html, report.md and figures/ (with results.json) from the storage."""
 
@@ -201,10 +201,7 @@ def _analyze(run_dir: Path, storage: str | None, experiment: str | None,
 
 
 @app.command()
-def status(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
-           storage: StorageOpt = None,
-           experiment: Annotated[str | None, typer.Option(
-               help="Which experiment, if the storage holds several.")] = None,
+def status(run_dir: RunDirArg, storage: StorageOpt = None, experiment: ExperimentOpt = None,
            debug: DebugOpt = False) -> None:
     """Per stage: trials done, running, failed, waiting and left (for watching a run)."""
 

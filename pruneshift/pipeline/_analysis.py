@@ -34,8 +34,8 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
     """
     data = load_run_data(run.url, run.config.experiment)
     signature = signature_of(data, run.config)
-    written = _written_results(run.run_dir)
-    if reuse and written is not None and written.get("signature") == signature:
+    written = _written_results(run.run_dir) if reuse else None
+    if written is not None and written.get("signature") == signature:
         return written
     results, table, arrays = summarise(data, run.config.analysis)
     results["environment"] = environment(device)

@@ -88,8 +88,9 @@ class GridTrainer:
     def together(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
                  seeds: list[int]) -> list[float]:
         """Train the taken cells (stacked where they can be); their values in order."""
-        jobs = [Job(self.recipe(point), seed, self._start(seed, self.recipe(point)))
-                for point, seed in zip(points, seeds, strict=True)]
+        recipes = [self.recipe(point) for point in points]
+        jobs = [Job(recipe, seed, self._start(seed, recipe))
+                for recipe, seed in zip(recipes, seeds, strict=True)]
         outcomes = train_many(jobs, self.splits, stacked=self.batched,
                               on_unstackable=self._unstackable)
         for trial, seed, trained in zip(trials, seeds, outcomes, strict=True):

@@ -52,6 +52,7 @@ class Worker:
         self.device = resolve_device(config.training.device)
         self.task = task_for(config, self.device)
         self.trains = self.task.builds_models
+        self.protocol = PROTOCOLS.load(config.pruning.protocol)
         self.hpo = HPOStage(self.run, self.task.hpo_objective, str(self.device))
         # refuse at once, naming the difference, if the experiment was made with other settings
         self.run.study(stages_study_name(config.experiment), GRID_SECTIONS)
@@ -139,7 +140,7 @@ class Worker:
             return True
         attrs = self.stages.user_attrs
         if ratio == 0:
-            return (not PROTOCOLS.load(self.config.pruning.protocol).starts_from_reference
+            return (not self.protocol.starts_from_reference
                     or StudyKey.REFERENCE in attrs)
         return StudyKey.pruned(ratio) in attrs
 

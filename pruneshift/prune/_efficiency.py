@@ -21,11 +21,20 @@ def serialized_bytes(model: nn.Module) -> int:
 
 
 def count_macs_and_params(model: nn.Module, input_shape: tuple[int, ...]) -> tuple[int, int]:
-    """Multiply-accumulates of one forward pass at batch 1, and the parameter count."""
+    """Multiply-accumulates of one forward pass at batch 1, and the parameter count.
+
+    Counted on the model itself, where it is, in eval mode (restored after): a cost target
+    counts after every pruning step, so no copy is made.
+    """
     import torch_pruning as tp
 
-    probe = copy.deepcopy(model).cpu().eval()
-    macs, params = tp.utils.count_ops_and_params(probe, torch.zeros(1, *input_shape))
+    example = torch.zeros(1, *input_shape, device=next(model.parameters()).device)
+    was_training = model.training
+    model.eval()
+    try:
+        macs, params = tp.utils.count_ops_and_params(model, example)
+    finally:
+        model.train(was_training)
     return int(macs), int(params)
 
 
