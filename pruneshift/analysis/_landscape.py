@@ -68,11 +68,11 @@ def landscape_rows(trials: list[FrozenTrial], grid: Grid, ratio: float
             continue
         attrs, run = trial.user_attrs, RunRecord.read(trial)
         rows[cell] = {"ratio": ratio, **points[cell[0]], "seed": cell[1],
-                      "val_accuracy": trial.value, "val_loss": run["val_loss"],
-                      "diverged": run["diverged"], "epochs": run["epochs"],
-                      "train_seconds": run["train_seconds"],
+                      "val_accuracy": trial.value, "val_loss": run.val_loss,
+                      "diverged": bool(run.diverged), "epochs": run.epochs,
+                      "train_seconds": run.seconds,
                       "members": attrs.get(TrialKey.MEMBERS, 1),
-                      "test_accuracy": run["test_accuracy"], "params": attrs.get(TrialKey.PARAMS),
+                      "test_accuracy": run.test_accuracy, "params": attrs.get(TrialKey.PARAMS),
                       "point": cell[0], "trial": trial.number}
     return [rows[c] for c in sorted(rows)], duplicates
 

@@ -52,7 +52,8 @@ class EpochReporter:
         self.done = epoch
         self.trial.report(value, epoch)
         if epoch < self.epochs and self.trial.should_prune():
-            RunRecord.store_stop(self.trial, epoch, round(time.perf_counter() - self.started, 4))
+            RunRecord(epochs=epoch, seconds=round(time.perf_counter() - self.started, 4)
+                      ).store(self.trial, fields=("epochs", "seconds"))
             raise optuna.TrialPruned(f"stopped after epoch {epoch}")
 
 
@@ -109,15 +110,15 @@ def hpo_summary(run: Run, study: optuna.Study, wall_seconds: float, device: str
     else:
         chosen = None if best is None else {
             "trial": best.number, "value": best.value, "params": best.params,
-            "test_accuracy": RunRecord.read(best)["test_accuracy"]}
+            "test_accuracy": RunRecord.read(best).test_accuracy}
     return {
         "experiment": config.experiment,
         "method": config.hpo.method,
         "n_trials": len(hpo_units(config)),
         "best": chosen,
         "trials": queue.state_counts(study),
-        "epochs_spent": sum(RunRecord.epochs_of(t) for t in trials),
-        "trial_seconds": round(sum(RunRecord.seconds_of(t) for t in trials), 3),
+        "epochs_spent": sum(RunRecord.read(t).epochs or 0 for t in trials),
+        "trial_seconds": round(sum(RunRecord.read(t).seconds or 0.0 for t in trials), 3),
         "wall_seconds": round(wall_seconds, 3),
         "study": study.study_name,
         "storage": redact(run.url),

@@ -186,43 +186,29 @@ class HPOTrial:
     @classmethod
     def of(cls, trial: FrozenTrial) -> HPOTrial:
         return cls(trial.number, trial.state.name, trial.value, dict(trial.params),
-                   RunRecord.epochs_of(trial))
+                   RunRecord.read(trial).epochs or 0)
 
 
 @dataclass(frozen=True)
 class RunRecord:
-    """What a finished training run stores on its trial (a synthetic one stores the same)."""
+    """What a training run stores on its trial (a synthetic one stores the same). A trial
+    stopped early by the HPO pruner stores only ``epochs`` and ``seconds``, a trial still
+    running nothing: read back, what is missing is None (``diverged`` False)."""
 
-    epochs: int
-    diverged: bool
-    seconds: float
-    val_loss: float | None
-    test_accuracy: float | None
-    seed: int
+    epochs: int | None = None
+    diverged: bool = False
+    seconds: float | None = None
+    val_loss: float | None = None
+    test_accuracy: float | None = None
+    seed: int | None = None
 
-    def store(self, trial: optuna.Trial) -> None:
+    def store(self, trial: optuna.Trial, fields: tuple[str, ...] | None = None) -> None:
+        """Store every field (or only ``fields``) on the trial."""
         for key, value in asdict(self).items():
-            trial.set_user_attr(key, value)
+            if fields is None or key in fields:
+                trial.set_user_attr(key, value)
 
-    @staticmethod
-    def epochs_of(trial: Trial) -> int:
-        """Epochs a trial trained (a stopped HPO trial records those it reached)."""
-        return int(trial.user_attrs.get("epochs", 0))
-
-    @staticmethod
-    def seconds_of(trial: Trial) -> float:
-        return float(trial.user_attrs.get("seconds", 0.0))
-
-    @staticmethod
-    def store_stop(trial: optuna.Trial, epochs: int, seconds: float) -> None:
-        """What a trial stopped early by the HPO pruner records."""
-        trial.set_user_attr("epochs", epochs)
-        trial.set_user_attr("seconds", seconds)
-
-    @staticmethod
-    def read(trial: Trial) -> dict[str, Any]:
-        """The record's fields as stored (missing ones None; ``diverged`` False)."""
+    @classmethod
+    def read(cls, trial: Trial) -> RunRecord:
         attrs = trial.user_attrs
-        return {"val_loss": attrs.get("val_loss"), "diverged": bool(attrs.get("diverged", False)),
-                "epochs": attrs.get("epochs"), "train_seconds": attrs.get("seconds"),
-                "test_accuracy": attrs.get("test_accuracy")}
+        return cls(**{name: attrs[name] for name in cls.__dataclass_fields__ if name in attrs})
