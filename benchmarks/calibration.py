@@ -36,7 +36,17 @@ import numpy as np
 from scipy.stats import binomtest
 
 from pruneshift import synthetic
-from pruneshift.analysis import Comparison, Landscape, analyse, normalisation_for, seed_noise
+from pruneshift.analysis import (
+    Comparison,
+    Landscape,
+    RatioComparison,
+    Results,
+    Threshold,
+    Verdict,
+    analyse,
+    normalisation_for,
+    seed_noise,
+)
 from pruneshift.analysis._shift import best_index
 from pruneshift.config import load_config
 from pruneshift.search import Grid, build_grid
@@ -68,13 +78,19 @@ def overrides(scenario: Scenario, seed: int) -> list[str]:
     return BASE + extra
 
 
-def ratio_outcome(entry: dict, alpha: float, true_regret: float) -> dict:
+def ratio_outcome(compared: RatioComparison, alpha: float, true_regret: float) -> dict:
     """One ratio's claims (lr, joint) and whether its regret interval covers the truth."""
-    regret = entry["regret"]
-    return {"lr": (entry["p_adjusted"]["per_hp"]["lr"]["wasserstein"] or 1) < alpha,
-            "joint": (entry["p_adjusted"]["wasserstein"] or 1) < alpha,
-            "covered": regret["ci_low"] <= true_regret <= regret["ci_high"],
-            "regret": regret["mean"], "true_regret": true_regret}
+    regret = compared.regret
+    return {"lr": (compared.p_adjusted.per_hp["lr"].wasserstein or 1) < alpha,
+            "joint": (compared.p_adjusted.wasserstein or 1) < alpha,
+            "covered": regret.ci_low <= true_regret <= regret.ci_high,
+            "regret": regret.mean, "true_regret": true_regret}
+
+
+def outcome_of(threshold: Threshold, verdict: Verdict) -> dict:
+    """A study's threshold and verdict, as the rates below count them."""
+    return {"threshold": threshold.overall, "by_shift": threshold.by_shift.model_dump(),
+            "verdict": verdict.kind, "ratios": {}}
 
 
 def study_in_process(scenario: Scenario, seed: int) -> dict:
@@ -88,8 +104,7 @@ def study_in_process(scenario: Scenario, seed: int) -> dict:
     comparison = Comparison(grid, normalisation_for(seed_noise(arrays[0.0]), config.analysis))
     per_ratio, threshold, verdict = analyse(grid, arrays, comparison, config.analysis)
     kept = best_index(arrays[0.0].mean())
-    outcome = {"threshold": threshold["overall"], "by_shift": threshold["by_shift"],
-               "verdict": verdict["kind"], "ratios": {}}
+    outcome = outcome_of(threshold, verdict)
     for ratio in RATIOS[1:]:
         truth = synthetic.true_mean(config, grid, ratio)
         true_regret = float(truth.max() - truth[kept])
@@ -104,20 +119,16 @@ def study_cli(scenario: Scenario, seed: int) -> dict:
         sets = [arg for o in overrides(scenario, seed) for arg in ("--set", o)]
         subprocess.run([sys.executable, "-m", "pruneshift", "run", str(EXAMPLE), "--out", out,
                         *sets], check=True, capture_output=True)
-        results = json.loads((Path(out) / "results.json").read_text())
+        results = Results.from_json(json.loads((Path(out) / "results.json").read_text()))
     config = load_config(EXAMPLE, overrides(scenario, seed))
-    grid = Grid.from_dict(results["grid"])
-    dense = results["dense_optimum"]
-    kept = tuple(a.values.index(dense[a.name]) for a in grid.axes)
-    alpha = results["analysis"]["alpha"]
-    outcome = {"threshold": results["threshold"]["overall"],
-               "by_shift": results["threshold"]["by_shift"],
-               "verdict": results["verdict"]["kind"], "ratios": {}}
+    grid = Grid.from_dict(results.grid)
+    kept = tuple(a.values.index(results.dense_optimum[a.name]) for a in grid.axes)
+    outcome = outcome_of(results.threshold, results.verdict)
     for ratio in RATIOS[1:]:
         truth = synthetic.true_mean(config, grid, ratio)
         true_regret = float(truth.max() - truth[kept])
-        outcome["ratios"][ratio] = ratio_outcome(results["ratios"][f"{ratio:g}"], alpha,
-                                                 true_regret)
+        outcome["ratios"][ratio] = ratio_outcome(results.ratios[ratio].comparison,
+                                                 results.alpha, true_regret)
     return outcome
 
 

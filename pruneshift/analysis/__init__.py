@@ -12,7 +12,7 @@ from ._distance import (
 from ._distribution import default_temperature, default_top_delta, to_distribution
 from ._family import holm
 from ._importance import importance
-from ._inference import DISTANCES, analyse, compare, family_keys
+from ._inference import analyse, compare
 from ._landscape import Landscape, landscape_rows, to_landscape
 from ._load import RunData, load_run_data
 from ._noise import (
@@ -24,14 +24,31 @@ from ._noise import (
     seed_noise,
 )
 from ._regret import fold_differences, kept_point, kept_value, regret
+from ._results import (
+    DISTANCES,
+    HyperparameterComparison,
+    OptimumShift,
+    RatioComparison,
+    RatioResult,
+    Regret,
+    Results,
+    ShiftClaims,
+    Statistic,
+    StatisticTable,
+    Threshold,
+    ThresholdCriterion,
+    Verdict,
+)
 from ._shift import best_index, rank_agreement, subgrid_optimum
 from ._summary import landscapes, normalisation_for, summarise
 from ._threshold import threshold
 from ._verdict import verdict
 
-__all__ = ["DISTANCES", "Comparison", "Landscape", "NoShiftNull", "Normalisation", "RunData",
-           "SeedBootstrap", "analyse", "best_index", "compare", "default_temperature",
-           "default_top_delta", "distances", "family_keys", "fold_differences",
+__all__ = ["Comparison", "DISTANCES", "HyperparameterComparison", "Landscape", "NoShiftNull",
+           "Normalisation", "OptimumShift", "RatioComparison", "RatioResult", "Regret",
+           "Results", "RunData", "SeedBootstrap", "ShiftClaims", "Statistic", "StatisticTable",
+           "Threshold", "ThresholdCriterion", "Verdict", "analyse", "best_index", "compare",
+           "default_temperature", "default_top_delta", "distances", "fold_differences",
            "grid_ground_metric", "holm", "importance", "kept_point", "kept_value",
            "landscape_rows", "landscapes", "load_run_data", "marginal", "marginal_wasserstein",
            "normalisation_for", "point_residuals", "rank_agreement", "regret", "residuals",

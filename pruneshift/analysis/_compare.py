@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from ..search import Grid
 from ._distance import distances, grid_ground_metric, marginal_wasserstein, wasserstein_on_grid
 from ._distribution import to_distribution
+from ._results import Distances, OptimumShift, RankCorrelation, Statistic
 from ._shift import best_index, rank_agreement, subgrid_optimum
 
 
@@ -52,13 +52,17 @@ class Comparison:
         self.units_metric = np.sqrt(((points[:, None] - points[None]) ** 2).sum(axis=-1))
         self.all_log = all(a.log for a in grid.axes)
 
-    def statistics(self, dense: np.ndarray, pruned: np.ndarray) -> dict[str, float]:
-        """The flat statistics the null replays: joint distances and per-axis W1 (steps)."""
+    def statistics(self, dense: np.ndarray, pruned: np.ndarray) -> dict[Statistic, float]:
+        """The statistics the null replays: joint distances and per-axis W1 (steps)."""
         p, q = self.normalise(dense), self.normalise(pruned)
-        stats = distances(p, q, self.steps_metric)
+        stats = {Statistic(k): v for k, v in distances(p, q, self.steps_metric).items()}
         for axis, name in enumerate(self.names):
-            stats[f"per_hp.{name}.wasserstein"] = marginal_wasserstein(p, q, axis)
+            stats[Statistic("wasserstein", name)] = marginal_wasserstein(p, q, axis)
         return stats
+
+    def shift_statistics(self) -> list[Statistic]:
+        """The statistics behind a shift claim: the joint W1 and each hyperparameter's W1."""
+        return [Statistic("wasserstein"), *[Statistic("wasserstein", n) for n in self.names]]
 
     def shift_steps(self, dense: np.ndarray, pruned: np.ndarray) -> np.ndarray | None:
         """Per axis, how far the sub-grid optimum moved, in grid steps."""
@@ -67,45 +71,56 @@ class Comparison:
             return None
         return np.asarray(after) - np.asarray(before)
 
-    def details(self, dense: np.ndarray, pruned: np.ndarray) -> dict[str, Any]:
+    def details(self, dense: np.ndarray, pruned: np.ndarray) -> Details:
         """What only the observed landscapes need: units, optimum shifts, rank agreement."""
         p, q = self.normalise(dense), self.normalise(pruned)
+        stats = self.statistics(dense, pruned)
         w_units = wasserstein_on_grid(p, q, self.units_metric)
-        shift = self._optimum_shift(dense, pruned)
-        per_hp = {}
+        marginal_units: dict[str, float | None] = {}
         for axis, name in enumerate(self.names):
             units = self.units[axis]
-            entry: dict[str, Any] = {"optimum_shift": shift[name]}
-            if units is not None:
-                entry["wasserstein_units"] = marginal_wasserstein(p, q, axis, units)
-                if self.grid.axes[axis].log:
-                    entry["wasserstein_factor"] = 10 ** entry["wasserstein_units"]
-            per_hp[name] = entry
-        return {"wasserstein_units": w_units,
-                "wasserstein_factor": 10 ** w_units if self.all_log else None,
-                "per_hp": per_hp, "rank_correlation": rank_agreement(dense, pruned)}
+            marginal_units[name] = (None if units is None
+                                    else marginal_wasserstein(p, q, axis, units))
+        return Details(
+            distances=Distances(**{s.distance: v for s, v in stats.items()
+                                   if s.hyperparameter is None},
+                                wasserstein_units=w_units,
+                                wasserstein_factor=10 ** w_units if self.all_log else None),
+            marginal_units=marginal_units,
+            optimum_shifts=self._optimum_shifts(dense, pruned),
+            rank_correlation=RankCorrelation(**rank_agreement(dense, pruned)))
 
-    def _optimum_shift(self, dense: np.ndarray, pruned: np.ndarray) -> dict[str, Any]:
+    def _optimum_shifts(self, dense: np.ndarray, pruned: np.ndarray
+                        ) -> dict[str, OptimumShift | None]:
         """Per axis: argmax and sub-grid displacement, in steps and in units (factor if log)."""
         before, after = best_index(dense), best_index(pruned)
+        if before is None or after is None:
+            return dict.fromkeys(self.names)
         fine_before, fine_after = subgrid_optimum(dense), subgrid_optimum(pruned)
-        shifts: dict[str, Any] = {}
+        shifts: dict[str, OptimumShift | None] = {}
         for axis, name in enumerate(self.names):
-            if before is None or after is None:
-                shifts[name] = None
-                continue
-            edge = after[axis] in (0, self.grid.shape[axis] - 1) and self.grid.shape[axis] > 1
-            entry: dict[str, Any] = {"argmax_steps": after[axis] - before[axis],
-                                     "subgrid_steps": fine_after[axis] - fine_before[axis],
-                                     "at_edge": bool(edge and self.units[axis] is not None)}
             units = self.units[axis]
+            edge = after[axis] in (0, self.grid.shape[axis] - 1) and self.grid.shape[axis] > 1
+            moved: dict[str, float] = {}
             if units is not None:
                 index = np.arange(len(units), dtype=float)
                 for kind, a, b in (("argmax", before[axis], after[axis]),
                                    ("subgrid", fine_before[axis], fine_after[axis])):
-                    moved = float(np.interp(b, index, units) - np.interp(a, index, units))
-                    entry[f"{kind}_units"] = moved
+                    moved[f"{kind}_units"] = float(np.interp(b, index, units)
+                                                   - np.interp(a, index, units))
                     if self.grid.axes[axis].log:
-                        entry[f"{kind}_factor"] = 10 ** moved
-            shifts[name] = entry
+                        moved[f"{kind}_factor"] = 10 ** moved[f"{kind}_units"]
+            shifts[name] = OptimumShift(argmax_steps=after[axis] - before[axis],
+                                        subgrid_steps=fine_after[axis] - fine_before[axis],
+                                        at_edge=bool(edge and units is not None), **moved)
         return shifts
+
+
+@dataclass(frozen=True)
+class Details:
+    """What a comparison of the observed landscapes adds to the statistics the null replays."""
+
+    distances: Distances
+    marginal_units: dict[str, float | None]  # each marginal's W1 in units; None: categorical
+    optimum_shifts: dict[str, OptimumShift | None]
+    rank_correlation: RankCorrelation

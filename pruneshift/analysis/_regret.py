@@ -22,12 +22,12 @@ it over all its regret claims (``_inference.adjust``).
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from scipy.stats import t as student_t
 
 from ._landscape import seed_mean
+from ._results import Regret
 
 DETECTION_POWER = 0.8  # power at which the smallest detectable regret is stated
 MAD_TO_STD = 1.4826  # the normal-consistent factor of a median absolute deviation
@@ -115,7 +115,7 @@ def selection_error(runs: np.ndarray, trained: np.ndarray, kept: np.ndarray, var
 
 def regret(runs: np.ndarray, kept: np.ndarray, *, alpha: float, epsilon: float,
            rng: np.random.Generator, replicates: int,
-           trained: np.ndarray | None = None) -> dict[str, Any]:
+           trained: np.ndarray | None = None) -> Regret:
     """The bias-corrected cross-fitted regret of keeping the points in ``kept``, its
     (1 - alpha) interval, the smallest regret this design tells from epsilon (``detectable``,
     at 80 % power), and the seeds that would settle it against epsilon. ``trained`` (default
@@ -127,9 +127,7 @@ def regret(runs: np.ndarray, kept: np.ndarray, *, alpha: float, epsilon: float,
     bias, error = (selection_error(runs, trained, kept, variance, rng, replicates)
                    if n >= 2 and df > 0 else (0.0, math.nan))
     if not np.isfinite(error):
-        return {"mean": plugin_regret(seed_mean(runs), kept), "ci_low": None, "ci_high": None,
-                "method": "plug-in", "folds": int(n), "p_above_epsilon": None,
-                "detectable": None, "seeds_to_settle": None}
+        return Regret(mean=plugin_regret(seed_mean(runs), kept), method="plug-in", folds=n)
     mean = float(differences.mean()) - bias
     quantile = student_t.ppf(1 - alpha / 2, df)
     if error > 0:
@@ -141,11 +139,9 @@ def regret(runs: np.ndarray, kept: np.ndarray, *, alpha: float, epsilon: float,
     settle = None
     if margin > 0 and spread > 0:
         settle = max(n, math.ceil((1.96 * spread / margin) ** 2))
-    return {"mean": mean, "ci_low": float(mean - quantile * error),
-            "ci_high": float(mean + quantile * error),
-            "method": "cross-fitted", "folds": int(n), "selection_bias": bias,
-            "noise_df": df, "p_above_epsilon": p_above,
-            "detectable": float(detectable), "seeds_to_settle": settle}
+    return Regret(mean=mean, method="cross-fitted", ci_low=mean - quantile * error,
+                  ci_high=mean + quantile * error, folds=n, selection_bias=bias, noise_df=df,
+                  p_above_epsilon=p_above, detectable=detectable, seeds_to_settle=settle)
 
 
 def kept_point(shape: tuple[int, ...], point: tuple[int, ...]) -> np.ndarray:

@@ -1,14 +1,12 @@
-"""results.json and landscapes.csv: per ratio, efficiency, distances, regret, noise floors."""
+"""A run's results and landscapes.csv: per ratio, efficiency, distances, regret, noise floors."""
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..storage import ratio_key
 from ._compare import Comparison, Normalisation
 from ._distribution import default_temperature, default_top_delta
 from ._importance import importance
@@ -16,23 +14,11 @@ from ._inference import analyse
 from ._landscape import Landscape, landscape_rows, seed_mean, to_landscape
 from ._load import RunData
 from ._noise import seed_noise
+from ._results import BestPoint, DistributionSettings, Noise, RatioResult, Results
 from ._shift import best_index
 
 if TYPE_CHECKING:
     from ..config import AnalysisConfig
-
-
-def clean(value: Any) -> Any:
-    """JSON-safe: numpy numbers become Python ones, NaN and inf become None."""
-    if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return None if not math.isfinite(value) else float(value)
-    return value
 
 
 def landscapes(data: RunData) -> tuple[pd.DataFrame, dict[float, Landscape], dict[float, int]]:
@@ -57,53 +43,48 @@ def normalisation_for(noise: float | None, settings: AnalysisConfig) -> Normalis
 
 
 def summarise(data: RunData, settings: AnalysisConfig
-              ) -> tuple[dict[str, Any], pd.DataFrame, dict[float, Landscape]]:
+              ) -> tuple[Results, pd.DataFrame, dict[float, Landscape]]:
     """The results per ratio, with the landscapes (table and arrays) they were computed from."""
     table, arrays, duplicates = landscapes(data)
     grid, points = data.grid, data.grid.points()
     dense = arrays.get(0.0)
     noise = seed_noise(dense) if dense is not None else None
     normalisation = normalisation_for(noise, settings)
-    statistics, found, answer = analyse(grid, arrays, Comparison(grid, normalisation), settings)
+    comparisons, found, answer = analyse(grid, arrays, Comparison(grid, normalisation), settings)
     dense_best = best_index(dense.mean()) if dense is not None else None
     unpruned = data.pruned.get(0.0)
     dense_macs = (unpruned.efficiency["macs"] if unpruned is not None and unpruned.efficiency
                   else None)
-    per_ratio: dict[float, dict[str, Any]] = {}
+
+    def point(index: tuple[int, ...]) -> dict[str, Any]:
+        return points[int(np.ravel_multi_index(index, grid.shape))]
+
+    ratios: dict[float, RatioResult] = {}
     for ratio, landscape in sorted(arrays.items()):
         mean, test = landscape.mean(), seed_mean(landscape.test)
         best = best_index(mean)
         record = data.pruned.get(ratio)
         eff = record.efficiency if record is not None else None
-        per_ratio[ratio] = {
-            "ratio": ratio, "efficiency": eff,
-            "channel_ratio": record.channel_ratio if record is not None else None,
-            "reductions": record.reductions if record is not None else None,
-            "macs_fraction": eff["macs"] / dense_macs if eff and dense_macs else None,
-            "cells": {"complete": landscape.complete(), "expected": len(grid.cells()),
-                      "duplicates": duplicates[ratio]},
-            "best": None if best is None else {
-                "params": points[int(np.ravel_multi_index(best, grid.shape))],
-                "value": mean[best], "test_accuracy": test[best]},
-            "value_at_dense_optimum": mean[dense_best] if dense_best is not None else None,
-            "importance": importance(data.trials[ratio], grid, settings.seed),
-            **statistics[ratio],
-        }
-    results = {
-        "experiment": data.config["experiment"],
-        "grid": grid.to_dict(),
-        "hpo_optimum": data.optimum,
-        "dense_optimum": None if dense_best is None else points[
-            int(np.ravel_multi_index(dense_best, grid.shape))],
-        "reference": data.reference,
-        "noise": {"seed_std": noise, "available": noise is not None},
-        "distribution": {"normalisation": normalisation.kind,
-                         "temperature": normalisation.temperature,
-                         "top_delta": normalisation.delta},
-        "analysis": settings.model_dump(mode="json"),
-        "ratios": {ratio_key(r): e for r, e in per_ratio.items()},
-        "threshold": found,
-        "verdict": answer,
-        "config": data.config,
-    }
-    return clean(results), table, arrays
+        ratios[ratio] = RatioResult(
+            ratio=ratio, efficiency=eff,
+            channel_ratio=record.channel_ratio if record is not None else None,
+            reductions=record.reductions if record is not None else None,
+            macs_fraction=eff["macs"] / dense_macs if eff and dense_macs else None,
+            cells={"complete": landscape.complete(), "expected": len(grid.cells()),
+                   "duplicates": duplicates[ratio]},
+            best=None if best is None else BestPoint(
+                params=point(best), value=mean[best], test_accuracy=test[best]),
+            value_at_dense_optimum=mean[dense_best] if dense_best is not None else None,
+            importance=importance(data.trials[ratio], grid, settings.seed),
+            comparison=comparisons[ratio])
+    results = Results(
+        experiment=data.config["experiment"], grid=grid.to_dict(), hpo_optimum=data.optimum,
+        dense_optimum=None if dense_best is None else point(dense_best),
+        reference=data.reference,
+        noise=Noise(seed_std=noise, available=noise is not None),
+        distribution=DistributionSettings(normalisation=normalisation.kind,
+                                          temperature=normalisation.temperature,
+                                          top_delta=normalisation.delta),
+        analysis=settings.model_dump(mode="json"), ratios=ratios, threshold=found,
+        verdict=answer, config=data.config)
+    return results, table, arrays

@@ -11,10 +11,12 @@ ratio; None means "not up to the largest ratio studied".
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+
+from ._results import RatioComparison, Statistic, Threshold, ThresholdCriterion
 
 
-def _first(ratios: list[float], holds) -> float | None:
+def _first(ratios: list[float], holds: Callable[[float], bool]) -> float | None:
     return next((r for r in ratios if holds(r)), None)
 
 
@@ -22,29 +24,28 @@ def _significant(p_value: float | None, level: float) -> bool:
     return p_value is not None and p_value < level
 
 
-def threshold(per_ratio: dict[float, dict[str, Any]], hyperparameters: list[str], *,
-              epsilon: float, level: float, rule: str) -> dict[str, Any]:
+def threshold(per_ratio: dict[float, RatioComparison], hyperparameters: list[str], *,
+              epsilon: float, level: float, rule: str) -> Threshold:
     """Overall and per-hyperparameter thresholds, with the ratio each criterion gives."""
     ratios = sorted(r for r in per_ratio if r > 0)
 
-    def regret_at(r: float) -> bool:
-        return _significant(per_ratio[r]["regret"].get("p_adjusted"), level)
+    def by_regret(name: str | None) -> float | None:
+        return _first(ratios, lambda r: _significant(
+            per_ratio[r].regrets()[name].p_adjusted, level))
 
-    def shift_at(r: float) -> bool:
-        return _significant(per_ratio[r]["p_adjusted"].get("wasserstein"), level)
+    def by_shift(name: str | None) -> float | None:
+        return _first(ratios, lambda r: _significant(
+            per_ratio[r].p_adjusted[Statistic("wasserstein", name)], level))
 
-    by_regret, by_shift = _first(ratios, regret_at), _first(ratios, shift_at)
-    per_hp, per_hp_regret, per_hp_shift = {}, {}, {}
-    for name in hyperparameters:
-        per_hp_regret[name] = _first(ratios, lambda r, n=name: _significant(
-            per_ratio[r]["per_hp"][n]["regret"].get("p_adjusted"), level))
-        per_hp_shift[name] = _first(ratios, lambda r, n=name: _significant(
-            per_ratio[r]["p_adjusted"].get(f"per_hp.{n}.wasserstein"), level))
-        per_hp[name] = _combine(per_hp_regret[name], per_hp_shift[name], rule)
-    return {"overall": _combine(by_regret, by_shift, rule), "per_hp": per_hp,
-            "by_regret": {"overall": by_regret, "per_hp": per_hp_regret},
-            "by_shift": {"overall": by_shift, "per_hp": per_hp_shift},
-            "rule": rule, "epsilon": epsilon, "level": level}
+    regret_found = ThresholdCriterion(overall=by_regret(None),
+                                      per_hp={n: by_regret(n) for n in hyperparameters})
+    shift_found = ThresholdCriterion(overall=by_shift(None),
+                                     per_hp={n: by_shift(n) for n in hyperparameters})
+    return Threshold(
+        overall=_combine(regret_found.overall, shift_found.overall, rule),
+        per_hp={n: _combine(regret_found.per_hp[n], shift_found.per_hp[n], rule)
+                for n in hyperparameters},
+        by_regret=regret_found, by_shift=shift_found, rule=rule, epsilon=epsilon, level=level)
 
 
 def _combine(by_regret: float | None, by_shift: float | None, rule: str) -> float | None:

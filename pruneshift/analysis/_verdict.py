@@ -13,19 +13,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from ._results import RatioComparison, Threshold, Verdict
 
 
-def _settled_below(entry: dict[str, Any], epsilon: float) -> bool:
-    high = entry["regret"].get("ci_high")
+def _settled_below(entry: RatioComparison, epsilon: float) -> bool:
+    high = entry.regret.ci_high
     return high is not None and high <= epsilon
 
 
-def verdict(per_ratio: dict[float, dict[str, Any]], threshold: dict[str, Any], *,
-            epsilon: float) -> dict[str, Any]:
+def verdict(per_ratio: dict[float, RatioComparison], threshold: Threshold, *,
+            epsilon: float) -> Verdict:
     """One verdict consistent with the threshold and the regrets beneath it."""
     ratios = sorted(r for r in per_ratio if r > 0)
-    shifts = [threshold["by_shift"]["overall"], *threshold["by_shift"]["per_hp"].values()]
+    shifts = [threshold.by_shift.overall, *threshold.by_shift.per_hp.values()]
     shift_from = min((r for r in shifts if r is not None), default=None)
     keep_up_to = None
     for ratio in ratios:
@@ -33,13 +33,12 @@ def verdict(per_ratio: dict[float, dict[str, Any]], threshold: dict[str, Any], *
             break
         keep_up_to = ratio
     unsettled = [r for r in ratios if not _settled_below(per_ratio[r], epsilon)]
-    retune_from = threshold["by_regret"]["overall"]
+    retune_from = threshold.by_regret.overall
     kind = "re-tune" if retune_from is not None else ("inconclusive" if unsettled else "keep")
-    open_entries = [per_ratio[r]["regret"] for r in unsettled]
-    detectable = [e["detectable"] for e in open_entries if e.get("detectable") is not None]
-    settle = [e["seeds_to_settle"] for e in open_entries if e.get("seeds_to_settle") is not None]
-    return {"kind": kind, "retune_from": retune_from, "keep_up_to": keep_up_to,
-            "shift_from": shift_from, "unsettled": unsettled if kind == "inconclusive" else [],
-            "detectable": max(detectable) if kind == "inconclusive" and detectable else None,
-            "seeds_to_settle": max(settle) if kind == "inconclusive" and settle else None,
-            "epsilon": epsilon}
+    open_regrets = [per_ratio[r].regret for r in unsettled] if kind == "inconclusive" else []
+    detectable = [e.detectable for e in open_regrets if e.detectable is not None]
+    settle = [e.seeds_to_settle for e in open_regrets if e.seeds_to_settle is not None]
+    return Verdict(kind=kind, retune_from=retune_from, keep_up_to=keep_up_to,
+                   shift_from=shift_from, unsettled=unsettled if kind == "inconclusive" else [],
+                   detectable=max(detectable, default=None),
+                   seeds_to_settle=max(settle, default=None), epsilon=epsilon)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+if TYPE_CHECKING:
+    from ..analysis import Results
 
 console = Console()
 errors = Console(stderr=True)
@@ -123,29 +126,26 @@ def print_hpo(summary: dict[str, Any], path: Path) -> None:
     console.print(table)
 
 
-def print_results(results: dict[str, Any], run_dir: Path) -> None:
+def print_results(results: Results, run_dir: Path) -> None:
     from rich.table import Table
 
     from ..report import summary
 
-    table = Table(title=f"pruneshift · {results['experiment']}")
+    def fmt(value: Any, spec: str) -> str:
+        return "-" if value is None else format(value, spec)
+
+    table = Table(title=f"pruneshift · {results.experiment}")
     for column in ("ratio", "params", "MACs", "latency ms", "best acc", "acc at dense opt",
                    "regret (points)", "W1 (steps)"):
         table.add_column(column, justify="right")
-    for row in results["ratios"].values():
-        eff = row["efficiency"] or {}
-        best = (row["best"] or {}).get("value")
-        regret = (row.get("regret") or {}).get("mean")
-        regret_points = None if regret is None else 100 * regret
-
-        def fmt(value: Any, spec: str) -> str:
-            return "-" if value is None else format(value, spec)
-
-        table.add_row(f"{row['ratio']:g}", fmt(eff.get("params"), ","), fmt(eff.get("macs"), ","),
-                      fmt(eff.get("latency_ms"), ".3f"), fmt(best, ".4f"),
-                      fmt(row["value_at_dense_optimum"], ".4f"),
-                      fmt(regret_points, "+.2f"),
-                      fmt((row.get("distances") or {}).get("wasserstein"), ".3f"))
+    for row in results.ratios.values():
+        eff, compared = row.efficiency, row.comparison
+        regret = None if compared is None else compared.regret.mean
+        table.add_row(f"{row.ratio:g}", fmt(eff and eff.params, ","), fmt(eff and eff.macs, ","),
+                      fmt(eff and eff.latency_ms, ".3f"), fmt(row.best and row.best.value, ".4f"),
+                      fmt(row.value_at_dense_optimum, ".4f"),
+                      fmt(None if regret is None else 100 * regret, "+.2f"),
+                      fmt(compared and compared.distances.wasserstein, ".3f"))
     console.print(table)
     console.print(summary(results)[0], markup=False, soft_wrap=True)
     console.print(f"written: {run_dir / 'report.html'}, {run_dir / 'report.md'}, "

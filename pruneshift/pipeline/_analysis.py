@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..analysis import RunData, load_run_data, summarise
+from pydantic import ValidationError
+
+from ..analysis import Results, RunData, load_run_data, summarise
 from ..config import ExperimentConfig, apply_overrides, build_config
 from ..errors import ConfigError, StorageError
 from ..provenance import environment
@@ -24,7 +26,7 @@ from ._events import Events
 
 
 def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
-                   reuse: bool = False) -> dict[str, Any]:
+                   reuse: bool = False) -> Results:
     """Write landscapes.csv, figures/, report.html, report.md and, last, results.json.
 
     The results carry their ``signature`` (what they were computed from); with ``reuse``,
@@ -35,16 +37,16 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
     data = load_run_data(run.url, run.config.experiment)
     signature = signature_of(data, run.config)
     written = _written_results(run.run_dir) if reuse else None
-    if written is not None and written.get("signature") == signature:
+    if written is not None and written.signature == signature:
         return written
     results, table, arrays = summarise(data, run.config.analysis)
-    results["environment"] = environment(device)
-    results["signature"] = signature
+    results.environment = environment(device)
+    results.signature = signature
     partial = run.run_dir / ".landscapes.csv.tmp"
     table.to_csv(partial, index=False)
     partial.replace(run.run_dir / "landscapes.csv")
     write_report(run.run_dir, results, arrays, data.hpo_trials)
-    write_json(run.run_dir / "results.json", results)
+    write_json(run.run_dir / "results.json", results.to_json())
     events.stage("report", f"wrote {run.run_dir / 'results.json'}, landscapes.csv "
                  f"({len(table)} rows), report.html, report.md")
     return results
@@ -60,28 +62,27 @@ def signature_of(data: RunData, config: ExperimentConfig) -> dict[str, Any]:
     return {"trials": trials, "analysis": config.analysis.model_dump(mode="json")}
 
 
-def _written_results(run_dir: Path) -> dict[str, Any] | None:
-    """results.json if it and the report it comes after are there and readable; else None
-    (the analysis is then written again)."""
+def _written_results(run_dir: Path) -> Results | None:
+    """results.json if it and the report it comes after are there and readable as this
+    version's results; else None (the analysis is then written again)."""
     written = run_dir / "results.json"
     if not (written.exists() and (run_dir / "report.html").exists()):
         return None
     try:
-        results = json.loads(written.read_text())
-    except (OSError, ValueError):
+        return Results.from_json(json.loads(written.read_text()))
+    except (OSError, ValueError, ValidationError):
         return None
-    return results if isinstance(results, dict) else None
 
 
 def analyze_run(run_dir: Path, *, storage: str | None = None, experiment: str | None = None,
                 overrides: list[str] | None = None, events: Events | None = None
-                ) -> dict[str, Any]:
+                ) -> Results:
     """Recompute the analysis of a stored run (nothing is trained) and rewrite its outputs.
 
     ``overrides`` may change ``analysis.*`` settings only (temperature, normalisation,
     epsilon, ...); the rest of the config is the one the run was made with.
     """
-    url, name = locate_run(run_dir, storage, experiment)
+    url, name, _ = locate_run(run_dir, storage, experiment)
     for text in overrides or []:
         if not text.split("=", 1)[0].strip().startswith("analysis."):
             raise ConfigError(f"analyze changes analysis settings only (analysis.*), got "

@@ -103,17 +103,18 @@ class Run:
 
 
 def locate_run(run_dir: Path, storage: str | None = None, experiment: str | None = None
-               ) -> tuple[str, str]:
-    """The storage of a run folder (or ``storage``) and the experiment in it: the only one, or
-    ``experiment`` among several."""
+               ) -> tuple[str, str, set[str]]:
+    """The storage of a run folder (or ``storage``), the experiment in it (the only one, or
+    ``experiment`` among several) and the names of the storage's studies."""
     url = storage or default_storage_url(run_dir)
     if storage is None and not (Path(run_dir) / JOURNAL_NAME).exists():
         raise StorageError(f"{run_dir} holds no {JOURNAL_NAME}; pass --storage URL for a run "
                            "stored elsewhere")
     summaries = optuna.get_all_study_summaries(open_storage(url), include_best_trial=False)
-    experiments = experiments_in({s.study_name for s in summaries})
+    names = {s.study_name for s in summaries}
+    experiments = experiments_in(names)
     if experiment in experiments or (experiment is None and len(experiments) == 1):
-        return url, experiment or experiments[0]
+        return url, experiment or experiments[0], names
     if not experiments:
         raise StorageError(f"no experiment in {redact(url)} yet: run `pruneshift run` first")
     if experiment is None:

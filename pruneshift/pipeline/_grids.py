@@ -13,7 +13,7 @@ from ..catalog import PROTOCOLS
 from ..config import GRID_SECTIONS, TrainingConfig
 from ..data import Splits
 from ..search import Grid, build_grid
-from ..storage import StudyKey, TrialKey, cell_key, cell_of, grid_study_name
+from ..storage import StudyKey, TrialKey, cell_key, grid_study_name
 from ..train import Job, members_that_fit, train_many
 from ._context import Run
 from ._events import Events
@@ -45,13 +45,6 @@ def grid_units(grid: Grid) -> list[queue.Unit]:
     return [queue.Unit(cell_key(point, seed), points[point],
                        {TrialKey.CELL: point, TrialKey.SEED: seed})
             for point, seed in grid.cells()]
-
-
-def done_cells(study: optuna.Study, grid: Grid) -> int:
-    """Distinct cells with a complete trial."""
-    complete = {cell_of(t) for t in study.get_trials(deepcopy=False,
-                                                     states=(TrialState.COMPLETE,))}
-    return len(complete & set(grid.cells()))
 
 
 class GridTrainer:
@@ -127,7 +120,7 @@ class GridStage:
         self.units = grid_units(grid)
 
     def done(self) -> int:
-        return done_cells(self.study, self.grid)
+        return queue.done_cells(self.study, self.grid.cells())
 
     def step(self) -> bool:
         """Train free cells (up to a stack's worth); False when none is free.

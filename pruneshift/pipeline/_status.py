@@ -9,7 +9,7 @@ import optuna
 from optuna.trial import TrialState
 
 from ..catalog import DATASETS, METHODS
-from ..queue import DONE
+from ..queue import DONE, done_cells
 from ..search import Grid
 from ..storage import (
     StudyKey,
@@ -19,7 +19,6 @@ from ..storage import (
     stages_study_name,
 )
 from ._context import locate_run
-from ._grids import done_cells
 
 
 def _counts(study: optuna.Study) -> dict[str, int]:
@@ -31,9 +30,8 @@ def _counts(study: optuna.Study) -> dict[str, int]:
 def run_status(run_dir: Path, *, storage: str | None = None, experiment: str | None = None
                ) -> tuple[str, list[dict[str, Any]]]:
     """The experiment's name and one row per stage."""
-    url, experiment = locate_run(run_dir, storage, experiment)
+    url, experiment, names = locate_run(run_dir, storage, experiment)
     store = open_storage(url)
-    names = {s.study_name for s in optuna.get_all_study_summaries(store, include_best_trial=False)}
     hpo = optuna.load_study(study_name=hpo_study_name(experiment), storage=store)
     config = hpo.user_attrs[StudyKey.CONFIG]
     done = len(hpo.get_trials(deepcopy=False, states=DONE))

@@ -19,6 +19,7 @@ import optuna
 from optuna.trial import TrialState
 
 from .. import queue
+from ..analysis import Results
 from ..catalog import PROTOCOLS
 from ..config import GRID_SECTIONS, ExperimentConfig
 from ..errors import PruneshiftError
@@ -59,8 +60,8 @@ class Worker:
         self.stages: optuna.Study | None = None
         self.grids: dict[float, GridStage] = {}
 
-    def work(self) -> dict[str, Any]:
-        """Work until every unit is done; then write the analysis; return results.json."""
+    def work(self) -> Results:
+        """Work until every unit is done; then write the analysis; return its results."""
         queue.fail_orphans(self.hpo.study)
         try:
             while (outcome := retrying(self.step, self.run.url,
@@ -169,8 +170,8 @@ class Worker:
 
 
 def run_study(config: ExperimentConfig, *, out: Path | None = None,
-              storage: str | None = None, events: Events | None = None) -> dict[str, Any]:
-    """Run or join the study as one worker, until it is complete; return results.json."""
+              storage: str | None = None, events: Events | None = None) -> Results:
+    """Run or join the study as one worker, until it is complete; return its results."""
     return Worker(config, out=out, storage=storage, events=events).work()
 
 

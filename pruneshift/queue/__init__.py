@@ -12,6 +12,7 @@ from ._retry import retrying
 from ._units import (
     DONE,
     Unit,
+    done_cells,
     enqueue_missing,
     execute,
     execute_many,
@@ -22,6 +23,6 @@ from ._units import (
     take_many,
 )
 
-__all__ = ["DONE", "Unit", "claim", "enqueue_missing", "execute", "execute_many", "fail_orphans",
-           "heartbeat", "keys_in", "queue_lock_for", "retrying", "state_counts", "take",
-           "take_many"]
+__all__ = ["DONE", "Unit", "claim", "done_cells", "enqueue_missing", "execute", "execute_many",
+           "fail_orphans", "heartbeat", "keys_in", "queue_lock_for", "retrying", "state_counts",
+           "take", "take_many"]

@@ -22,7 +22,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from ..optuna_private import keeps_heartbeats, storage_of, trial_id
-from ..storage import TrialKey, key_of
+from ..storage import TrialKey, cell_of, key_of
 from ._owners import claim
 from ._retry import retrying
 
@@ -195,3 +195,10 @@ def state_counts(study: optuna.Study) -> dict[str, int]:
     """Number of trials per state, lower-case names, every state present."""
     counts = Counter(t.state.name.lower() for t in study.get_trials(deepcopy=False))
     return {state.name.lower(): counts.get(state.name.lower(), 0) for state in TrialState}
+
+
+def done_cells(study: optuna.Study, cells: list[tuple[int, int]]) -> int:
+    """How many of a grid's ``cells`` have a complete trial (a cell finished twice counts once)."""
+    complete = {cell_of(t) for t in study.get_trials(deepcopy=False,
+                                                     states=(TrialState.COMPLETE,))}
+    return len(complete & set(cells))

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from ..analysis import Landscape, best_index
+from ..analysis import Landscape, Results, best_index
 from ..storage import HPOTrial
 from ._figures import (
     accuracy_vs_ratio,
@@ -22,7 +21,7 @@ from ._plot import write_text
 from ._text import summary
 
 
-def write_report(run_dir: Path, results: dict[str, Any], arrays: dict[float, Landscape],
+def write_report(run_dir: Path, results: Results, arrays: dict[float, Landscape],
                  hpo_trials: list[HPOTrial]) -> dict[str, Path]:
     """Write figures/*.png, report.html and report.md into ``run_dir``; return their paths."""
     folder = run_dir / "figures"
@@ -33,9 +32,9 @@ def write_report(run_dir: Path, results: dict[str, Any], arrays: dict[float, Lan
     figures = {"accuracy": accuracy_vs_ratio(results, folder / "accuracy_vs_ratio.png"),
                "landscapes": landscape_heatmaps(arrays, dense_optimum,
                                                 folder / "landscapes.png"),
-               "hpo": hpo_history(hpo_trials, results["config"]["hpo"]["method"],
+               "hpo": hpo_history(hpo_trials, results.config["hpo"]["method"],
                                   folder / "hpo_history.png")}
-    if any("distances" in e for e in results["ratios"].values() if e["ratio"] > 0):
+    if any(results.compared()):
         figures |= {
             "distances": distances_vs_ratio(results, folder / "distances.png"),
             "sensitivity": sensitivity_per_hp(results, folder / "sensitivity_per_hp.png"),
@@ -43,7 +42,7 @@ def write_report(run_dir: Path, results: dict[str, Any], arrays: dict[float, Lan
             "regret": regret_vs_ratio(results, folder / "regret.png"),
         }
     content = sections(results, figures, hpo_trials)
-    title = f"pruneshift report: {results['experiment']}"
+    title = f"pruneshift report: {results.experiment}"
     html_path, md_path = run_dir / "report.html", run_dir / "report.md"
     write_text(html_path, render_html(title, content))
     write_text(md_path, render_markdown(title, content, run_dir))

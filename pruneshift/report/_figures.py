@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..analysis import DISTANCES, Landscape, Normalisation, marginal
+from ..analysis import (
+    DISTANCES,
+    Landscape,
+    Normalisation,
+    RatioComparison,
+    RatioResult,
+    Results,
+    Statistic,
+    marginal,
+)
 from ..search import Grid
 from ._plot import RATIO_LABEL, mark_verdict, pyplot, save, tick
 
@@ -15,33 +25,35 @@ METRIC_TITLES = {"wasserstein": "Wasserstein-1 (grid steps)", "js": "Jensen–Sh
                  "hellinger": "Hellinger", "tv": "total variation"}
 
 
-def _series(results: dict[str, Any], get, *, analysed: bool = True
-            ) -> tuple[list[float], list[float | None]]:
-    """Per ratio, ``get`` of its entry. A statistic of the analysis (``analysed``) is None for
-    a ratio the analysis could not compare (no dense grid, or every run diverged)."""
-    ratios, values = [], []
-    for entry in results["ratios"].values():
-        ratios.append(entry["ratio"])
-        values.append(get(entry) if "distances" in entry or not analysed else None)
-    return ratios, values
+def _per_ratio(results: Results, get: Callable[[RatioResult], Any]
+               ) -> tuple[list[float], list[Any]]:
+    """Per ratio, ``get`` of its entry."""
+    return list(results.ratios), [get(entry) for entry in results.ratios.values()]
+
+
+def _compared(results: Results, get: Callable[[RatioComparison], Any]
+              ) -> tuple[list[float], list[Any]]:
+    """Per ratio, ``get`` of its comparison with the dense landscape; None for a ratio the
+    analysis could not compare (no dense grid, or every run diverged)."""
+    return _per_ratio(results, lambda e: None if e.comparison is None else get(e.comparison))
 
 
 def _nan(values: list[float | None]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
-def accuracy_vs_ratio(results: dict[str, Any], path: Path) -> Path:
+def accuracy_vs_ratio(results: Results, path: Path) -> Path:
     """Best (re-tuned) and untuned accuracy per ratio; the MACs kept on a second axis."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    ratios, tuned = _series(results, lambda e: e["best"] and e["best"]["value"], analysed=False)
-    _, untuned = _series(results, lambda e: e["value_at_dense_optimum"], analysed=False)
+    ratios, tuned = _per_ratio(results, lambda e: e.best and e.best.value)
+    _, untuned = _per_ratio(results, lambda e: e.value_at_dense_optimum)
     ax.plot(ratios, _nan(tuned), "o-", color="#2c7fb8", label="re-tuned (best grid point)")
     ax.plot(ratios, _nan(untuned), "s--", color="#7f7f7f", label="dense optimum kept")
     ax.set_xlabel(RATIO_LABEL)
     ax.set_ylabel("validation accuracy (mean over seeds)")
     mark_verdict(ax, results)
-    _, macs = _series(results, lambda e: e["macs_fraction"], analysed=False)
+    _, macs = _per_ratio(results, lambda e: e.macs_fraction)
     if any(m is not None for m in macs):
         twin = ax.twinx()
         twin.plot(ratios, 100 * _nan(macs), "^:", color="#e6550d", label="MACs kept")
@@ -57,13 +69,13 @@ def accuracy_vs_ratio(results: dict[str, Any], path: Path) -> Path:
     return save(fig, path)
 
 
-def distances_vs_ratio(results: dict[str, Any], path: Path) -> Path:
+def distances_vs_ratio(results: Results, path: Path) -> Path:
     """Each distance per ratio, with its seed-noise floor as a shaded band."""
     plt = pyplot()
     fig, axes = plt.subplots(1, len(DISTANCES), figsize=(11, 2.9))
     for ax, metric in zip(axes, DISTANCES, strict=True):
-        ratios, values = _series(results, lambda e, m=metric: e["distances"][m])
-        _, floors = _series(results, lambda e, m=metric: e["noise_floor"][m])
+        ratios, values = _compared(results, lambda c, m=metric: getattr(c.distances, m))
+        _, floors = _compared(results, lambda c, m=metric: c.noise_floor[Statistic(m)])
         floors_array = _nan(floors)
         has_floor = np.isfinite(floors_array)
         if has_floor.any():
@@ -78,22 +90,22 @@ def distances_vs_ratio(results: dict[str, Any], path: Path) -> Path:
     return save(fig, path)
 
 
-def sensitivity_per_hp(results: dict[str, Any], path: Path) -> Path:
+def sensitivity_per_hp(results: Results, path: Path) -> Path:
     """Per hyperparameter: marginal W1 with its floor, and the optimum's sub-grid shift."""
     plt = pyplot()
-    names = [a["name"] for a in results["grid"]["axes"]]
+    names = [a.name for a in results.axes()]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2))
-    per_hp = (results.get("threshold") or {}).get("per_hp", {})
+    per_hp = results.threshold.per_hp if results.threshold is not None else {}
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for name, colour in zip(names, colours * 3, strict=False):
-        ratios, w1 = _series(results, lambda e, n=name: e["per_hp"][n]["wasserstein"])
-        _, floor = _series(results, lambda e, n=name: e["noise_floor"]["per_hp"][n]["wasserstein"])
-        _, shift = _series(results, lambda e, n=name: e["per_hp"][n]["optimum_shift"]
-                           ["subgrid_steps"])
+        ratios, w1 = _compared(results, lambda c, n=name: c.per_hp[n].wasserstein)
+        _, floor = _compared(results,
+                             lambda c, n=name: c.noise_floor[Statistic("wasserstein", n)])
+        _, moves = _compared(results, lambda c, n=name: c.per_hp[n].optimum_shift)
+        shift = [None if m is None else m.subgrid_steps for m in moves]
+        bounds = [None if m is None else m.interval_steps for m in moves]
         left.plot(ratios, _nan(w1), "o-", color=colour, label=name)
         left.plot(ratios, _nan(floor), ":", color=colour, label=f"{name} noise floor")
-        _, bounds = _series(results, lambda e, n=name: e["per_hp"][n]["optimum_shift"]
-                            ["interval_steps"])
         right.plot(ratios, _nan(shift), "o-", color=colour, label=name)
         _interval_bars(right, ratios, shift, bounds, colour)
         if per_hp.get(name) is not None:
@@ -108,7 +120,7 @@ def sensitivity_per_hp(results: dict[str, Any], path: Path) -> Path:
 
 
 def _interval_bars(ax: Any, ratios: list[float], centre: list[float | None],
-                   bounds: list[list[float] | None], colour: str) -> None:
+                   bounds: list[tuple[float, float] | None], colour: str) -> None:
     """Error bars from (low, high) intervals, where a ratio has one."""
     known = [i for i, b in enumerate(bounds) if b is not None and centre[i] is not None]
     if not known:
@@ -121,22 +133,22 @@ def _interval_bars(ax: Any, ratios: list[float], centre: list[float | None],
                 ecolor=colour, capsize=3, linewidth=1)
 
 
-def regret_vs_ratio(results: dict[str, Any], path: Path) -> Path:
+def regret_vs_ratio(results: Results, path: Path) -> Path:
     """Regret of keeping the dense optimum, with its interval; per-hyperparameter regrets; ε."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.4))
-    ratios, mean = _series(results, lambda e: e["regret"]["mean"])
-    _, low = _series(results, lambda e: e["regret"]["ci_low"])
-    _, high = _series(results, lambda e: e["regret"]["ci_high"])
+    ratios, mean = _compared(results, lambda c: c.regret.mean)
+    _, low = _compared(results, lambda c: c.regret.ci_low)
+    _, high = _compared(results, lambda c: c.regret.ci_high)
     mean_a, low_a, high_a = 100 * _nan(mean), 100 * _nan(low), 100 * _nan(high)
     errors = np.array([np.nan_to_num(mean_a - low_a), np.nan_to_num(high_a - mean_a)])
     ax.errorbar(ratios, mean_a, yerr=np.clip(errors, 0, None), fmt="o-", capsize=3,
                 color="#2c7fb8", label="all hyperparameters kept")
-    for axis in results["grid"]["axes"]:
-        name = axis["name"]
-        _, per = _series(results, lambda e, n=name: e["per_hp"][n]["regret"]["mean"])
+    for axis in results.axes():
+        name = axis.name
+        _, per = _compared(results, lambda c, n=name: c.per_hp[n].regret.mean)
         ax.plot(ratios, 100 * _nan(per), ".:", label=f"only {name} kept")
-    epsilon = results["analysis"]["epsilon"]
+    epsilon = results.epsilon
     ax.axhline(100 * epsilon, color="black", linewidth=0.8, label=f"ε = {100 * epsilon:g} points")
     mark_verdict(ax, results)
     ax.set_xlabel(RATIO_LABEL)
@@ -146,14 +158,13 @@ def regret_vs_ratio(results: dict[str, Any], path: Path) -> Path:
     return save(fig, path)
 
 
-def marginals_per_hp(results: dict[str, Any], arrays: dict[float, Landscape],
-                     path: Path) -> Path:
+def marginals_per_hp(results: Results, arrays: dict[float, Landscape], path: Path) -> Path:
     """The distribution along each hyperparameter, one line per ratio."""
     plt = pyplot()
-    grid = Grid.from_dict(results["grid"])
-    distribution = results["distribution"]
-    normalise = Normalisation(distribution["normalisation"], distribution["temperature"],
-                              distribution["top_delta"])
+    grid = Grid.from_dict(results.grid)
+    distribution = results.distribution
+    normalise = Normalisation(distribution.normalisation, distribution.temperature,
+                              distribution.top_delta)
     fig, axes = plt.subplots(1, len(grid.axes), figsize=(4.2 * len(grid.axes), 3.1),
                              squeeze=False)
     colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(1, len(arrays))))

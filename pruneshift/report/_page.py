@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from ..analysis import DISTANCES
+from ..analysis import DISTANCES, Results, Statistic
 from ..catalog import METHODS
 from ..storage import HPOTrial
 from ._text import interval, pct, points, shift_words, summary
@@ -42,27 +42,28 @@ def _p(value: float | None) -> str:
     return "–" if value is None else (f"{value:.3f}" if value >= 0.001 else "<0.001")
 
 
-def efficiency_table(results: dict[str, Any]) -> Table:
-    level = results["analysis"]["alpha"]
+def _removed(reductions: dict[str, float] | None) -> str:
+    shares = reductions or {}
+    return " / ".join(_fmt(None if shares.get(k) is None else 100 * shares[k], ".0f")
+                      for k in ("channels", "macs", "params"))
+
+
+def efficiency_table(results: Results) -> Table:
     rows = []
-    for e in results["ratios"].values():
-        eff = e.get("efficiency") or {}
-        regret = e.get("regret") or {}
-        removed = e.get("reductions") or {}
+    for e in results.ratios.values():
+        eff, compared, best = e.efficiency, e.comparison, e.best
+        regret = None if compared is None else compared.regret
         rows.append([
-            f"{e['ratio']:g}",
-            " / ".join(_fmt(None if removed.get(k) is None else 100 * removed[k], ".0f")
-                       for k in ("channels", "macs", "params")),
-            _fmt(eff.get("params"), ","), _fmt(eff.get("macs"), ","),
-            _fmt(e.get("macs_fraction") and 100 * e["macs_fraction"], ".0f"),
-            _fmt(eff.get("latency_ms"), ".3f"),
-            _fmt(eff.get("size_bytes") and eff["size_bytes"] / 1000, ".1f"),
-            _fmt((e.get("best") or {}).get("value"), ".4f") + " / "
-            + _fmt((e.get("best") or {}).get("test_accuracy"), ".4f"),
-            _fmt(e.get("value_at_dense_optimum"), ".4f") + " / "
-            + _fmt(e.get("test_at_dense_optimum"), ".4f"),
-            points(regret.get("mean")) + interval(regret, level),
-            _fmt((e.get("diverged") or {}).get("runs"), "d")])
+            f"{e.ratio:g}", _removed(e.reductions),
+            _fmt(eff and eff.params, ","), _fmt(eff and eff.macs, ","),
+            _fmt(e.macs_fraction and 100 * e.macs_fraction, ".0f"),
+            _fmt(eff and eff.latency_ms, ".3f"),
+            _fmt(eff and eff.size_bytes and eff.size_bytes / 1000, ".1f"),
+            _fmt(best and best.value, ".4f") + " / " + _fmt(best and best.test_accuracy, ".4f"),
+            _fmt(e.value_at_dense_optimum, ".4f") + " / "
+            + _fmt(compared and compared.test_at_dense_optimum, ".4f"),
+            "–" if regret is None else points(regret.mean) + interval(regret, results.alpha),
+            _fmt(compared and compared.diverged.runs, "d")])
     return Table(["ratio", "removed % (channels / MACs / params)", "params", "MACs", "MACs %",
                   "latency ms (batch 1)", "size kB",
                   "re-tuned accuracy (validation / test)",
@@ -70,59 +71,54 @@ def efficiency_table(results: dict[str, Any]) -> Table:
                   "diverged runs"], rows)
 
 
-def distance_table(results: dict[str, Any]) -> Table:
+def distance_table(results: Results) -> Table:
     rows = []
-    for e in results["ratios"].values():
-        if e["ratio"] == 0 or "distances" not in e:
-            continue
-        d, p, floor = e["distances"], e["p_value"], e["noise_floor"]
-        adjusted = e["p_adjusted"]["wasserstein"]
-        rows.append([f"{e['ratio']:g}"] + [
-            f"{d[m]:.3f} (floor {_fmt(floor.get(m), '.3f')}, p {_p(p.get(m))}"
+    for e, c in results.compared():
+        adjusted = c.p_adjusted.wasserstein
+        rows.append([f"{e.ratio:g}"] + [
+            f"{getattr(c.distances, m):.3f} (floor {_fmt(c.noise_floor[Statistic(m)], '.3f')}, "
+            f"p {_p(c.p_value[Statistic(m)])}"
             + (f", adjusted {_p(adjusted)})" if m == "wasserstein" else ")")
             for m in DISTANCES] + [
-            _fmt(e["rank_correlation"]["spearman"], ".2f")])
+            _fmt(c.rank_correlation.spearman, ".2f")])
     return Table(["ratio", "W1 (steps)", "Jensen–Shannon", "Hellinger", "total variation",
                   "Spearman ρ"], rows)
 
 
-def per_hp_table(results: dict[str, Any]) -> Table:
-    level = results["analysis"]["alpha"]
+def per_hp_table(results: Results) -> Table:
     rows = []
-    for e in results["ratios"].values():
-        if e["ratio"] == 0 or "per_hp" not in e:
-            continue
-        for axis in results["grid"]["axes"]:
-            name = axis["name"]
-            hp = e["per_hp"][name]
-            importance = e["importance"].get(name, {})
+    for e, c in results.compared():
+        for axis in results.axes():
+            hp = c.per_hp[axis.name]
+            importance = e.importance.get(axis.name)
             rows.append([
-                f"{e['ratio']:g}", name, shift_words(hp["optimum_shift"], axis["log"]),
-                f"{hp['wasserstein']:.3f} (adjusted p "
-                f"{_p(e['p_adjusted']['per_hp'][name]['wasserstein'])})",
-                points(hp["regret"]["mean"]) + interval(hp["regret"], level),
-                _fmt(importance.get("fanova"), ".2f"), _fmt(importance.get("ped_anova"), ".2f")])
+                f"{e.ratio:g}", axis.name, shift_words(hp.optimum_shift, axis.log),
+                f"{hp.wasserstein:.3f} (adjusted p "
+                f"{_p(c.p_adjusted[Statistic('wasserstein', axis.name)])})",
+                points(hp.regret.mean) + interval(hp.regret, results.alpha),
+                _fmt(importance and importance.fanova, ".2f"),
+                _fmt(importance and importance.ped_anova, ".2f")])
     return Table(["ratio", "hyperparameter", "optimum moves", "marginal W1 (steps)",
                   "regret if only it is kept (points)", "fANOVA", "PED-ANOVA"], rows)
 
 
-def _threshold_words(results: dict[str, Any]) -> list[str]:
-    threshold = results.get("threshold")
+def _threshold_words(results: Results) -> list[str]:
+    threshold = results.threshold
     if threshold is None:
         return ["No threshold yet: the study is incomplete."]
     rule = ("the regret stands significantly above ε, or the distance significantly above its "
-            "noise floor" if threshold["rule"] == "regret-or-shift"
+            "noise floor" if threshold.rule == "regret-or-shift"
             else "the regret stands significantly above ε")
-    words = [f"Re-tuning counts as paying where {rule} (ε = {points(threshold['epsilon'])} "
+    words = [f"Re-tuning counts as paying where {rule} (ε = {points(threshold.epsilon)} "
              f"points). Every claim is Holm-adjusted over all pruned ratios and "
              f"hyperparameters, the shift claims and the regret claims each at the family-wise "
-             f"level {threshold['level']:.3g}, so the report holds a false claim with "
-             f"probability at most {2 * threshold['level']:.3g}."]
-    for key, label in (("by_regret", "by regret"), ("by_shift", "by a significant shift")):
-        found = threshold[key]
+             f"level {threshold.level:.3g}, so the report holds a false claim with "
+             f"probability at most {2 * threshold.level:.3g}."]
+    for found, label in ((threshold.by_regret, "by regret"),
+                         (threshold.by_shift, "by a significant shift")):
         per = ", ".join(f"{n}: {'none' if r is None else pct(r)}"
-                        for n, r in found["per_hp"].items())
-        overall = "none" if found["overall"] is None else pct(found["overall"])
+                        for n, r in found.per_hp.items())
+        overall = "none" if found.overall is None else pct(found.overall)
         words.append(f"Threshold {label}: overall {overall}; {per}.")
     return words
 
@@ -147,11 +143,11 @@ def hpo_words(hpo_trials: list[HPOTrial], config: dict[str, Any]) -> list[str]:
             f"{params}."]
 
 
-def sections(results: dict[str, Any], figures: dict[str, Path | None],
+def sections(results: Results, figures: dict[str, Path | None],
              hpo_trials: list[HPOTrial]) -> list[Section]:
     """Every section of the report, in order."""
-    config = results["config"]
-    environment = results.get("environment", {})
+    config = results.config
+    environment = results.environment or {}
     packages = environment.get("packages", {})
     env_rows = [[k, str(v)] for k, v in environment.items() if k != "packages"]
     env_rows += [[f"version of {k}", str(v)] for k, v in packages.items()]
@@ -160,8 +156,8 @@ def sections(results: dict[str, Any], figures: dict[str, Path | None],
     what = (f"Dataset {config['data']['name']}, model {config['model']['name']}, "
             f"{config['pruning']['criterion']} {config['pruning']['scope']} pruning{ratio_means}, "
             f"protocol {config['pruning']['protocol']}; grid of "
-            + " × ".join(f"{len(a['values'])} {a['name']}" for a in results["grid"]["axes"])
-            + f", {len(results['grid']['seeds'])} seeds per point.")
+            + " × ".join(f"{len(a.values)} {a.name}" for a in results.axes())
+            + f", {len(results.grid['seeds'])} seeds per point.")
 
     def figure(key: str, caption: str) -> list[tuple[Path, str]]:
         return [(figures[key], caption)] if figures.get(key) else []
@@ -182,8 +178,8 @@ def sections(results: dict[str, Any], figures: dict[str, Path | None],
                  "dense optimum, * each ratio's own."], [],
                 figure("landscapes", "The grid at every pruning ratio.")),
         Section("Sensitivity", "sensitivity",
-                [f"Each grid is a {results['distribution']['normalisation']} distribution "
-                 f"(temperature {results['distribution']['temperature']:.3g}); floors are what "
+                [f"Each grid is a {results.distribution.normalisation} distribution "
+                 f"(temperature {results.distribution.temperature:.3g}); floors are what "
                  "the seed noise alone produces; p-values test against them."],
                 [distance_table(results), per_hp_table(results)],
                 figure("distances", "Distances between the dense and pruned distributions, "

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..analysis import Results
 
 RATIO_LABEL = "pruning ratio"
 THRESHOLD_STYLE = {"color": "#c0392b", "linestyle": "--", "linewidth": 1.2}
@@ -23,11 +26,12 @@ def pyplot() -> Any:
     return plt
 
 
-def mark_verdict(ax: Any, results: dict[str, Any]) -> None:
+def mark_verdict(ax: Any, results: Results) -> None:
     """The verdict's ratios as vertical lines: where re-tuning pays (dashed) and, where it comes
     earlier, where the good region starts to move measurably (dotted)."""
-    verdict = results.get("verdict") or {}
-    retune, moves = verdict.get("retune_from"), verdict.get("shift_from")
+    if results.verdict is None:
+        return
+    retune, moves = results.verdict.retune_from, results.verdict.shift_from
     if retune is not None:
         ax.axvline(retune, label=f"re-tune from {retune:g}", **THRESHOLD_STYLE)
     if moves is not None and (retune is None or moves < retune):

@@ -8,6 +8,10 @@ from pruneshift.analysis import (
     Comparison,
     Landscape,
     NoShiftNull,
+    RatioComparison,
+    Regret,
+    Statistic,
+    Threshold,
     analyse,
     holm,
     normalisation_for,
@@ -49,8 +53,8 @@ def test_shift_claims_are_holm_adjusted_over_ratios_and_hyperparameters():
     _, _, _, (per_ratio, found, _) = study(3, ratios=(0.0, 0.25, 0.5), **{"shift.lr": 1.0})
     def at(section, ratio, key):
         """A statistic of a results section: the joint W1, or a hyperparameter's."""
-        values = per_ratio[ratio][section]
-        return values[key] if key == "wasserstein" else values["per_hp"][key]["wasserstein"]
+        claim = Statistic("wasserstein", None if key == "wasserstein" else key)
+        return getattr(per_ratio[ratio], section)[claim]
 
     raw = {(r, k): at("p_value", r, k) for r in (0.25, 0.5)
            for k in ("wasserstein", "lr", "weight_decay")}
@@ -58,7 +62,7 @@ def test_shift_claims_are_holm_adjusted_over_ratios_and_hyperparameters():
     for (ratio, key), value in expected.items():
         assert at("p_adjusted", ratio, key) == pytest.approx(value)
         assert value >= raw[(ratio, key)]
-    assert found["level"] == pytest.approx(0.025)  # half of alpha: shifts and regrets
+    assert found.level == pytest.approx(0.025)  # half of alpha: shifts and regrets
 
 
 def test_a_diverged_row_does_not_move_the_offset_and_stays_diverged_in_the_null():
@@ -98,22 +102,22 @@ def test_one_diverged_row_does_not_blind_the_shift_test():
         _, _, arrays, (per_ratio, _, _) = study(
             seed, **{"shift.lr": 1.0, "diverge_above.lr": 0.2, "diverge_from": 0.5})
         assert arrays[0.5].diverged[-1].all() and not arrays[0.5].diverged[:-1].any()
-        assert per_ratio[0.5]["p_adjusted"]["per_hp"]["lr"]["wasserstein"] < 0.025
-        assert per_ratio[0.5]["diverged"]["runs"] == 15
-        assert per_ratio[0.5]["diverged"]["per_hp"]["lr"] == {"0.5": 15}
+        assert per_ratio[0.5].p_adjusted.per_hp["lr"].wasserstein < 0.025
+        assert per_ratio[0.5].diverged.runs == 15
+        assert per_ratio[0.5].diverged.per_hp["lr"] == {"0.5": 15}
 
 
 def test_power_holds_as_the_shift_grows():
     for seed in range(3):
         _, _, _, (per_ratio, _, _) = study(seed, ratios=(0.0, 0.75), **{"shift.lr": 2.0})
-        assert per_ratio[0.75]["p_adjusted"]["per_hp"]["lr"]["wasserstein"] < 0.025
-        assert per_ratio[0.75]["p_adjusted"]["wasserstein"] < 0.025
+        assert per_ratio[0.75].p_adjusted.per_hp["lr"].wasserstein < 0.025
+        assert per_ratio[0.75].p_adjusted.wasserstein < 0.025
 
 
 def test_paired_seeds_do_not_pin_the_p_values_at_one():
     """Runs of one seed correlated 0.9 across ratios, nothing moved: a null that ignored the
     pairing would be far too wide (p near 1 throughout); this one spreads them out."""
-    p_values = [study(seed, seed_correlation=0.9)[3][0][0.5]["p_value"]["wasserstein"]
+    p_values = [study(seed, seed_correlation=0.9)[3][0][0.5].p_value.wasserstein
                 for seed in range(12)]
     assert 0.2 < float(np.mean(p_values)) < 0.8
 
@@ -128,7 +132,7 @@ def test_an_unstable_point_does_not_set_the_regret_s_noise():
                      [0.92, 0.93, 0.94], [0.90, 0.30, 0.91]])  # one seed barely trained
     steady = cost(runs[:4], kept_point((4,), (0,)))
     unstable = cost(runs, kept_point((5,), (0,)))
-    assert unstable["ci_high"] - unstable["ci_low"] < 1.5 * (steady["ci_high"] - steady["ci_low"])
+    assert unstable.ci_high - unstable.ci_low < 1.5 * (steady.ci_high - steady.ci_low)
 
 
 def test_regret_is_biased_neither_up_nor_down_where_nothing_is_lost():
@@ -145,7 +149,7 @@ def test_regret_is_biased_neither_up_nor_down_where_nothing_is_lost():
         mask = kept_point(grid.shape, kept)
         plugin.append(plugin_regret(pruned.mean(), mask) - analytic)
         plain.append(fold_differences(pruned.accuracy, mask).mean() - analytic)
-        corrected.append(cost(pruned.accuracy, mask, seed)["mean"] - analytic)
+        corrected.append(cost(pruned.accuracy, mask, seed).mean - analytic)
     assert np.mean(plugin) > 0.003
     assert np.mean(plain) < -0.002
     assert abs(np.mean(corrected)) < 0.0015
@@ -157,23 +161,23 @@ def test_a_certain_choice_gives_the_textbook_interval():
     its own Monte Carlo error (error / sqrt(500))."""
     runs = np.array([[0.90, 0.91, 0.92], [0.95, 0.96, 0.97]])
     result = cost(runs, kept_point((2,), (0,)))
-    assert result["noise_df"] == 4  # 2 points x (3 seeds - 1)
+    assert result.noise_df == 4  # 2 points x (3 seeds - 1)
     # residuals -0.01, 0, 0.01 scaled by sqrt(3/2): their mean square is 1e-4, none an outlier
     error = np.sqrt(2 * 1e-4 / 3)
-    assert abs(result["selection_bias"]) < 3 * error / np.sqrt(500)
-    assert result["mean"] == pytest.approx(0.05 - result["selection_bias"])
+    assert abs(result.selection_bias) < 3 * error / np.sqrt(500)
+    assert result.mean == pytest.approx(0.05 - result.selection_bias)
     half = 2.776 * error  # t(0.975, 4) * sqrt(2 s^2 / n)
-    assert result["ci_high"] - result["mean"] == pytest.approx(half, rel=0.1)
-    assert result["p_above_epsilon"] < 0.01
+    assert result.ci_high - result.mean == pytest.approx(half, rel=0.1)
+    assert result.p_above_epsilon < 0.01
 
 
 def test_an_optimum_on_a_flat_axis_is_not_determined():
     _, _, _, (per_ratio, _, _) = study(0, ratios=(0.0, 0.5), **{"shift.lr": 1.0,
                                                                  "curvature.weight_decay": 0.0})
-    lr = per_ratio[0.5]["per_hp"]["lr"]["optimum_shift"]
-    wd = per_ratio[0.5]["per_hp"]["weight_decay"]["optimum_shift"]
-    assert lr["determined"] and lr["interval_steps"][0] <= 1 <= lr["interval_steps"][1]
-    assert wd["determined"] is False
+    lr = per_ratio[0.5].per_hp["lr"].optimum_shift
+    wd = per_ratio[0.5].per_hp["weight_decay"].optimum_shift
+    assert lr.determined and lr.interval_steps[0] <= 1 <= lr.interval_steps[1]
+    assert wd.determined is False
 
 
 def test_the_regret_reports_the_re_tuned_and_kept_points_test_accuracy():
@@ -185,31 +189,36 @@ def test_the_regret_reports_the_re_tuned_and_kept_points_test_accuracy():
     config = load_config(SYNTHETIC)
     comparison = Comparison(grid, normalisation_for(0.01, config.analysis))
     per_ratio, _, _ = analyse(grid, {0.0: dense, 0.5: pruned}, comparison, config.analysis)
-    assert per_ratio[0.5]["test_at_dense_optimum"] == pytest.approx(0.69)
-    assert per_ratio[0.5]["per_hp"]["lr"]["optimum_shift"]["at_edge"] is True
+    assert per_ratio[0.5].test_at_dense_optimum == pytest.approx(0.69)
+    assert per_ratio[0.5].per_hp["lr"].optimum_shift.at_edge is True
 
 
 def _entry(mean, low, high, detectable=0.01, settle=9):
-    return {"regret": {"mean": mean, "ci_low": low, "ci_high": high, "detectable": detectable,
-                       "seeds_to_settle": settle}}
+    """A comparison holding only the regret the verdict reads."""
+    return RatioComparison.model_construct(regret=Regret(
+        mean=mean, method="cross-fitted", ci_low=low, ci_high=high, detectable=detectable,
+        seeds_to_settle=settle))
 
 
 def _threshold(by_regret=None, by_shift=None):
-    return {"by_regret": {"overall": by_regret, "per_hp": {}},
-            "by_shift": {"overall": by_shift, "per_hp": {"lr": None}}}
+    return Threshold(overall=None, per_hp={}, rule="regret", epsilon=0.005, level=0.025,
+                     by_regret={"overall": by_regret, "per_hp": {}},
+                     by_shift={"overall": by_shift, "per_hp": {"lr": None}})
 
 
 def test_the_verdict_is_inconclusive_where_the_interval_straddles_epsilon():
-    per_ratio = {0.0: {}, 0.25: _entry(0.001, -0.002, 0.004), 0.5: _entry(0.004, -0.004, 0.028)}
+    per_ratio = {0.0: _entry(0, None, None), 0.25: _entry(0.001, -0.002, 0.004),
+                 0.5: _entry(0.004, -0.004, 0.028)}
     answer = verdict(per_ratio, _threshold(), epsilon=0.005)
-    assert answer["kind"] == "inconclusive" and answer["keep_up_to"] == 0.25
-    assert answer["unsettled"] == [0.5] and answer["seeds_to_settle"] == 9
+    assert answer.kind == "inconclusive" and answer.keep_up_to == 0.25
+    assert answer.unsettled == [0.5] and answer.seeds_to_settle == 9
 
 
 def test_the_verdict_keeps_or_re_tunes_by_the_regret_alone():
-    settled = {0.0: {}, 0.25: _entry(0.001, -0.002, 0.004), 0.5: _entry(0.002, 0.0, 0.004)}
+    settled = {0.0: _entry(0, None, None), 0.25: _entry(0.001, -0.002, 0.004),
+               0.5: _entry(0.002, 0.0, 0.004)}
     keep = verdict(settled, _threshold(by_shift=0.25), epsilon=0.005)
-    assert keep["kind"] == "keep" and keep["shift_from"] == 0.25 and keep["keep_up_to"] == 0.5
+    assert keep.kind == "keep" and keep.shift_from == 0.25 and keep.keep_up_to == 0.5
     retune = verdict({**settled, 0.5: _entry(0.02, 0.01, 0.03)}, _threshold(by_regret=0.5),
                      epsilon=0.005)
-    assert retune["kind"] == "re-tune" and retune["retune_from"] == 0.5
+    assert retune.kind == "re-tune" and retune.retune_from == 0.5

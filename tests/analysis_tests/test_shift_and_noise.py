@@ -4,9 +4,14 @@ import pytest
 
 from pruneshift.analysis import (
     DISTANCES,
+    HyperparameterComparison,
     Landscape,
+    RatioComparison,
+    Regret,
     RunData,
     SeedBootstrap,
+    ShiftClaims,
+    Statistic,
     best_index,
     rank_agreement,
     seed_noise,
@@ -103,15 +108,15 @@ def test_single_seed_results_report_the_floor_as_unavailable():
     rng = np.random.default_rng(0)
     data = run_data(grid, {0.0: rng.random((3, 5, 1)), 0.5: rng.random((3, 5, 1))})
     results, table, _ = summarise(data, AnalysisConfig(bootstrap=100))
-    pruned = results["ratios"]["0.5"]
-    assert results["noise"] == {"seed_std": None, "available": False}
+    pruned = results.ratios[0.5].comparison
+    assert results.noise.seed_std is None and results.noise.available is False
     for section in ("noise_floor", "p_value"):
-        values = pruned[section]
-        assert {values[m] for m in DISTANCES} == {None}
-        assert {v["wasserstein"] for v in values["per_hp"].values()} == {None}
-    assert pruned["regret"]["ci_low"] is None and pruned["regret"]["mean"] >= 0
-    assert results["threshold"]["by_regret"]["overall"] is None
-    assert results["threshold"]["by_shift"]["overall"] is None
+        values = getattr(pruned, section)
+        assert {values[Statistic(m)] for m in DISTANCES} == {None}
+        assert {v.wasserstein for v in values.per_hp.values()} == {None}
+    assert pruned.regret.ci_low is None and pruned.regret.mean >= 0
+    assert results.threshold.by_regret.overall is None
+    assert results.threshold.by_shift.overall is None
     assert len(table) == 2 * 15
 
 
@@ -125,7 +130,7 @@ def test_a_diverged_run_counts_as_the_worst_value():
          for p in (7,) for s in (0, 1)], grid, 0.0)
     assert landscape.accuracy[1, 2].tolist() == [0.0, 0.99]
     results, _, _ = summarise(data, AnalysisConfig(bootstrap=100))
-    assert results["ratios"]["0"]["best"]["value"] == pytest.approx(0.9)
+    assert results.ratios[0.0].best.value == pytest.approx(0.9)
 
 
 def test_identical_landscapes_have_zero_distances_and_regret():
@@ -133,28 +138,33 @@ def test_identical_landscapes_have_zero_distances_and_regret():
     accuracy = np.random.default_rng(1).random((3, 5, 2))
     results, _, _ = summarise(run_data(grid, {0.0: accuracy, 0.5: accuracy}),
                               AnalysisConfig(bootstrap=100))
-    pruned = results["ratios"]["0.5"]
-    assert all(v == pytest.approx(0.0, abs=1e-9) for k, v in pruned["distances"].items()
-               if k in ("wasserstein", "js", "hellinger", "tv"))
-    regret = pruned["regret"]  # cross-fitted: noisy around zero, never pinned above it
-    assert regret["ci_low"] <= 0.0 <= regret["ci_high"]
-    assert pruned["rank_correlation"]["spearman"] == pytest.approx(1.0)
+    pruned = results.ratios[0.5].comparison
+    assert all(getattr(pruned.distances, m) == pytest.approx(0.0, abs=1e-9) for m in DISTANCES)
+    regret = pruned.regret  # cross-fitted: noisy around zero, never pinned above it
+    assert regret.ci_low <= 0.0 <= regret.ci_high
+    assert pruned.rank_correlation.spearman == pytest.approx(1.0)
 
 
 def test_threshold_rules_by_hand():
     def entry(regret_p, p, hp_regret_p=None, hp_p=None):
-        return {"regret": {"p_adjusted": regret_p},
-                "per_hp": {"lr": {"regret": {"p_adjusted": hp_regret_p}}},
-                "p_adjusted": {"wasserstein": p, "per_hp.lr.wasserstein": hp_p}}
+        """A comparison holding only the adjusted p-values the threshold reads."""
+        def claim(p_adjusted):
+            return Regret(mean=0.0, method="cross-fitted", p_adjusted=p_adjusted)
+
+        return RatioComparison.model_construct(
+            regret=claim(regret_p),
+            per_hp={"lr": HyperparameterComparison.model_construct(regret=claim(hp_regret_p))},
+            p_adjusted=ShiftClaims.of({Statistic("wasserstein"): p,
+                                       Statistic("wasserstein", "lr"): hp_p}))
 
     per_ratio = {0.0: entry(None, None), 0.25: entry(0.5, 0.5, 0.9, 0.001),
                  0.5: entry(0.01, 0.2, 0.001, 0.5), 0.75: entry(0.001, 0.001, 0.001, 0.001)}
     both = threshold(per_ratio, ["lr"], epsilon=0.005, level=0.025, rule="regret-or-shift")
-    assert both["by_regret"] == {"overall": 0.5, "per_hp": {"lr": 0.5}}
-    assert both["by_shift"] == {"overall": 0.75, "per_hp": {"lr": 0.25}}
-    assert both["overall"] == 0.5 and both["per_hp"] == {"lr": 0.25}
-    assert both["level"] == 0.025
+    assert both.by_regret.model_dump() == {"overall": 0.5, "per_hp": {"lr": 0.5}}
+    assert both.by_shift.model_dump() == {"overall": 0.75, "per_hp": {"lr": 0.25}}
+    assert both.overall == 0.5 and both.per_hp == {"lr": 0.25}
+    assert both.level == 0.025
     regret_only = threshold(per_ratio, ["lr"], epsilon=0.005, level=0.025, rule="regret")
-    assert regret_only["overall"] == 0.5 and regret_only["per_hp"] == {"lr": 0.5}
+    assert regret_only.overall == 0.5 and regret_only.per_hp == {"lr": 0.5}
     nothing = threshold(per_ratio, ["lr"], epsilon=0.5, level=1e-6, rule="regret-or-shift")
-    assert nothing["overall"] is None and nothing["per_hp"] == {"lr": None}
+    assert nothing.overall is None and nothing.per_hp == {"lr": None}

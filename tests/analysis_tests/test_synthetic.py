@@ -29,14 +29,14 @@ def shifted(tmp_path_factory):
     """The shipped example: lr's optimum moves one decade per unit ratio, weight decay's not."""
     out = tmp_path_factory.mktemp("shifted")
     config = load_config(SYNTHETIC, CENTRED)
-    return config, out, run_study(config, out=out)
+    return config, out, run_study(config, out=out).to_json()
 
 
 @pytest.fixture(scope="module")
 def unshifted(tmp_path_factory):
     out = tmp_path_factory.mktemp("unshifted")
     config = load_config(SYNTHETIC, [*CENTRED, "synthetic.shift.lr=0"])
-    return config, out, run_study(config, out=out)
+    return config, out, run_study(config, out=out).to_json()
 
 
 def test_the_example_s_hpo_lands_within_a_grid_step_of_the_true_optimum(tmp_path):
@@ -145,7 +145,7 @@ def test_runs_diverge_where_the_task_says_and_are_counted(tmp_path):
     config = load_config(SYNTHETIC, [*CENTRED, "pruning.ratios=[0, 0.5]",
                                      "synthetic.diverge_above.lr=0.5",
                                      "synthetic.diverge_from=0.5"])
-    results = run_study(config, out=tmp_path)
+    results = run_study(config, out=tmp_path).to_json()
     table = pd.read_csv(tmp_path / "landscapes.csv")
     expected = (table["ratio"] == 0.5) & (table["lr"] > 0.5)
     assert expected.any() and (table["diverged"] == expected).all()

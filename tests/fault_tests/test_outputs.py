@@ -38,7 +38,19 @@ def test_a_corrupt_results_file_is_written_again_by_the_rerun(finished, content)
     config, out = finished
     (out / "results.json").write_text(content)
     results = run_study(config, out=out)
-    assert json.loads((out / "results.json").read_text())["ratios"] == results["ratios"]
+    assert json.loads((out / "results.json").read_text()) == results.to_json()
+
+
+def test_results_of_another_schema_are_written_again_not_reused(finished):
+    """The same signature, but a field renamed (as a results.json of an older pruneshift has):
+    the rerun does not hand the stale file back as this version's results."""
+    config, out = finished
+    stale = json.loads((out / "results.json").read_text())
+    stale["ratios"]["0.5"]["regret"]["average"] = stale["ratios"]["0.5"]["regret"].pop("mean")
+    (out / "results.json").write_text(json.dumps(stale))
+    results = run_study(config, out=out)
+    rewritten = json.loads((out / "results.json").read_text())
+    assert rewritten == results.to_json() and "average" not in rewritten["ratios"]["0.5"]["regret"]
 
 
 def test_a_checkpoint_id_that_leaves_the_run_folder_is_refused_before_any_file_is_touched(

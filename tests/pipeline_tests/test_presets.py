@@ -59,10 +59,10 @@ def test_each_thesis_preset_runs_on_a_tiny_budget(path, fake_cifar10, tmp_path):
     table = pd.read_csv(tmp_path / "landscapes.csv")
     assert len(table) == 2 * 2 * 1 * 2  # ratios x lr values x weight-decay values x seeds
     assert sorted(table["lr"].unique()) == [0.01, 0.1]
-    pruned = results["ratios"]["0.6"]
-    assert pruned["reductions"]["macs"] == pytest.approx(0.6, abs=0.03)
-    assert pruned["channel_ratio"] < 0.6
-    assert results["hpo_optimum"]["lr"] == 0.1  # hpo.method none: the recipe's values
+    pruned = results.ratios[0.6]
+    assert pruned.reductions["macs"] == pytest.approx(0.6, abs=0.03)
+    assert pruned.channel_ratio < 0.6
+    assert results.hpo_optimum["lr"] == 0.1  # hpo.method none: the recipe's values
     storage = open_storage(default_storage_url(tmp_path))
     hpo = optuna.load_study(study_name=hpo_study_name(config.experiment), storage=storage)
     assert hpo.get_trials() == []

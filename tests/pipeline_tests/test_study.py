@@ -34,22 +34,23 @@ def test_quick_study_writes_results_and_exactly_the_expected_rows(quick_run):
     assert len(table) == 2 * 3 * 3 * 2  # ratios x lr points x weight-decay points x seeds
     assert table.groupby(["ratio", "lr", "weight_decay", "seed"]).size().max() == 1
     assert sorted(table["ratio"].unique()) == [0.0, 0.5]
-    seeds = results["grid"]["seeds"]
+    seeds = results.grid["seeds"]
     assert set(table["seed"]) == set(seeds) and len(seeds) == 2
     assert list(table.columns[:4]) == ["ratio", "lr", "weight_decay", "seed"]
-    dense, pruned = results["ratios"]["0"], results["ratios"]["0.5"]
-    assert dense["regret"]["mean"] == 0.0 and dense["distances"]["wasserstein"] == 0.0
-    assert pruned["efficiency"]["macs"] < dense["efficiency"]["macs"]
-    assert pruned["efficiency"]["params"] < dense["efficiency"]["params"]
-    assert pruned["cells"] == {"complete": 18, "expected": 18, "duplicates": 0}
-    assert pruned["regret"]["mean"] >= 0
-    assert pruned["best"]["value"] >= pruned["value_at_dense_optimum"]
+    dense, pruned = results.ratios[0.0], results.ratios[0.5]
+    assert dense.comparison.regret.mean == 0.0
+    assert dense.comparison.distances.wasserstein == 0.0
+    assert pruned.efficiency.macs < dense.efficiency.macs
+    assert pruned.efficiency.params < dense.efficiency.params
+    assert pruned.cells.model_dump() == {"complete": 18, "expected": 18, "duplicates": 0}
+    assert pruned.comparison.regret.mean >= 0
+    assert pruned.best.value >= pruned.value_at_dense_optimum
     # during-training pruning physically shrinks every trained member
     params = table.groupby("ratio")["params"].agg(["min", "max"])
     assert params.loc[0.5, "max"] < params.loc[0.0, "min"]
-    assert params.loc[0.5, "max"] == pruned["efficiency"]["params"]
+    assert params.loc[0.5, "max"] == pruned.efficiency.params
     written = json.loads((out / "results.json").read_text())
-    assert written["ratios"]["0.5"]["efficiency"] == pruned["efficiency"]
+    assert written == results.to_json()
     assert (out / "report.html").exists() and (out / "report.md").exists()
 
 
@@ -58,10 +59,10 @@ def test_running_a_finished_study_again_trains_nothing(quick_run):
     events = Counter()
     again = run_study(load_config(QUICK), out=out, events=events)
     assert events.labels == []
-    for ratio, row in results["ratios"].items():
-        assert again["ratios"][ratio]["best"] == row["best"]
-        assert again["ratios"][ratio]["regret"] == row["regret"]
-        assert again["ratios"][ratio]["p_value"] == row["p_value"]
+    for ratio, row in results.ratios.items():
+        assert again.ratios[ratio].best == row.best
+        assert again.ratios[ratio].comparison.regret == row.comparison.regret
+        assert again.ratios[ratio].comparison.p_value == row.comparison.p_value
 
 
 def test_a_changed_grid_is_refused_naming_the_difference(quick_run):
@@ -78,10 +79,8 @@ def test_each_protocol_trains_the_pruned_reference(tmp_path, protocol):
     results = run_study(config, out=tmp_path)
     table = pd.read_csv(tmp_path / "landscapes.csv")
     assert len(table) == 2 * 3 * 2
-    pruned = results["ratios"]["0.5"]
-    assert set(table.loc[table.ratio == 0.5, "params"]) == {pruned["efficiency"]["params"]}
-    assert set(table.loc[table.ratio == 0.0, "params"]) == {results["ratios"]["0"]["efficiency"]
-                                                             ["params"]}
+    assert set(table.loc[table.ratio == 0.5, "params"]) == {results.ratios[0.5].efficiency.params}
+    assert set(table.loc[table.ratio == 0.0, "params"]) == {results.ratios[0.0].efficiency.params}
     epochs = set(table["epochs"])
     assert epochs == ({1} if protocol == "finetune" else {2})
     if protocol == "finetune":  # one epoch from the trained reference is already good

@@ -156,21 +156,20 @@ def test_a_real_browser_opens_the_report_offline(quick_run, tmp_path):
 
 
 def test_a_shift_that_costs_nothing_is_not_told_to_be_re_tuned(hostile_synthetic):
-    import copy
-
+    from pruneshift.analysis import ThresholdCriterion
     from pruneshift.report._text import summary
 
-    results = copy.deepcopy(hostile_synthetic[1])
-    threshold = results["threshold"]
-    threshold["by_regret"] = {"overall": None, "per_hp": {"lr": None, "weight_decay": None}}
-    threshold["by_shift"] = {"overall": 0.25, "per_hp": {"lr": 0.5, "weight_decay": None}}
-    threshold["overall"], threshold["per_hp"]["lr"] = 0.25, 0.5
-    for entry in results["ratios"].values():
-        if entry["ratio"] > 0:
-            entry["regret"].update(mean=0.001, ci_low=-0.002, ci_high=0.004)
-            entry["per_hp"]["lr"]["regret"].update(mean=0.001, ci_low=-0.002, ci_high=0.004)
-    results["verdict"].update(kind="keep", retune_from=None, keep_up_to=0.9, shift_from=0.25,
-                              unsettled=[])
+    results = hostile_synthetic[1].model_copy(deep=True)
+    threshold = results.threshold
+    threshold.by_regret = ThresholdCriterion(overall=None,
+                                             per_hp={"lr": None, "weight_decay": None})
+    threshold.by_shift = ThresholdCriterion(overall=0.25, per_hp={"lr": 0.5, "weight_decay": None})
+    threshold.overall, threshold.per_hp["lr"] = 0.25, 0.5
+    for _, compared in results.compared():
+        for regret in (compared.regret, compared.per_hp["lr"].regret):
+            regret.mean, regret.ci_low, regret.ci_high = 0.001, -0.002, 0.004
+    results.verdict = results.verdict.model_copy(update=dict(
+        kind="keep", retune_from=None, keep_up_to=0.9, shift_from=0.25, unsettled=[]))
     text = " ".join(summary(results))
     assert "Re-tune" not in text
     assert "The good region moves measurably from 25 % pruning on" in text
