@@ -56,7 +56,7 @@ def run_status(run_dir: Path, *, storage: str | None = None, experiment: str | N
                                "left": len(grid.cells())}
         if name in names:
             study = optuna.load_study(study_name=name, storage=store)
-            finished = done_cells(study, grid)
+            finished = done_cells(study, grid.cells())
             row |= {"done": finished, **_counts(study), "left": len(grid.cells()) - finished}
         rows.append(row)
     return experiment, rows
