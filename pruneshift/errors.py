@@ -19,3 +19,7 @@ class StorageError(PruneshiftError):
 
 class CheckpointError(PruneshiftError):
     """A stored model checkpoint is missing or corrupt."""
+
+
+class AnalysisError(PruneshiftError):
+    """A question the stored results cannot answer (e.g. a ratio beyond what was trained)."""

@@ -23,13 +23,16 @@ from ._noise import (
     robust_offset,
     seed_noise,
 )
+from ._recipe import axis_value, position_of, recipe, refined_point
 from ._regret import fold_differences, kept_point, kept_value, regret
 from ._results import (
     DISTANCES,
     HyperparameterComparison,
+    HyperparameterRecipe,
     OptimumShift,
     RatioComparison,
     RatioResult,
+    Recipe,
     Regret,
     Results,
     ShiftClaims,
@@ -37,20 +40,30 @@ from ._results import (
     StatisticTable,
     Threshold,
     ThresholdCriterion,
+    Transfer,
+    TransferFit,
+    TransferForm,
+    TransferRatio,
     Verdict,
+    read_results,
 )
 from ._shift import best_index, rank_agreement, subgrid_optimum
 from ._summary import landscapes, normalisation_for, summarise
 from ._threshold import threshold
+from ._transfer import FORMS, Prediction, move, predict, recommend, transfer, width_at
 from ._verdict import verdict
 
-__all__ = ["Comparison", "DISTANCES", "HyperparameterComparison", "Landscape", "NoShiftNull",
-           "Normalisation", "OptimumShift", "RatioComparison", "RatioResult", "Regret",
-           "Results", "RunData", "SeedBootstrap", "ShiftClaims", "Statistic", "StatisticTable",
-           "Threshold", "ThresholdCriterion", "Verdict", "analyse", "best_index", "compare",
-           "default_temperature", "default_top_delta", "distances", "fold_differences",
-           "grid_ground_metric", "holm", "importance", "kept_point", "kept_value",
-           "landscape_rows", "landscapes", "load_run_data", "marginal", "marginal_wasserstein",
-           "normalisation_for", "point_residuals", "rank_agreement", "regret", "residuals",
-           "robust_offset", "seed_noise", "shape_divergences", "subgrid_optimum", "summarise",
-           "threshold", "to_distribution", "to_landscape", "verdict", "wasserstein_on_grid"]
+__all__ = ["Comparison", "DISTANCES", "FORMS", "HyperparameterComparison",
+           "HyperparameterRecipe", "Landscape", "NoShiftNull", "Normalisation", "OptimumShift",
+           "Prediction", "RatioComparison", "RatioResult", "Recipe", "Regret", "Results",
+           "RunData", "SeedBootstrap", "ShiftClaims", "Statistic", "StatisticTable", "Threshold",
+           "ThresholdCriterion", "Transfer", "TransferFit", "TransferForm", "TransferRatio",
+           "Verdict", "analyse", "axis_value", "best_index", "compare", "default_temperature",
+           "default_top_delta", "distances", "fold_differences", "grid_ground_metric", "holm",
+           "importance", "kept_point", "kept_value", "landscape_rows", "landscapes",
+           "load_run_data", "marginal", "marginal_wasserstein", "move", "normalisation_for",
+           "point_residuals", "position_of", "predict", "rank_agreement", "read_results",
+           "recipe", "recommend", "refined_point", "regret", "residuals", "robust_offset",
+           "seed_noise", "shape_divergences", "subgrid_optimum", "summarise", "threshold",
+           "to_distribution", "to_landscape", "transfer", "verdict", "wasserstein_on_grid",
+           "width_at"]

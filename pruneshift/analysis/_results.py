@@ -8,13 +8,16 @@ JSON), never left out, so a renamed field fails loudly instead of reading as mis
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any, Literal, NamedTuple, Self
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 
+from ..errors import StorageError
 from ..search import Axis, Grid
 
 DISTANCES = ("wasserstein", "js", "hellinger", "tv")  # every distance of the joint distributions
@@ -175,6 +178,23 @@ class Importance(Record):
     ped_anova: float | None
 
 
+class HyperparameterRecipe(Record):
+    """One hyperparameter of a ratio's recipe."""
+
+    dense: Any  # the dense optimum's value: what keeping the dense hyperparameters means
+    grid_best: Any  # this ratio's best grid point's value
+    recipe: Any  # the re-tuned value: the grid's best, refined between grid points
+    factor: float | None  # recipe / dense, on a log axis
+    refined: bool  # the recipe lies between grid points (the landscape bends around its best)
+
+
+class Recipe(Record):
+    """The hyperparameters to train a ratio's pruned model with."""
+
+    params: dict[str, Any]  # every hyperparameter the grid ran with, grid axes re-tuned
+    per_hp: dict[str, HyperparameterRecipe]  # the grid axes
+
+
 class RatioResult(Record):
     """Everything about one pruning ratio; ``comparison`` is None where the analysis could not
     compare it (no dense grid yet, or every run diverged). In JSON the comparison's fields sit
@@ -189,6 +209,7 @@ class RatioResult(Record):
     best: BestPoint | None
     value_at_dense_optimum: float | None
     importance: dict[str, Importance]
+    recipe: Recipe | None
     comparison: RatioComparison | None = None
 
     @model_validator(mode="before")
@@ -205,6 +226,41 @@ class RatioResult(Record):
         data = handler(self)
         compared = data.pop("comparison")
         return {**data, **(compared or dict.fromkeys(RatioComparison.model_fields))}
+
+
+class TransferForm(Record):
+    """One form of the transfer rule, fitted to every pruned ratio."""
+
+    slope: float  # k of the power law; b (decades per unit ratio) of log-linear; 0 for none
+    slope_interval: tuple[float, float] | None  # seed bootstrap, level 1 - alpha
+    loro_error: float | None  # leave-one-ratio-out root mean square error, decades
+
+
+class TransferFit(Record):
+    """How one log-scaled hyperparameter's optimum moves with the channels kept."""
+
+    dense: float  # the dense optimum, refined between grid points: the rule's anchor
+    chosen: Literal["none", "log-linear", "power"]
+    forms: dict[str, TransferForm]
+
+
+class TransferRatio(Record):
+    """One trained ratio as the transfer rule sees it."""
+
+    ratio: float
+    width: float  # the share of channels kept
+    moves: dict[str, float]  # each fitted optimum's move from the dense one, decades
+    predicted_regret: Regret | None = None  # the held-out prediction's regret on this grid
+
+
+class Transfer(Record):
+    """The transfer rule of every log-scaled axis, with its leave-one-ratio-out check."""
+
+    fits: dict[str, TransferFit]
+    ratios: list[TransferRatio]
+
+    def trained(self) -> dict[float, TransferRatio]:
+        return {r.ratio: r for r in self.ratios}
 
 
 class ThresholdCriterion(Record):
@@ -262,6 +318,7 @@ class Results(Record):
     ratios: dict[float, RatioResult]
     threshold: Threshold | None
     verdict: Verdict | None
+    transfer: Transfer | None
     config: dict[str, Any]
     environment: dict[str, Any] | None = None
     signature: dict[str, Any] | None = None
@@ -301,6 +358,21 @@ class Results(Record):
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Results:
         return cls.model_validate(data)
+
+
+def read_results(run_dir: Path) -> Results:
+    """A run folder's results.json, as this version's results; a clear error where it is
+    missing or of another schema (``pruneshift report`` writes it again from the storage)."""
+    path = Path(run_dir) / "results.json"
+    if not path.exists():
+        raise StorageError(f"{path} does not exist: finish the study with `pruneshift run`, or "
+                           f"write it with `pruneshift report {run_dir}`")
+    try:
+        return Results.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError) as exc:
+        reason = str(exc).splitlines()[0]
+        raise StorageError(f"{path} is not readable as results of this pruneshift ({reason}); "
+                           f"`pruneshift report {run_dir}` writes it again") from None
 
 
 def _finite(value: Any) -> Any:

@@ -14,8 +14,10 @@ from ._inference import analyse
 from ._landscape import Landscape, landscape_rows, seed_mean, to_landscape
 from ._load import RunData
 from ._noise import seed_noise
+from ._recipe import recipe
 from ._results import BestPoint, DistributionSettings, Noise, RatioResult, Results
 from ._shift import best_index
+from ._transfer import transfer
 
 if TYPE_CHECKING:
     from ..config import AnalysisConfig
@@ -42,6 +44,17 @@ def normalisation_for(noise: float | None, settings: AnalysisConfig) -> Normalis
                          settings.top_delta or default_top_delta(noise))
 
 
+def widths_kept(data: RunData, arrays: dict[float, Landscape]) -> dict[float, float]:
+    """The share of channels kept at each ratio: as pruning measured it on the reference, or
+    (the synthetic task prunes nothing) one minus the ratio."""
+    widths = {}
+    for ratio in arrays:
+        record = data.pruned.get(ratio)
+        removed = record.channel_ratio if record is not None else None
+        widths[ratio] = 1.0 - (ratio if removed is None else removed)
+    return widths
+
+
 def summarise(data: RunData, settings: AnalysisConfig
               ) -> tuple[Results, pd.DataFrame, dict[float, Landscape]]:
     """The results per ratio, with the landscapes (table and arrays) they were computed from."""
@@ -59,6 +72,8 @@ def summarise(data: RunData, settings: AnalysisConfig
     def point(index: tuple[int, ...]) -> dict[str, Any]:
         return points[int(np.ravel_multi_index(index, grid.shape))]
 
+    dense_point = None if dense_best is None else point(dense_best)
+    recipes = {r: recipe(grid, a, dense_point) for r, a in arrays.items()} if dense_point else {}
     ratios: dict[float, RatioResult] = {}
     for ratio, landscape in sorted(arrays.items()):
         mean, test = landscape.mean(), seed_mean(landscape.test)
@@ -76,15 +91,19 @@ def summarise(data: RunData, settings: AnalysisConfig
                 params=point(best), value=mean[best], test_accuracy=test[best]),
             value_at_dense_optimum=mean[dense_best] if dense_best is not None else None,
             importance=importance(data.trials[ratio], grid, settings.seed),
-            comparison=comparisons[ratio])
+            recipe=recipes.get(ratio), comparison=comparisons[ratio])
+    rule = None if found is None else transfer(
+        grid, arrays, recipes, widths_kept(data, arrays), alpha=settings.alpha,
+        epsilon=settings.epsilon, replicates=settings.bootstrap,
+        rng=np.random.default_rng(settings.seed))
     results = Results(
         experiment=data.config["experiment"], grid=grid.to_dict(), hpo_optimum=data.optimum,
-        dense_optimum=None if dense_best is None else point(dense_best),
+        dense_optimum=dense_point,
         reference=data.reference,
         noise=Noise(seed_std=noise, available=noise is not None),
         distribution=DistributionSettings(normalisation=normalisation.kind,
                                           temperature=normalisation.temperature,
                                           top_delta=normalisation.delta),
         analysis=settings.model_dump(mode="json"), ratios=ratios, threshold=found,
-        verdict=answer, config=data.config)
+        verdict=answer, transfer=rule, config=data.config)
     return results, table, arrays

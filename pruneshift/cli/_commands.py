@@ -201,6 +201,37 @@ def _analyze(run_dir: Path, storage: str | None, experiment: str | None,
 
 
 @app.command()
+def recommend(
+        run_dir: RunDirArg,
+        ratio: Annotated[float, typer.Option(help="The pruning ratio to predict a recipe for.")],
+        out: Annotated[Path | None, typer.Option(
+            help="Write the recipe as a training config (the run's config with these values).",
+            show_default=False)] = None,
+        extrapolate: Annotated[bool, typer.Option(
+            help="Predict beyond the largest trained ratio.")] = False,
+        debug: DebugOpt = False) -> None:
+    """Predict the re-tuned hyperparameters for a ratio never trained, from the run's transfer
+    rule, with their intervals."""
+
+    def action() -> None:
+        from ..analysis import read_results
+        from ..analysis import recommend as predict_recipe
+        from ..report import recipe_yaml
+        from ._terminal import print_recommendation
+
+        results = read_results(run_dir)
+        params, predictions = predict_recipe(results, ratio, extrapolate=extrapolate)
+        print_recommendation(results, ratio, params, predictions)
+        if out is not None:
+            header = [f"pruneshift recommendation: experiment {results.experiment}, pruning "
+                      f"ratio {ratio:g}, predicted by the transfer rule of {run_dir}"]
+            out.write_text(recipe_yaml(results.config, params, header))
+            console.print(f"written: {out}", soft_wrap=True, highlight=False)
+
+    guarded(debug, action)
+
+
+@app.command()
 def status(run_dir: RunDirArg, storage: StorageOpt = None, experiment: ExperimentOpt = None,
            debug: DebugOpt = False) -> None:
     """Per stage: trials done, running, failed, waiting and left (for watching a run)."""

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    from ..analysis import Results
+    from ..analysis import Prediction, Results
 
 console = Console()
 errors = Console(stderr=True)
@@ -150,3 +150,30 @@ def print_results(results: Results, run_dir: Path) -> None:
     console.print(summary(results)[0], markup=False, soft_wrap=True)
     console.print(f"written: {run_dir / 'report.html'}, {run_dir / 'report.md'}, "
                   f"{run_dir / 'results.json'}, {run_dir / 'landscapes.csv'}", soft_wrap=True)
+
+
+def print_recommendation(results: Results, ratio: float, params: dict[str, Any],
+                         predictions: dict[str, Prediction]) -> None:
+    """The predicted recipe: each fitted hyperparameter with its interval and rule; the rest
+    as the nearest trained ratio's recipe."""
+    level = f"{100 * (1 - results.alpha):.0f} %"
+    trained = sorted(r for r, e in results.ratios.items() if e.recipe is not None)
+    largest = trained[-1]
+    beyond = (f", extrapolated {ratio - largest:.3g} beyond the largest trained ratio "
+              f"{largest:g}" if ratio > largest else "")
+    console.print(f"recipe for pruning ratio {ratio:g} ({results.experiment}{beyond}):",
+                  markup=False, soft_wrap=True)
+    nearest = min(trained, key=lambda r: (abs(r - ratio), r))
+    axes = {a.name for a in results.axes()}
+    for name, value in params.items():
+        if name in predictions:
+            p = predictions[name]
+            bounds = ("" if p.low is None else f"; {level} interval {p.low:.3g} to {p.high:.3g}")
+            console.print(f"  {name} = {value:.3g} ({p.form} rule: ×{value / p.anchor:.2g} the "
+                          f"dense optimum {p.anchor:.3g}{bounds})", markup=False, soft_wrap=True)
+        elif name in axes:
+            console.print(f"  {name} = {value} (as at the nearest trained ratio {nearest:g})",
+                          markup=False, soft_wrap=True)
+    if ratio in trained:
+        console.print(f"ratio {ratio:g} was trained: its measured recipe is "
+                      f"recipes/r={ratio:g}.yaml", markup=False, soft_wrap=True)

@@ -12,18 +12,21 @@ from ._figures import (
     marginals_per_hp,
     regret_vs_ratio,
     sensitivity_per_hp,
+    transfer_vs_width,
 )
 from ._html import render_html
 from ._landscapes import hpo_history, landscape_heatmaps
 from ._markdown import render_markdown
 from ._page import sections
 from ._plot import write_text
+from ._recipes import recipe_yaml, write_recipes
 from ._text import summary
 
 
 def write_report(run_dir: Path, results: Results, arrays: dict[float, Landscape],
                  hpo_trials: list[HPOTrial]) -> dict[str, Path]:
-    """Write figures/*.png, report.html and report.md into ``run_dir``; return their paths."""
+    """Write figures/*.png, recipes/*.yaml, report.html and report.md into ``run_dir``;
+    return the report's and the figures' paths."""
     folder = run_dir / "figures"
     for stale in folder.glob("*.png"):  # figures of an earlier report, maybe of other ratios
         stale.unlink()
@@ -40,7 +43,9 @@ def write_report(run_dir: Path, results: Results, arrays: dict[float, Landscape]
             "sensitivity": sensitivity_per_hp(results, folder / "sensitivity_per_hp.png"),
             "marginals": marginals_per_hp(results, arrays, folder / "marginals.png"),
             "regret": regret_vs_ratio(results, folder / "regret.png"),
+            "transfer": transfer_vs_width(results, folder / "transfer.png"),
         }
+    write_recipes(run_dir, results)
     content = sections(results, figures, hpo_trials)
     title = f"pruneshift report: {results.experiment}"
     html_path, md_path = run_dir / "report.html", run_dir / "report.md"
@@ -50,4 +55,4 @@ def write_report(run_dir: Path, results: Results, arrays: dict[float, Landscape]
             **{k: v for k, v in figures.items() if v is not None}}
 
 
-__all__ = ["render_html", "render_markdown", "summary", "write_report"]
+__all__ = ["recipe_yaml", "render_html", "render_markdown", "summary", "write_report"]

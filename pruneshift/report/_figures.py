@@ -181,3 +181,41 @@ def marginals_per_hp(results: Results, arrays: dict[float, Landscape], path: Pat
         ax.set_title(f"marginal distribution of {axis.name}")
     axes[0][0].legend(fontsize=7)
     return save(fig, path)
+
+
+LR_THEORY = ((-1.0, "µP, Adam: w^-1"), (-0.5, "SP, cross-entropy: w^-1/2"),
+             (0.0, "µP, SGD: w^0"))
+
+
+def transfer_vs_width(results: Results, path: Path) -> Path | None:
+    """Each fitted optimum against the channels kept (both log), the chosen rule, and for the
+    learning rate the exponents width-scaling theory predicts."""
+    rule = results.transfer
+    if rule is None or not rule.fits:
+        return None
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(rule.fits), figsize=(4.6 * len(rule.fits), 3.4),
+                             squeeze=False)
+    widths = np.array([r.width for r in rule.ratios])
+    ratios = np.array([r.ratio for r in rule.ratios])
+    curve_w = np.linspace(widths.min(), 1.0, 50)
+    curve_r = np.interp(curve_w, widths[::-1], ratios[::-1])
+    for ax, (name, fit) in zip(axes[0], rule.fits.items(), strict=True):
+        measured = 10 ** np.array([r.moves[name] for r in rule.ratios])
+        ax.plot(widths, measured, "o", color="#2c7fb8", label="measured (refined grid optimum)")
+        form = fit.forms[fit.chosen]
+        regressor = np.log10(curve_w) if fit.chosen == "power" else (
+            curve_r if fit.chosen == "log-linear" else np.zeros_like(curve_w))
+        ax.plot(curve_w, 10 ** (form.slope * regressor), "-", color="#2c7fb8",
+                label=f"chosen: {fit.chosen}")
+        if "lr" in name or "learning" in name:
+            for k, label in LR_THEORY:
+                ax.plot(curve_w, curve_w ** k, ":", linewidth=1, label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.invert_xaxis()
+        ax.set_xlabel("share of channels kept w (log)")
+        ax.set_ylabel(f"{name} optimum / dense optimum")
+        ax.set_title(f"how the {name} optimum moves")
+        ax.legend(fontsize=6, loc="best")
+    return save(fig, path)

@@ -15,6 +15,7 @@ import yaml
 from ..analysis import DISTANCES, Results, Statistic
 from ..catalog import METHODS
 from ..storage import HPOTrial
+from ._advice import recipe_rows, transfer_words
 from ._text import interval, pct, points, shift_words, summary
 
 
@@ -162,7 +163,16 @@ def sections(results: Results, figures: dict[str, Path | None],
     def figure(key: str, caption: str) -> list[tuple[Path, str]]:
         return [(figures[key], caption)] if figures.get(key) else []
 
+    headers, recipes = recipe_rows(results)
     return [
+        Section("What to do", "recipes",
+                [summary(results)[0], "Per ratio, the hyperparameters to train the pruned model "
+                 "with (the grid's best point, refined between grid points where the landscape "
+                 "bends around it) and the accuracy they gain over keeping the dense optimum."]
+                + transfer_words(results), [Table(headers, recipes)] if recipes else [],
+                figure("transfer", "Each optimum against the share of channels kept, with the "
+                       "chosen rule and, for the learning rate, the exponents theory "
+                       "predicts.")),
         Section("Summary", "summary", summary(results) + [what]),
         Section("Cost and accuracy per ratio", "efficiency",
                 ["Efficiency is measured on the physically pruned reference model; accuracies "

@@ -153,3 +153,30 @@ def test_runs_diverge_where_the_task_says_and_are_counted(tmp_path):
     assert counted["runs"] == int(expected.sum())
     assert results["ratios"]["0"]["diverged"]["runs"] == 0
     assert sum(counted["per_hp"]["lr"].values()) == counted["runs"]
+
+
+def test_each_ratio_s_recipe_is_a_config_that_loads_with_the_re_tuned_values(shifted):
+    _, out, results = shifted
+    for key, entry in results["ratios"].items():
+        ready = load_config(out / "recipes" / f"r={key}.yaml")
+        for name, value in entry["recipe"]["params"].items():
+            assert getattr(ready.training, name) == pytest.approx(value, rel=1e-3)
+    # the learning rate's recipe follows the configured move (one decade per unit ratio)
+    lr = results["ratios"]["0.75"]["recipe"]["per_hp"]["lr"]
+    assert math.log10(lr["recipe"] / 0.05) == pytest.approx(0.75, abs=0.15)
+
+
+def test_recommend_predicts_an_untrained_ratio_and_refuses_to_extrapolate_unasked(shifted,
+                                                                                  tmp_path):
+    _, out, _ = shifted
+    runner = CliRunner()
+    inside = runner.invoke(app, ["recommend", str(out), "--ratio", "0.6",
+                                 "--out", str(tmp_path / "r06.yaml")])
+    assert inside.exit_code == 0, inside.output
+    assert "lr = " in inside.output and "log-linear rule" in inside.output
+    predicted = load_config(tmp_path / "r06.yaml").training.lr
+    assert math.log10(predicted / 0.05) == pytest.approx(0.6, abs=0.15)
+    beyond = runner.invoke(app, ["recommend", str(out), "--ratio", "0.95"])
+    assert beyond.exit_code == 2 and "--extrapolate" in beyond.stderr
+    asked = runner.invoke(app, ["recommend", str(out), "--ratio", "0.95", "--extrapolate"])
+    assert asked.exit_code == 0 and "extrapolated 0.05 beyond" in asked.output

@@ -1,0 +1,67 @@
+"""What to train each pruned model with: the re-tuned hyperparameters of every ratio.
+
+A ratio's recipe is its best grid point, refined between grid points along every numeric axis
+where the landscape bends around the best point (the vertex of the parabola through it and its
+two neighbours, in log10 units on a log axis: ``subgrid_optimum``); an axis whose best point
+sits on the grid's edge, or that does not bend, keeps the grid value. Hyperparameters the grid
+holds fixed keep their value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..search import Axis, Grid
+from ._landscape import Landscape
+from ._results import HyperparameterRecipe, Recipe
+from ._shift import best_index, subgrid_optimum
+
+
+def axis_value(axis: Axis, position: float) -> Any:
+    """The value at a fractional grid position: interpolated (geometrically on a log axis,
+    rounded on an int axis); a categorical axis takes the nearest value."""
+    index = np.arange(len(axis.values), dtype=float)
+    if axis.kind == "categorical":
+        return axis.values[round(position)]
+    values = np.asarray(axis.values, dtype=float)
+    value = (10 ** float(np.interp(position, index, np.log10(values))) if axis.log
+             else float(np.interp(position, index, values)))
+    return round(value) if axis.kind == "int" else value
+
+
+def position_of(axis: Axis, value: Any) -> float:
+    """The fractional grid position of a value (the inverse of ``axis_value``)."""
+    if axis.kind == "categorical":
+        return float(axis.values.index(value))
+    values = np.asarray(axis.values, dtype=float)
+    index = np.arange(len(values), dtype=float)
+    if axis.log:
+        return float(np.interp(np.log10(value), np.log10(values), index))
+    return float(np.interp(value, values, index))
+
+
+def refined_point(grid: Grid, mean: np.ndarray) -> dict[str, Any] | None:
+    """The best point of a mean landscape, refined between grid points; None if empty."""
+    positions = subgrid_optimum(mean)
+    if positions is None:
+        return None
+    return {axis.name: axis_value(axis, p) for axis, p in zip(grid.axes, positions, strict=True)}
+
+
+def recipe(grid: Grid, landscape: Landscape, dense: dict[str, Any]) -> Recipe | None:
+    """The re-tuned hyperparameters of one ratio against the dense optimum ``dense``."""
+    mean = landscape.mean()
+    best, refined = best_index(mean), refined_point(grid, mean)
+    if best is None or refined is None:
+        return None
+    per_hp = {}
+    for axis, index in zip(grid.axes, best, strict=True):
+        value, before = refined[axis.name], dense[axis.name]
+        numeric = axis.kind != "categorical"
+        per_hp[axis.name] = HyperparameterRecipe(
+            dense=before, grid_best=axis.values[index], recipe=value,
+            factor=value / before if numeric and axis.log and before else None,
+            refined=numeric and value != axis.values[index])
+    return Recipe(params={**grid.fixed, **refined}, per_hp=per_hp)
