@@ -161,6 +161,14 @@ THRESHOLD_RULES: Registry[Entry] = Registry("threshold rule", {
     "regret": Entry("re-tuning starts where the regret is significant"),
 })
 
+BUDGETS: Registry[Entry] = Registry("budget", {
+    "macs": Entry("multiply-accumulates of one forward pass at batch 1"),
+    "params": Entry("parameters"),
+    "latency_ms": Entry("median ONNX Runtime latency at batch 1, one CPU thread (PyTorch's "
+                        "where the model was not exported)"),
+    "size_bytes": Entry("the ONNX file's size (the state dict's where not exported)"),
+})
+
 BATCHING: Registry[Entry] = Registry("batching", {
     "auto": Entry("train a ratio's grid cells stacked into one model where they share shapes"),
     "off": Entry("train every grid cell on its own"),
@@ -170,5 +178,5 @@ CHOICES: dict[str, Registry] = {
     "datasets": DATASETS, "models": MODELS, "criteria": CRITERIA, "hpo methods": METHODS,
     "protocols": PROTOCOLS, "targets": TARGETS, "scopes": SCOPES, "augmentations": AUGMENTATIONS,
     "optimizers": OPTIMIZERS, "schedules": SCHEDULES, "normalisations": NORMALISATIONS,
-    "threshold rules": THRESHOLD_RULES,
+    "threshold rules": THRESHOLD_RULES, "budgets": BUDGETS,
 }

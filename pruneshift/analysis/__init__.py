@@ -27,8 +27,11 @@ from ._recipe import axis_value, position_of, recipe, refined_point
 from ._regret import fold_differences, kept_point, kept_value, regret
 from ._results import (
     DISTANCES,
+    BudgetChoice,
+    Deployment,
     HyperparameterComparison,
     HyperparameterRecipe,
+    OnnxExport,
     OptimumShift,
     RatioComparison,
     RatioResult,
@@ -40,6 +43,7 @@ from ._results import (
     StatisticTable,
     Threshold,
     ThresholdCriterion,
+    Timing,
     Transfer,
     TransferFit,
     TransferForm,
@@ -53,12 +57,13 @@ from ._threshold import threshold
 from ._transfer import FORMS, Prediction, move, predict, recommend, transfer, width_at
 from ._verdict import verdict
 
-__all__ = ["Comparison", "DISTANCES", "FORMS", "HyperparameterComparison",
-           "HyperparameterRecipe", "Landscape", "NoShiftNull", "Normalisation", "OptimumShift",
-           "Prediction", "RatioComparison", "RatioResult", "Recipe", "Regret", "Results",
-           "RunData", "SeedBootstrap", "ShiftClaims", "Statistic", "StatisticTable", "Threshold",
-           "ThresholdCriterion", "Transfer", "TransferFit", "TransferForm", "TransferRatio",
-           "Verdict", "analyse", "axis_value", "best_index", "compare", "default_temperature",
+__all__ = ["BudgetChoice", "Comparison", "DISTANCES", "Deployment", "FORMS",
+           "HyperparameterComparison", "HyperparameterRecipe", "Landscape", "NoShiftNull",
+           "Normalisation", "OnnxExport", "OptimumShift", "Prediction", "RatioComparison",
+           "RatioResult", "Recipe", "Regret", "Results", "RunData", "SeedBootstrap",
+           "ShiftClaims", "Statistic", "StatisticTable", "Threshold", "ThresholdCriterion",
+           "Timing", "Transfer", "TransferFit", "TransferForm", "TransferRatio", "Verdict",
+           "analyse", "axis_value", "best_index", "compare", "default_temperature",
            "default_top_delta", "distances", "fold_differences", "grid_ground_metric", "holm",
            "importance", "kept_point", "kept_value", "landscape_rows", "landscapes",
            "load_run_data", "marginal", "marginal_wasserstein", "move", "normalisation_for",

@@ -11,9 +11,11 @@ from optuna.trial import FrozenTrial, TrialState
 from ..errors import StorageError
 from ..search import Grid
 from ..storage import (
+    DeployedRecord,
     HPOTrial,
     PrunedRecord,
     StudyKey,
+    deployed_records,
     grid_ratios,
     grid_study_name,
     hpo_study_name,
@@ -32,6 +34,7 @@ class RunData:
     optimum: dict[str, Any]
     reference: dict[str, Any] | None
     pruned: dict[float, PrunedRecord]
+    deployed: dict[float, DeployedRecord]
     trials: dict[float, list[FrozenTrial]]
     hpo_trials: list[HPOTrial]
 
@@ -54,4 +57,5 @@ def load_run_data(url: str, experiment: str) -> RunData:
     hpo = [HPOTrial.of(trial) for trial in hpo]
     return RunData(config=attrs[StudyKey.CONFIG], grid=Grid.from_dict(attrs[StudyKey.GRID]),
                    optimum=attrs.get(StudyKey.OPTIMUM, {}), reference=attrs.get(StudyKey.REFERENCE),
-                   pruned=pruned_records(attrs), trials=trials, hpo_trials=hpo)
+                   pruned=pruned_records(attrs), deployed=deployed_records(attrs), trials=trials,
+                   hpo_trials=hpo)

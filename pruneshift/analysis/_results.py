@@ -195,6 +195,43 @@ class Recipe(Record):
     per_hp: dict[str, HyperparameterRecipe]  # the grid axes
 
 
+class Timing(Record):
+    """Milliseconds per forward pass of ``batch`` inputs on one CPU thread."""
+
+    batch: int
+    median_ms: float
+    p90_ms: float
+
+
+class OnnxExport(Record):
+    """A deployed model in ONNX: its file, how closely ONNX Runtime follows PyTorch on the
+    validation split, and its latency in ONNX Runtime."""
+
+    file: str  # relative to the run folder
+    size_bytes: int
+    max_abs_diff: float  # largest |logit difference| to PyTorch
+    agreement: float  # share of validation examples with the same predicted class
+    timings: list[Timing]
+
+
+class Deployment(Record):
+    """A ratio's model trained at its best grid point, kept, exported and timed."""
+
+    artifact_id: str | None  # the trained weights (an Optuna artifact of the stages study)
+    params: dict[str, Any] | None  # the grid point it was trained at
+    seed: int | None
+    val_accuracy: float | None
+    grid_val_accuracy: float | None  # the same cell as the grid trained it
+    torch: list[Timing] | None  # PyTorch eager
+    onnx: OnnxExport | None
+    note: str | None  # why something is missing
+
+    def latency_ms(self, batch: int = 1) -> float | None:
+        """Median ONNX Runtime latency at ``batch`` (None without an export)."""
+        timings = self.onnx.timings if self.onnx is not None else []
+        return next((t.median_ms for t in timings if t.batch == batch), None)
+
+
 class RatioResult(Record):
     """Everything about one pruning ratio; ``comparison`` is None where the analysis could not
     compare it (no dense grid yet, or every run diverged). In JSON the comparison's fields sit
@@ -210,7 +247,19 @@ class RatioResult(Record):
     value_at_dense_optimum: float | None
     importance: dict[str, Importance]
     recipe: Recipe | None
+    deployment: Deployment | None
     comparison: RatioComparison | None = None
+
+    def cost(self, kind: str) -> float | None:
+        """What this ratio's model costs, by a budget's name (``catalog.BUDGETS``): latency and
+        size as deployed in ONNX Runtime, else as measured on the pruned reference."""
+        eff, onnx = self.efficiency, self.deployment and self.deployment.onnx
+        if kind == "latency_ms":
+            deployed = self.deployment.latency_ms(1) if self.deployment else None
+            return deployed if deployed is not None else eff and eff.latency_ms
+        if kind == "size_bytes":
+            return onnx.size_bytes if onnx else eff and eff.size_bytes
+        return eff and getattr(eff, kind)
 
     @model_validator(mode="before")
     @classmethod
@@ -293,6 +342,17 @@ class Verdict(Record):
     epsilon: float
 
 
+class BudgetChoice(Record):
+    """The best ratio under the user's budget (``analysis.budget``): the most accurate
+    re-tuned model whose every cost stays within it."""
+
+    budget: dict[str, float]
+    ratio: float | None  # None: no ratio fits the budget
+    accuracy: float | None  # its re-tuned mean validation accuracy
+    kept_accuracy: float | None  # its accuracy with the dense hyperparameters kept
+    costs: dict[str, float | None]  # its costs, by the budget's names
+
+
 class Noise(Record):
     seed_std: float | None
     available: bool
@@ -319,6 +379,7 @@ class Results(Record):
     threshold: Threshold | None
     verdict: Verdict | None
     transfer: Transfer | None
+    choice: BudgetChoice | None  # None without a budget
     config: dict[str, Any]
     environment: dict[str, Any] | None = None
     signature: dict[str, Any] | None = None

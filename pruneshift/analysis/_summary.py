@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..storage import DeployedRecord
 from ._compare import Comparison, Normalisation
 from ._distribution import default_temperature, default_top_delta
 from ._importance import importance
@@ -15,7 +16,15 @@ from ._landscape import Landscape, landscape_rows, seed_mean, to_landscape
 from ._load import RunData
 from ._noise import seed_noise
 from ._recipe import recipe
-from ._results import BestPoint, DistributionSettings, Noise, RatioResult, Results
+from ._results import (
+    BestPoint,
+    BudgetChoice,
+    Deployment,
+    DistributionSettings,
+    Noise,
+    RatioResult,
+    Results,
+)
 from ._shift import best_index
 from ._transfer import transfer
 
@@ -42,6 +51,25 @@ def normalisation_for(noise: float | None, settings: AnalysisConfig) -> Normalis
     return Normalisation(settings.normalisation,
                          settings.temperature or default_temperature(noise),
                          settings.top_delta or default_top_delta(noise))
+
+
+def deployment_of(record: DeployedRecord | None) -> Deployment | None:
+    return None if record is None else Deployment.model_validate(record.as_stored())
+
+
+def choose(ratios: dict[float, RatioResult], budget: dict[str, float]) -> BudgetChoice | None:
+    """The most accurate re-tuned ratio whose costs all stay within ``budget``."""
+    if not budget:
+        return None
+    fits = [e for e in ratios.values() if e.best is not None and e.best.value is not None
+            and all((cost := e.cost(k)) is not None and cost <= v for k, v in budget.items())]
+    best = max(fits, key=lambda e: e.best.value, default=None)
+    if best is None:
+        return BudgetChoice(budget=budget, ratio=None, accuracy=None, kept_accuracy=None,
+                            costs={})
+    return BudgetChoice(budget=budget, ratio=best.ratio, accuracy=best.best.value,
+                        kept_accuracy=best.value_at_dense_optimum,
+                        costs={k: best.cost(k) for k in budget})
 
 
 def widths_kept(data: RunData, arrays: dict[float, Landscape]) -> dict[float, float]:
@@ -91,7 +119,8 @@ def summarise(data: RunData, settings: AnalysisConfig
                 params=point(best), value=mean[best], test_accuracy=test[best]),
             value_at_dense_optimum=mean[dense_best] if dense_best is not None else None,
             importance=importance(data.trials[ratio], grid, settings.seed),
-            recipe=recipes.get(ratio), comparison=comparisons[ratio])
+            recipe=recipes.get(ratio), deployment=deployment_of(data.deployed.get(ratio)),
+            comparison=comparisons[ratio])
     rule = None if found is None else transfer(
         grid, arrays, recipes, widths_kept(data, arrays), alpha=settings.alpha,
         epsilon=settings.epsilon, replicates=settings.bootstrap,
@@ -105,5 +134,6 @@ def summarise(data: RunData, settings: AnalysisConfig
                                           temperature=normalisation.temperature,
                                           top_delta=normalisation.delta),
         analysis=settings.model_dump(mode="json"), ratios=ratios, threshold=found,
-        verdict=answer, transfer=rule, config=data.config)
+        verdict=answer, transfer=rule, choice=choose(ratios, settings.budget),
+        config=data.config)
     return results, table, arrays

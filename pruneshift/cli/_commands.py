@@ -36,6 +36,15 @@ StorageOpt = Annotated[str | None, typer.Option(
     "line.", show_default=False)]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 RunDirArg = Annotated[Path, typer.Argument(help="A run folder.")]
+BudgetOpt = Annotated[list[str] | None, typer.Option(
+    "--budget", help="A cost limit the report picks the best ratio under: macs=1e6, params=5e4, "
+    "latency_ms=0.5 or size_bytes=2e5 (repeatable; the same as --set analysis.budget.KIND=V).",
+    show_default=False)]
+
+
+def _with_budget(overrides: list[str] | None, budget: list[str] | None) -> list[str]:
+    """``--budget kind=value`` as the override ``analysis.budget.kind=value``."""
+    return [*(overrides or []), *(f"analysis.budget.{b.strip()}" for b in budget or [])]
 ExperimentOpt = Annotated[str | None, typer.Option(
     help="Which experiment, if the storage holds several.", show_default=False)]
 
@@ -78,7 +87,7 @@ def hpo(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
 
 @app.command()
 def run(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
-        storage: StorageOpt = None,
+        storage: StorageOpt = None, budget: BudgetOpt = None,
         workers: Annotated[int, typer.Option(
             min=1, help="Local worker processes sharing the study, each with its share of "
             "the CPU threads.")] = 1,
@@ -89,7 +98,7 @@ def run(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
     """
 
     def action() -> None:
-        experiment = _experiment(config, set_, worker=True)
+        experiment = _experiment(config, _with_budget(set_, budget), worker=True)
         from ..launch import start_local_workers
         from ..pipeline import run_dir_for, run_study
 
@@ -170,15 +179,16 @@ def worker(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
 
 
 @app.command()
-def analyze(run_dir: RunDirArg, set_: SetOpt = None, storage: StorageOpt = None,
-            experiment: ExperimentOpt = None, debug: DebugOpt = False) -> None:
+def analyze(run_dir: RunDirArg, set_: SetOpt = None, budget: BudgetOpt = None,
+            storage: StorageOpt = None, experiment: ExperimentOpt = None,
+            debug: DebugOpt = False) -> None:
     """Recompute the analysis of a run from its storage (trains nothing); rewrites results.json.
 
     --set changes analysis settings, e.g. --set analysis.temperature=0.02
     --set analysis.normalisation=top --set analysis.epsilon=0.01.
     """
 
-    guarded(debug, lambda: _analyze(run_dir, storage, experiment, set_ or []))
+    guarded(debug, lambda: _analyze(run_dir, storage, experiment, _with_budget(set_, budget)))
 
 
 @app.command()

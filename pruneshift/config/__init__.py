@@ -26,6 +26,7 @@ from ._sections import (
     UNTUNABLE,
     AnalysisConfig,
     DataConfig,
+    DeployConfig,
     GridAxis,
     GridConfig,
     HPOConfig,
@@ -38,8 +39,8 @@ from ._sections import (
 )
 
 __all__ = ["GRID_SECTIONS", "HPO_SECTIONS", "MAX_GRID_RUNS", "TUNABLE", "UNTUNABLE",
-           "AnalysisConfig", "DataConfig", "ExperimentConfig", "GridAxis", "GridConfig",
-           "HPOConfig", "ModelConfig", "PruningConfig", "SearchParam", "SyntheticConfig",
-           "TrainingConfig", "WorkersConfig", "apply_overrides", "build_config", "fingerprint",
-           "fingerprint_differences", "format_validation_error", "load_config",
-           "parse_override", "read_yaml"]
+           "AnalysisConfig", "DataConfig", "DeployConfig", "ExperimentConfig", "GridAxis",
+           "GridConfig", "HPOConfig", "ModelConfig", "PruningConfig", "SearchParam",
+           "SyntheticConfig", "TrainingConfig", "WorkersConfig", "apply_overrides",
+           "build_config", "fingerprint", "fingerprint_differences", "format_validation_error",
+           "load_config", "parse_override", "read_yaml"]

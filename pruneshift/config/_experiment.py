@@ -13,6 +13,7 @@ from ._sections import (
     TUNABLE,
     AnalysisConfig,
     DataConfig,
+    DeployConfig,
     GridConfig,
     HPOConfig,
     ModelConfig,
@@ -49,6 +50,7 @@ class ExperimentConfig(_Section):
     grid: GridConfig = Field(default_factory=GridConfig)
     pruning: PruningConfig = Field(default_factory=PruningConfig)
     analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
+    deploy: DeployConfig = Field(default_factory=DeployConfig)
     synthetic: SyntheticConfig = Field(default_factory=SyntheticConfig)
     workers: WorkersConfig = Field(default_factory=WorkersConfig)
     storage: str | None = None  # Optuna storage URL; None: a journal file in the run folder

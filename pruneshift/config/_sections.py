@@ -271,6 +271,16 @@ class AnalysisConfig(_Section):
     threshold_rule: choice(catalog.THRESHOLD_RULES) = "regret-or-shift"
     bootstrap: int = Field(500, ge=100)  # null replicates (more for big families), seed resamples
     seed: NonNegativeInt = 0  # seed of the bootstraps
+    budget: dict[choice(catalog.BUDGETS), PositiveFloat] = Field(default_factory=dict)
+
+
+class DeployConfig(_Section):
+    """Stage 6: each pruned ratio's model trained at its best grid point, exported to ONNX,
+    checked against PyTorch and timed (ONNX Runtime and PyTorch, one CPU thread)."""
+
+    enabled: bool = True  # false: no deployment stage
+    batch: PositiveInt = 64  # the larger batch timed besides batch 1
+    runs: PositiveInt = 100  # timed forward passes per measurement, after 10 warm-up ones
 
 
 class SyntheticConfig(_Section):

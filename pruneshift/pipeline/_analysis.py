@@ -54,10 +54,11 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
 
 def signature_of(data: RunData, config: ExperimentConfig) -> dict[str, Any]:
     """What results are computed from: the finished trials of each study (the stages study's
-    are its reference and pruned models) and the analysis settings."""
+    are its reference, pruned and deployed models) and the analysis settings."""
     experiment = config.experiment
     trials = {hpo_study_name(experiment): sum(t.state == "COMPLETE" for t in data.hpo_trials),
-              stages_study_name(experiment): len(data.pruned) + (data.reference is not None),
+              stages_study_name(experiment): len(data.pruned) + len(data.deployed)
+              + (data.reference is not None),
               **{grid_study_name(experiment, r): len(t) for r, t in data.trials.items()}}
     return {"trials": trials, "analysis": config.analysis.model_dump(mode="json")}
 

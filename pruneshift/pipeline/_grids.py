@@ -14,7 +14,7 @@ from ..config import GRID_SECTIONS, TrainingConfig
 from ..data import Splits
 from ..search import Grid, build_grid
 from ..storage import StudyKey, TrialKey, cell_key, grid_study_name
-from ..train import Job, members_that_fit, train_many
+from ..train import Job, Trained, members_that_fit, train_many
 from ._context import Run
 from ._events import Events
 from ._hpo import record_result
@@ -93,6 +93,12 @@ class GridTrainer:
             trial.set_user_attr(TrialKey.MEMBERS, trained.members)
         return [trained.result.val_accuracy for trained in outcomes]
 
+    def alone(self, point: dict[str, Any], seed: int) -> Trained:
+        """Train one cell by itself (not stacked), as the grid trains it."""
+        recipe = self.recipe(point)
+        return train_many([Job(recipe, seed, self._start(seed, recipe))], self.splits,
+                          stacked=False)[0]
+
     def _start(self, seed: int, recipe: TrainingConfig):
         return lambda: self.protocol.start(self.run, self.stages, self.splits, self.ratio, seed,
                                            recipe)
@@ -121,6 +127,12 @@ class GridStage:
 
     def done(self) -> int:
         return queue.done_cells(self.study, self.grid.cells())
+
+    def finished(self) -> bool:
+        """Every cell done and no trial still open (a duplicate may still be running)."""
+        open_work = (TrialState.RUNNING, TrialState.WAITING)
+        return (self.done() == len(self.grid.cells())
+                and not self.study.get_trials(deepcopy=False, states=open_work))
 
     def step(self) -> bool:
         """Train free cells (up to a stack's worth); False when none is free.

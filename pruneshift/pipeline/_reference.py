@@ -8,6 +8,7 @@ architecture and re-initialises it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import optuna
@@ -25,6 +26,7 @@ from ..storage import (
     ReferenceRecord,
     StudyKey,
     TrialKey,
+    deploy_task,
     key_of,
     prune_task,
     ratio_key,
@@ -87,15 +89,20 @@ def prune_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float
 
 
 def task_runner(run: Run, stages: optuna.Study, splits: Splits, optimum: dict[str, Any],
-                events: Events):
-    """The objective of a task trial: do the task, value 0."""
+                events: Events, deploy: Callable[[float], None]):
+    """The objective of a task trial: do the task (train the reference, prune it to a ratio,
+    or ``deploy`` a ratio's re-tuned model), value 0."""
 
     def work(trial: optuna.Trial) -> float:
         task = key_of(trial)
         if task == REFERENCE_TASK:
             train_reference(run, stages, splits, optimum, events)
+            return 0.0
+        ratio = float(trial.user_attrs[TrialKey.RATIO])
+        if task == deploy_task(ratio):
+            deploy(ratio)
         else:
-            prune_reference(run, stages, splits, float(trial.user_attrs[TrialKey.RATIO]), events)
+            prune_reference(run, stages, splits, ratio, events)
         return 0.0
 
     return work

@@ -24,10 +24,11 @@ from ..catalog import PROTOCOLS
 from ..config import GRID_SECTIONS, ExperimentConfig
 from ..errors import PruneshiftError
 from ..queue import queue_lock_for, retrying
-from ..storage import StudyKey, stages_study_name
+from ..storage import StudyKey, TrialKey, deploy_task, key_of, stages_study_name
 from ..train import resolve_device
 from ._analysis import analysis_stage
 from ._context import Run
+from ._deploy import deploy_ratio, deploy_units
 from ._events import Events
 from ._grids import GridStage, define_grid
 from ._hpo import HPOStage, hpo_units
@@ -118,16 +119,28 @@ class Worker:
         self.optimum = self.stages.user_attrs[StudyKey.OPTIMUM]
 
     def _ran_task(self) -> bool:
+        """Take a task of the stages study: the reference, a pruning, or (once its grid is
+        complete) a ratio's deployment."""
         units = task_units(self.stages, self.config.pruning.ratios)
+        if self.config.deploy.enabled:
+            units += deploy_units([r for r in self.config.pruning.ratios
+                                   if self._ready(r) and self._grid(r).finished()])
         queue.enqueue_missing(self.stages, units, self.run.lock)
         trial = queue.take(self.stages)
         if trial is None:
             return False
+        ratio = trial.user_attrs.get(TrialKey.RATIO)
+        deploying = ratio is not None and key_of(trial) == deploy_task(ratio)
         queue.execute(self.stages, trial, task_runner(self.run, self.stages, self.task.splits,
-                                                       self.optimum, self.events),
+                                                       self.optimum, self.events, self._deploy),
                        self.run.lock)
-        self._report_progress("pruning")
+        self._report_progress("deploy" if deploying else "pruning")
         return True
+
+    def _deploy(self, ratio: float) -> None:
+        grid = self._grid(ratio)
+        deploy_ratio(self.run, self.stages, self.task.splits, grid.trainer, grid.study,
+                     self.events)
 
     def _grid(self, ratio: float) -> GridStage:
         if ratio not in self.grids:
@@ -147,21 +160,23 @@ class Worker:
 
     def _complete(self) -> bool:
         ratios = self.config.pruning.ratios
-        if self.trains and not all(StudyKey.pruned(r) in self.stages.user_attrs for r in ratios):
+        attrs = self.stages.user_attrs
+        if self.trains and not all(StudyKey.pruned(r) in attrs for r in ratios):
+            return False
+        if self.trains and self.config.deploy.enabled and not all(
+                StudyKey.deployed(r) in attrs for r in ratios):
             return False
         if not all(r in self.grids or self._ready(r) for r in ratios):
             return False
-        open_work = (TrialState.RUNNING, TrialState.WAITING)
-        return all(self._grid(r).done() == len(self.grid.cells())
-                   and not self._grid(r).study.get_trials(deepcopy=False, states=open_work)
-                   for r in ratios)
+        return all(self._grid(r).finished() for r in ratios)
 
     def _report_progress(self, label: str) -> None:
         done = len(queue.keys_in(self.hpo.study, queue.DONE))
         total = len(hpo_units(self.config))
         if self.stages is not None:
             ratios = self.config.pruning.ratios
-            tasks = 1 + len(ratios) if self.trains else 0
+            deployments = len(ratios) if self.config.deploy.enabled else 0
+            tasks = 1 + len(ratios) + deployments if self.trains else 0
             done += len(queue.keys_in(self.stages, (TrialState.COMPLETE,)))
             done += sum(self._grid(r).done() for r in ratios if r in self.grids)
             total += tasks + len(ratios) * len(self.grid.cells())

@@ -21,6 +21,7 @@ from ._page import sections
 from ._plot import write_text
 from ._recipes import recipe_yaml, write_recipes
 from ._text import summary
+from ._tradeoff import tradeoff
 
 
 def write_report(run_dir: Path, results: Results, arrays: dict[float, Landscape],
@@ -36,7 +37,8 @@ def write_report(run_dir: Path, results: Results, arrays: dict[float, Landscape]
                "landscapes": landscape_heatmaps(arrays, dense_optimum,
                                                 folder / "landscapes.png"),
                "hpo": hpo_history(hpo_trials, results.config["hpo"]["method"],
-                                  folder / "hpo_history.png")}
+                                  folder / "hpo_history.png"),
+               "tradeoff": tradeoff(results, folder / "tradeoff.png")}
     if any(results.compared()):
         figures |= {
             "distances": distances_vs_ratio(results, folder / "distances.png"),

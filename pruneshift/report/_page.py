@@ -16,6 +16,7 @@ from ..analysis import DISTANCES, Results, Statistic
 from ..catalog import METHODS
 from ..storage import HPOTrial
 from ._advice import recipe_rows, transfer_words
+from ._deployment import budget_words, deployment_rows, deployment_words
 from ._text import interval, pct, points, shift_words, summary
 
 
@@ -164,21 +165,27 @@ def sections(results: Results, figures: dict[str, Path | None],
         return [(figures[key], caption)] if figures.get(key) else []
 
     headers, recipes = recipe_rows(results)
+    deployed_headers, deployed = deployment_rows(results)
     return [
         Section("What to do", "recipes",
-                [summary(results)[0], "Per ratio, the hyperparameters to train the pruned model "
-                 "with (the grid's best point, refined between grid points where the landscape "
-                 "bends around it) and the accuracy they gain over keeping the dense optimum."]
+                [summary(results)[0], *budget_words(results), "Per ratio, the hyperparameters "
+                 "to train the pruned model with (the grid's best point, refined between grid "
+                 "points where the landscape bends around it) and the accuracy they gain over "
+                 "keeping the dense optimum."]
                 + transfer_words(results), [Table(headers, recipes)] if recipes else [],
-                figure("transfer", "Each optimum against the share of channels kept, with the "
-                       "chosen rule and, for the learning rate, the exponents theory "
-                       "predicts.")),
+                figure("tradeoff", "Accuracy against MACs and measured latency: the gap "
+                       "between the fronts is what re-tuning is worth.")
+                + figure("transfer", "Each optimum against the share of channels kept, with "
+                         "the chosen rule and, for the learning rate, the exponents theory "
+                         "predicts.")),
         Section("Summary", "summary", summary(results) + [what]),
         Section("Cost and accuracy per ratio", "efficiency",
                 ["Efficiency is measured on the physically pruned reference model; accuracies "
                  "are means over seeds of the validation accuracy; regret is what keeping the "
                  "dense optimum costs."], [efficiency_table(results)],
                 figure("accuracy", "Re-tuned and untuned accuracy per ratio, and MACs kept.")),
+        *([Section("Deployed models", "deployment", deployment_words(results),
+                    [Table(deployed_headers, deployed)])] if deployed else []),
         Section("Hyperparameter optimisation", "hpo", hpo_words(hpo_trials, config), [],
                 figure("hpo", "Best validation accuracy so far, per trial and per epoch "
                        "spent.")),

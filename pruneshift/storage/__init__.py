@@ -20,6 +20,7 @@ from ._open import (
 )
 from ._schema import (
     REFERENCE_TASK,
+    DeployedRecord,
     HPOTrial,
     PrunedRecord,
     ReferenceRecord,
@@ -28,6 +29,8 @@ from ._schema import (
     TrialKey,
     cell_key,
     cell_of,
+    deploy_task,
+    deployed_records,
     experiments_in,
     grid_ratios,
     grid_study_name,
@@ -41,9 +44,10 @@ from ._schema import (
     ticket_of,
 )
 
-__all__ = ["JOURNAL_NAME", "LOCK_SUFFIX", "REFERENCE_TASK", "HPOTrial", "KernelFileLock",
-           "PrunedRecord", "ReferenceRecord", "RunRecord", "StudyKey", "TrialKey",
-           "artifact_store", "cell_key", "cell_of", "default_storage_url", "experiments_in",
-           "grid_ratios", "grid_study_name", "hpo_study_name", "journal_path", "key_of",
-           "open_storage", "prune_task", "pruned_records", "public_config", "ratio_key", "redact",
-           "stages_study_name", "ticket_key", "ticket_of"]
+__all__ = ["DeployedRecord", "HPOTrial", "JOURNAL_NAME", "KernelFileLock", "LOCK_SUFFIX",
+           "PrunedRecord", "REFERENCE_TASK", "ReferenceRecord", "RunRecord", "StudyKey",
+           "TrialKey", "artifact_store", "cell_key", "cell_of", "default_storage_url",
+           "deploy_task", "deployed_records", "experiments_in", "grid_ratios", "grid_study_name",
+           "hpo_study_name", "journal_path", "key_of", "open_storage", "prune_task",
+           "pruned_records", "public_config", "ratio_key", "redact", "stages_study_name",
+           "ticket_key", "ticket_of"]

@@ -54,7 +54,8 @@ def experiments_in(study_names: set[str]) -> list[str]:
 
 class StudyKey:
     """User attributes of the studies: every study's config and fingerprint; the stages
-    study's grid, the optimum it was built around, the reference and each pruned model."""
+    study's grid, the optimum it was built around, the reference, each pruned model and each
+    ratio's deployed model."""
 
     CONFIG = "config"
     FINGERPRINT = "fingerprint"
@@ -62,6 +63,7 @@ class StudyKey:
     OPTIMUM = "optimum"
     REFERENCE = "reference"
     _PRUNED = "pruned/"
+    _DEPLOYED = "deployed/"
 
     @staticmethod
     def pruned(ratio: float) -> str:
@@ -70,8 +72,21 @@ class StudyKey:
     @staticmethod
     def pruned_models(attrs: dict[str, Any]) -> dict[float, dict[str, Any]]:
         """Each pruned model's record by its ratio."""
-        return {float(key.removeprefix(StudyKey._PRUNED)): value for key, value in attrs.items()
-                if key.startswith(StudyKey._PRUNED)}
+        return _by_ratio(attrs, StudyKey._PRUNED)
+
+    @staticmethod
+    def deployed(ratio: float) -> str:
+        return f"{StudyKey._DEPLOYED}{ratio_key(ratio)}"
+
+    @staticmethod
+    def deployed_models(attrs: dict[str, Any]) -> dict[float, dict[str, Any]]:
+        """Each deployed model's record by its ratio."""
+        return _by_ratio(attrs, StudyKey._DEPLOYED)
+
+
+def _by_ratio(attrs: dict[str, Any], prefix: str) -> dict[float, dict[str, Any]]:
+    return {float(key.removeprefix(prefix)): value for key, value in attrs.items()
+            if key.startswith(prefix)}
 
 
 class TrialKey:
@@ -116,6 +131,11 @@ REFERENCE_TASK = "reference"
 def prune_task(ratio: float) -> str:
     """The unit key of pruning the reference to ``ratio``."""
     return f"prune/{ratio_key(ratio)}"
+
+
+def deploy_task(ratio: float) -> str:
+    """The unit key of training, exporting and timing ``ratio``'s re-tuned model."""
+    return f"deploy/{ratio_key(ratio)}"
 
 
 def cell_key(point: int, seed: int) -> str:
@@ -165,6 +185,35 @@ class PrunedRecord:
     @classmethod
     def read(cls, stored: dict[str, Any]) -> PrunedRecord:
         return cls(**{name: stored.get(name) for name in cls.__dataclass_fields__})
+
+
+@dataclass
+class DeployedRecord:
+    """A ratio's model trained at its best grid point (``StudyKey.deployed(ratio)``), exported
+    to ONNX and timed. Where something is missing (no ONNX stack installed, no grid point that
+    trained), ``note`` says why."""
+
+    artifact_id: str | None  # the trained weights
+    params: dict[str, Any] | None  # the best grid point it was trained at
+    seed: int | None = None
+    val_accuracy: float | None = None
+    grid_val_accuracy: float | None = None  # the same cell as the grid trained it
+    torch: list[dict[str, float]] | None = None  # Timing per batch size: eager, one thread
+    onnx: dict[str, Any] | None = None  # file, size_bytes, max_abs_diff, agreement, timings
+    note: str | None = None
+
+    def as_stored(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def read(cls, stored: dict[str, Any]) -> DeployedRecord:
+        return cls(**{name: stored.get(name) for name in cls.__dataclass_fields__})
+
+
+def deployed_records(attrs: dict[str, Any]) -> dict[float, DeployedRecord]:
+    """Every deployed model's record in the stages study's attributes, by ratio."""
+    return {ratio: DeployedRecord.read(stored)
+            for ratio, stored in StudyKey.deployed_models(attrs).items()}
 
 
 def pruned_records(attrs: dict[str, Any]) -> dict[float, PrunedRecord]:

@@ -99,7 +99,7 @@ def trials_for(grid, accuracy_by_ratio, diverged=()):
 
 def run_data(grid, accuracy_by_ratio, diverged=()):
     return RunData(config={"experiment": "unit"}, grid=grid, optimum={}, reference=None,
-                   pruned={}, trials=trials_for(grid, accuracy_by_ratio, diverged),
+                   pruned={}, deployed={}, trials=trials_for(grid, accuracy_by_ratio, diverged),
                    hpo_trials=[])
 
 

@@ -125,13 +125,13 @@ def results_with_rule(seed=0):
     ratios = {r: {"ratio": r, "efficiency": None, "channel_ratio": None, "reductions": None,
                   "macs_fraction": None, "cells": {"complete": 1, "expected": 1, "duplicates": 0},
                   "best": None, "value_at_dense_optimum": None, "importance": {},
-                  "recipe": recipes[r]} for r in RATIOS}
+                  "recipe": recipes[r], "deployment": None} for r in RATIOS}
     return Results(experiment="unit", grid=grid.to_dict(), hpo_optimum={}, dense_optimum=None,
                    reference=None, noise={"seed_std": 0.002, "available": True},
                    distribution={"normalisation": "softmax", "temperature": 0.002,
                                  "top_delta": 0.004},
                    analysis={"alpha": 0.05, "epsilon": 0.005}, ratios=ratios, threshold=None,
-                   verdict=None, transfer=rule, config={})
+                   verdict=None, transfer=rule, choice=None, config={})
 
 
 def test_recommend_predicts_inside_the_trained_ratios_and_refuses_beyond_unless_asked():

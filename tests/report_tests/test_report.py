@@ -17,6 +17,7 @@ from ..conftest import SYNTHETIC
 EXPECTED_FIGURES = {"accuracy_vs_ratio.png", "hpo_history.png", "landscapes.png",
                     "distances.png", "sensitivity_per_hp.png", "marginals.png", "regret.png",
                     "transfer.png"}
+TRAINED_FIGURES = EXPECTED_FIGURES | {"tradeoff.png"}  # accuracy against measured costs
 HOSTILE = "<script>alert(1)</script>"
 
 
@@ -40,7 +41,7 @@ def assert_real_picture(path):
 def test_every_figure_exists_and_is_a_real_picture(which, quick_run, hostile_synthetic):
     out, _ = quick_run if which == "quick" else hostile_synthetic
     figures = {p.name for p in (out / "figures").glob("*.png")}
-    assert figures == EXPECTED_FIGURES
+    assert figures == (TRAINED_FIGURES if which == "quick" else EXPECTED_FIGURES)
     for name in figures:
         assert_real_picture(out / "figures" / name)
     markdown = (out / "report.md").read_text()
@@ -83,7 +84,7 @@ def test_a_fence_in_a_user_string_cannot_close_the_config_block(tmp_path):
 def test_the_html_is_self_contained(quick_run):
     html = (quick_run[0] / "report.html").read_text()
     assert "http://" not in html and "https://" not in html
-    assert html.count("data:image/png;base64,") == len(EXPECTED_FIGURES)
+    assert html.count("data:image/png;base64,") == len(TRAINED_FIGURES)
     assert "default-src 'none'" in html
 
 
@@ -96,7 +97,7 @@ def test_report_and_status_commands(quick_run, tmp_path):
     rebuilt = runner.invoke(app, ["report", str(out)])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert (out / "report.html").exists()
-    assert len(list((out / "figures").glob("*.png"))) == len(EXPECTED_FIGURES)
+    assert len(list((out / "figures").glob("*.png"))) == len(TRAINED_FIGURES)
     status = runner.invoke(app, ["status", str(out)])
     assert status.exit_code == 0, status.output
     for stage in ("hpo", "reference", "pruning", "grid r=0", "grid r=0.5"):
@@ -154,7 +155,7 @@ def test_a_real_browser_opens_the_report_offline(quick_run, tmp_path):
     assert errors == []
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
     assert title == "pruneshift report: quick"
-    assert len(images) == len(EXPECTED_FIGURES) and all(w > 100 for w in images)
+    assert len(images) == len(TRAINED_FIGURES) and all(w > 100 for w in images)
     assert_real_picture(tmp_path / "report.png")
 
 

@@ -1,0 +1,150 @@
+"""A pruned model exported to ONNX runs in ONNX Runtime as it ran in PyTorch, and is smaller
+than the dense one; a study ships every ratio's re-tuned model, also after a kill."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import optuna
+import pytest
+import torch
+from optuna.trial import TrialState
+
+from pruneshift.config import load_config
+from pruneshift.data import load_splits
+from pruneshift.deploy import OnnxMissing, agreement, export_onnx, time_onnx, time_torch
+from pruneshift.deploy._onnx import INPUT, OUTPUT, session
+from pruneshift.models import build_model
+from pruneshift.pipeline import analyze_run, run_study
+from pruneshift.prune import prune
+from pruneshift.storage import (
+    StudyKey,
+    default_storage_url,
+    deploy_task,
+    key_of,
+    open_storage,
+    stages_study_name,
+)
+
+from ..conftest import QUICK
+
+SHAPE = (1, 8, 8)
+
+
+def pruned_cnn(ratio: float):
+    model = build_model("cnn", SHAPE, 10, {}, seed=0)
+    if ratio > 0:
+        prune(model, torch.randn(1, *SHAPE), load_config(QUICK).pruning, ratio=ratio,
+              num_classes=10, seed=0)
+    return model
+
+
+def test_a_pruned_model_runs_in_onnx_runtime_as_in_pytorch_and_is_smaller(tmp_path):
+    x = torch.randn(300, *SHAPE, generator=torch.Generator().manual_seed(1))
+    dense, pruned = pruned_cnn(0.0), pruned_cnn(0.75)
+    pruned.train()
+    files = {name: export_onnx(m, x, tmp_path / f"{name}.onnx")
+             for name, m in (("dense", dense), ("pruned", pruned))}
+    largest, agree = agreement(files["pruned"], pruned, x)
+    assert largest < 1e-4 and agree == 1.0
+    assert files["pruned"].stat().st_size < files["dense"].stat().st_size / 4
+    runner = session(files["pruned"])
+    assert runner.get_inputs()[0].shape[0] == "batch"  # any batch size
+    assert runner.run([OUTPUT], {INPUT: x[:7].numpy()})[0].shape == (7, 10)
+    for batch in (1, 64):  # how much faster is measured in benchmarks/, not asserted here
+        timing = time_onnx(files["pruned"], SHAPE, batch, runs=50)
+        assert timing.batch == batch and 0 < timing.median_ms <= timing.p90_ms
+    assert time_torch(pruned, SHAPE, 1, runs=20).median_ms > 0
+    assert pruned.training  # export, comparison and timing leave the model's mode as it was
+
+
+def test_without_the_onnx_stack_the_error_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if it were not installed
+    with pytest.raises(OnnxMissing, match=r"onnxruntime is not installed: pip install "
+                                          r"'pruneshift\[deploy\]'"):
+        export_onnx(pruned_cnn(0.0), torch.randn(1, *SHAPE), tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def onnx_accuracy(path, splits) -> float:
+    logits = session(path).run([OUTPUT], {INPUT: splits.val_x.cpu().numpy()})[0]
+    return float(np.mean(logits.argmax(1) == splits.val_y.cpu().numpy()))
+
+
+def test_a_study_ships_each_ratio_s_re_tuned_model_in_onnx(quick_run):
+    out, results = quick_run
+    splits = load_splits(load_config(QUICK).data)
+    for entry in results.ratios.values():
+        deployed = entry.deployment
+        assert deployed.params == entry.best.params  # trained at the grid's best point
+        # trained again alone, it reaches what the grid's cell reached
+        assert deployed.val_accuracy == pytest.approx(deployed.grid_val_accuracy, abs=1e-9)
+        onnx = deployed.onnx
+        assert onnx.agreement == 1.0 and onnx.max_abs_diff < 1e-4
+        assert onnx_accuracy(out / onnx.file, splits) == pytest.approx(deployed.val_accuracy,
+                                                                       abs=1e-9)
+        assert {t.batch for t in onnx.timings} == {t.batch for t in deployed.torch} == {1, 64}
+    dense, pruned = results.ratios[0.0].deployment, results.ratios[0.5].deployment
+    assert pruned.onnx.size_bytes < dense.onnx.size_bytes
+
+
+def test_a_run_killed_while_deploying_ships_each_model_once(tmp_path, quick_run):
+    config = load_config(QUICK)
+    worker = subprocess.Popen([sys.executable, "-m", "pruneshift", "run", str(QUICK),
+                               "--out", str(tmp_path)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    name = stages_study_name(config.experiment)
+    deadline = time.monotonic() + 180
+    try:
+        while time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.05)
+            if not (tmp_path / "journal.log").exists():
+                continue
+            storage = open_storage(default_storage_url(tmp_path))
+            if name not in {s.study_name for s in optuna.get_all_study_summaries(storage)}:
+                continue
+            trials = optuna.load_study(study_name=name, storage=storage).trials
+            if any(t.state == TrialState.RUNNING and key_of(t).startswith("deploy/")
+                   for t in trials):
+                break
+        else:
+            pytest.fail("the run never reached the deployment stage")
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+    assert not (tmp_path / "results.json").exists()
+    results = run_study(config, out=tmp_path)
+    stages = optuna.load_study(study_name=name,
+                               storage=open_storage(default_storage_url(tmp_path)))
+    for ratio in config.pruning.ratios:
+        done = [t for t in stages.trials if key_of(t) == deploy_task(ratio)
+                and t.state == TrialState.COMPLETE]
+        assert len(done) == 1, ratio
+        assert StudyKey.deployed(ratio) in stages.user_attrs
+        assert (tmp_path / results.ratios[ratio].deployment.onnx.file).exists()
+    clean = quick_run[1]
+    for ratio, entry in results.ratios.items():
+        assert entry.deployment.params == clean.ratios[ratio].deployment.params
+        assert entry.deployment.val_accuracy == clean.ratios[ratio].deployment.val_accuracy
+
+
+def test_a_budget_names_the_most_accurate_ratio_within_it(quick_run, tmp_path):
+    out = tmp_path / "copy"
+    shutil.copytree(quick_run[0], out)
+    entries = quick_run[1].ratios
+    between = (entries[0.0].efficiency.macs + entries[0.5].efficiency.macs) / 2
+    tight = analyze_run(out, overrides=[f"analysis.budget.macs={between}"]).choice
+    assert tight.ratio == 0.5 and tight.costs["macs"] <= between
+    assert tight.accuracy == entries[0.5].best.value
+    assert "prune to 50 % and train with recipes/r=0.5.yaml" in (out / "report.md").read_text()
+    latency = entries[0.0].deployment.latency_ms(1) * 10
+    roomy = analyze_run(out, overrides=[f"analysis.budget.latency_ms={latency}"]).choice
+    best = max(entries.values(), key=lambda e: e.best.value)
+    assert roomy.ratio == best.ratio
+    nothing = analyze_run(out, overrides=["analysis.budget.params=10"]).choice
+    assert nothing.ratio is None
+    assert "No pruned model fits the budget params ≤ 10" in (out / "report.md").read_text()
