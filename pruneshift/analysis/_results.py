@@ -203,9 +203,9 @@ class Timing(Record):
     p90_ms: float
 
 
-class OnnxExport(Record):
-    """A deployed model in ONNX: its file, how closely ONNX Runtime follows PyTorch on the
-    validation split, and its latency in ONNX Runtime."""
+class Export(Record):
+    """A deployed model in one runtime's format (ONNX, LiteRT): its file, how closely the
+    runtime follows PyTorch on the validation split, and its latency there."""
 
     file: str  # relative to the run folder
     size_bytes: int
@@ -223,7 +223,8 @@ class Deployment(Record):
     val_accuracy: float | None
     grid_val_accuracy: float | None  # the same cell as the grid trained it
     torch: list[Timing] | None  # PyTorch eager
-    onnx: OnnxExport | None
+    onnx: Export | None
+    litert: Export | None
     note: str | None  # why something is missing
 
     def latency_ms(self, batch: int = 1) -> float | None:

@@ -279,6 +279,7 @@ class DeployConfig(_Section):
     checked against PyTorch and timed (ONNX Runtime and PyTorch, one CPU thread)."""
 
     enabled: bool = True  # false: no deployment stage
+    litert: bool = False  # also export to LiteRT and time it (needs the litert extra)
     batch: PositiveInt = 64  # the larger batch timed besides batch 1
     runs: PositiveInt = 100  # timed forward passes per measurement, after 10 warm-up ones
 

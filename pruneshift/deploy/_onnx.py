@@ -15,12 +15,12 @@ from torch import nn
 INPUT, OUTPUT = "input", "logits"
 
 
-class OnnxMissing(ImportError):
-    """The ONNX export stack is not installed."""
+class ExportStackMissing(ImportError):
+    """A runtime's export stack is not installed; the message names the extra to install."""
 
-    def __init__(self, missing: str):
-        super().__init__(f"{missing} is not installed: pip install 'pruneshift[deploy]' to "
-                         "export and time the pruned models")
+    def __init__(self, missing: str, extra: str):
+        super().__init__(f"{missing} is not installed: pip install 'pruneshift[{extra}]' to "
+                         "export and time the pruned models in it")
 
 
 def _require() -> None:
@@ -28,7 +28,7 @@ def _require() -> None:
         try:
             __import__(name)
         except ImportError:
-            raise OnnxMissing(name) from None
+            raise ExportStackMissing(name, "deploy") from None
 
 
 def export_onnx(model: nn.Module, example: torch.Tensor, path: Path) -> Path:

@@ -8,6 +8,7 @@ interruptions fall into the tail, not the median).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,7 +33,8 @@ class Timing:
         return asdict(self)
 
 
-def _measure(forward, runs: int, batch: int) -> Timing:
+def measure(forward: Callable[[], object], runs: int, batch: int) -> Timing:
+    """Warm-up runs, then the median and 90th percentile of ``runs`` timed calls."""
     for _ in range(WARMUP):
         forward()
     times = []
@@ -48,7 +50,7 @@ def time_onnx(path: Path, input_shape: tuple[int, ...], batch: int, runs: int) -
     """ONNX Runtime on the CPU with one intra-op thread."""
     runner = session(path, threads=1)
     x = np.random.default_rng(0).standard_normal((batch, *input_shape)).astype(np.float32)
-    return _measure(lambda: runner.run([OUTPUT], {INPUT: x}), runs, batch)
+    return measure(lambda: runner.run([OUTPUT], {INPUT: x}), runs, batch)
 
 
 def time_torch(model: nn.Module, input_shape: tuple[int, ...], batch: int, runs: int) -> Timing:
@@ -60,7 +62,7 @@ def time_torch(model: nn.Module, input_shape: tuple[int, ...], batch: int, runs:
     torch.set_num_threads(1)
     try:
         with torch.inference_mode():
-            return _measure(lambda: model(x), runs, batch)
+            return measure(lambda: model(x), runs, batch)
     finally:
         torch.set_num_threads(previous)
         model.train(was_training)

@@ -3,23 +3,35 @@
 Once a ratio's grid is complete, its best grid point (best mean validation accuracy over the
 seeds, as the analysis finds it) is trained once more, alone, with the grid's first seed: the
 same cell the grid trained, so its accuracy can be checked against the grid's. Its weights are
-kept as an artifact; it is exported to ONNX (``models/r=<ratio>.onnx``), checked against PyTorch
-on the validation split and timed in ONNX Runtime and PyTorch (one CPU thread, batch 1 and
-``deploy.batch``). Without the export stack installed, the weights and PyTorch timings are
-still recorded, with a note saying what to install.
+kept as an artifact; it is exported to ONNX (``models/r=<ratio>.onnx``) and, with
+``deploy.litert``, to LiteRT (``models/r=<ratio>.tflite``), checked against PyTorch on the
+validation split and timed in each runtime and in PyTorch (one CPU thread, batch 1 and
+``deploy.batch``). Without an export stack installed, the rest is still recorded, with a note
+saying what to install.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import optuna
 from optuna.trial import TrialState
+from torch import nn
 
 from ..analysis import best_index, landscape_rows, to_landscape
 from ..data import Splits
-from ..deploy import OnnxMissing, agreement, export_onnx, time_onnx, time_torch
+from ..deploy import (
+    ExportStackMissing,
+    agreement,
+    export_litert,
+    export_onnx,
+    litert_agreement,
+    time_litert,
+    time_onnx,
+    time_torch,
+)
 from ..queue import Unit
 from ..search import Grid
 from ..storage import DeployedRecord, StudyKey, TrialKey, deploy_task, ratio_key
@@ -48,6 +60,28 @@ def best_cell(study: optuna.Study, grid: Grid, ratio: float
     return point, None if np.isnan(first) else float(first)
 
 
+def _onnx(model: nn.Module, splits: Splits, path: Path, batches: list[int],
+          runs: int) -> dict[str, Any]:
+    export_onnx(model, example_input(splits), path)
+    largest, agree = agreement(path, model, splits.val_x)
+    return {"max_abs_diff": largest, "agreement": agree,
+            "timings": [time_onnx(path, splits.input_shape, b, runs).as_stored()
+                        for b in batches]}
+
+
+def _litert(model: nn.Module, splits: Splits, path: Path, batches: list[int],
+            runs: int) -> dict[str, Any]:
+    shape = splits.input_shape
+    export_litert(model, shape, path)
+    largest, agree = litert_agreement(path, model, splits.val_x)
+    return {"max_abs_diff": largest, "agreement": agree,
+            "timings": [time_litert(model, shape, b, runs, path if b == 1 else None)
+                        .as_stored() for b in batches]}
+
+
+EXPORTS = {"onnx": (".onnx", _onnx), "litert": (".tflite", _litert)}
+
+
 def deploy_ratio(run: Run, stages: optuna.Study, splits: Splits, trainer: GridTrainer,
                  study: optuna.Study, events: Events) -> None:
     """Train, keep, export, check and time one ratio's re-tuned model; record it."""
@@ -60,26 +94,27 @@ def deploy_ratio(run: Run, stages: optuna.Study, splits: Splits, trainer: GridTr
         return
     point, grid_accuracy = found
     seed = grid.seeds[0]
-    trained = trainer.alone(point, seed)
-    model, shape = trained.model, splits.input_shape
+    model = trainer.alone(point, seed)
     batches = sorted({1, settings.batch})
     record = DeployedRecord(
-        artifact_id=store_model(run, stages, model, f"deployed-r{ratio_key(ratio)}"),
-        params=point, seed=seed, val_accuracy=trained.result.val_accuracy,
+        artifact_id=store_model(run, stages, model.model, f"deployed-r{ratio_key(ratio)}"),
+        params=point, seed=seed, val_accuracy=model.result.val_accuracy,
         grid_val_accuracy=grid_accuracy,
-        torch=[time_torch(model, shape, b, settings.runs).as_stored() for b in batches])
-    path = run.run_dir / "models" / f"r={ratio_key(ratio)}.onnx"
-    try:
-        export_onnx(model, example_input(splits), path)
-        largest, agree = agreement(path, model, splits.val_x)
-        record.onnx = {"file": path.relative_to(run.run_dir).as_posix(),
-                       "size_bytes": path.stat().st_size, "max_abs_diff": largest,
-                       "agreement": agree,
-                       "timings": [time_onnx(path, shape, b, settings.runs).as_stored()
-                                   for b in batches]}
-    except OnnxMissing as missing:
-        record.note = str(missing)
-        events.warning(str(missing))
+        torch=[time_torch(model.model, splits.input_shape, b, settings.runs).as_stored()
+               for b in batches])
+    notes = []
+    for kind in ("onnx", "litert") if settings.litert else ("onnx",):
+        suffix, export = EXPORTS[kind]
+        path = run.run_dir / "models" / f"r={ratio_key(ratio)}{suffix}"
+        try:
+            measured = export(model.model, splits, path, batches, settings.runs)
+        except ExportStackMissing as missing:
+            notes.append(str(missing))
+            events.warning(str(missing))
+            continue
+        setattr(record, kind, {"file": path.relative_to(run.run_dir).as_posix(),
+                               "size_bytes": path.stat().st_size, **measured})
+    record.note = "; ".join(notes) or None
     stages.set_user_attr(StudyKey.deployed(ratio), record.as_stored())
     timing = record.onnx["timings"][0] if record.onnx else record.torch[0]
     events.stage("deploy", f"ratio {ratio:g}: trained at its best grid point (validation "

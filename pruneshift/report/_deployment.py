@@ -16,12 +16,13 @@ def deployment_rows(results: Results) -> tuple[list[str], list[list[str]]]:
     batches = sorted({t.batch for e in results.ratios.values() if e.deployment
                       for t in (e.deployment.torch or [])})
     large = batches[-1] if batches else 1
+    with_litert = any(e.deployment and e.deployment.litert for e in results.ratios.values())
     rows = []
     for ratio, entry in results.ratios.items():
         deployed = entry.deployment
         if deployed is None or deployed.artifact_id is None:
             continue
-        onnx = deployed.onnx
+        onnx, litert = deployed.onnx, deployed.litert
         point = ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}"
                           for k, v in (deployed.params or {}).items())
         again = "–" if deployed.val_accuracy is None else f"{deployed.val_accuracy:.4f}"
@@ -31,11 +32,20 @@ def deployment_rows(results: Results) -> tuple[list[str], list[list[str]]]:
             "–" if onnx is None else f"{onnx.size_bytes / 1000:.1f}",
             "–" if onnx is None else f"{onnx.max_abs_diff:.1e} / {100 * onnx.agreement:.1f} %",
             _ms(onnx.timings if onnx else None, 1), _ms(onnx.timings if onnx else None, large),
-            _ms(deployed.torch, 1), _ms(deployed.torch, large)])
+            _ms(deployed.torch, 1), _ms(deployed.torch, large)]
+            + ([] if not with_litert else [
+                "–" if litert is None else f"{litert.size_bytes / 1000:.1f}",
+                "–" if litert is None else
+                f"{litert.max_abs_diff:.1e} / {100 * litert.agreement:.1f} %",
+                _ms(litert.timings if litert else None, 1),
+                _ms(litert.timings if litert else None, large)]))
     headers = ["ratio", "trained at", "validation accuracy (again / in the grid)", "ONNX kB",
                "max |Δ logit| / same class", "ONNX Runtime ms, batch 1 (median / p90)",
                f"ONNX Runtime ms, batch {large}", "PyTorch ms, batch 1",
                f"PyTorch ms, batch {large}"]
+    if with_litert:
+        headers += ["LiteRT kB", "LiteRT max |Δ logit| / same class (first 1,000)",
+                    "LiteRT ms, batch 1", f"LiteRT ms, batch {large}"]
     return headers, rows
 
 

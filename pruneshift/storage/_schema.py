@@ -200,6 +200,7 @@ class DeployedRecord:
     grid_val_accuracy: float | None = None  # the same cell as the grid trained it
     torch: list[dict[str, float]] | None = None  # Timing per batch size: eager, one thread
     onnx: dict[str, Any] | None = None  # file, size_bytes, max_abs_diff, agreement, timings
+    litert: dict[str, Any] | None = None  # the same for LiteRT
     note: str | None = None
 
     def as_stored(self) -> dict[str, Any]:

@@ -16,7 +16,13 @@ from optuna.trial import TrialState
 
 from pruneshift.config import load_config
 from pruneshift.data import load_splits
-from pruneshift.deploy import OnnxMissing, agreement, export_onnx, time_onnx, time_torch
+from pruneshift.deploy import (
+    ExportStackMissing,
+    agreement,
+    export_onnx,
+    time_onnx,
+    time_torch,
+)
 from pruneshift.deploy._onnx import INPUT, OUTPUT, session
 from pruneshift.models import build_model
 from pruneshift.pipeline import analyze_run, run_study
@@ -64,7 +70,7 @@ def test_a_pruned_model_runs_in_onnx_runtime_as_in_pytorch_and_is_smaller(tmp_pa
 
 def test_without_the_onnx_stack_the_error_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if it were not installed
-    with pytest.raises(OnnxMissing, match=r"onnxruntime is not installed: pip install "
+    with pytest.raises(ExportStackMissing, match=r"onnxruntime is not installed: pip install "
                                           r"'pruneshift\[deploy\]'"):
         export_onnx(pruned_cnn(0.0), torch.randn(1, *SHAPE), tmp_path / "m.onnx")
     assert not (tmp_path / "m.onnx").exists()
@@ -148,3 +154,43 @@ def test_a_budget_names_the_most_accurate_ratio_within_it(quick_run, tmp_path):
     nothing = analyze_run(out, overrides=["analysis.budget.params=10"]).choice
     assert nothing.ratio is None
     assert "No pruned model fits the budget params ≤ 10" in (out / "report.md").read_text()
+
+
+def needs_litert() -> None:
+    """The litert extra (the README's test command installs it); CI requires it."""
+    try:
+        import ai_edge_litert  # noqa: F401
+        import litert_torch  # noqa: F401
+    except ImportError:
+        if os.environ.get("PRUNESHIFT_REQUIRE_LITERT"):
+            pytest.fail("the litert extra is not installed; the README's test command installs it")
+        pytest.skip("the litert extra is not installed")
+
+
+def test_a_pruned_model_runs_in_litert_as_in_pytorch(tmp_path):
+    needs_litert()
+    from pruneshift.deploy import export_litert, litert_agreement, time_litert
+
+    pruned = pruned_cnn(0.5)
+    path = export_litert(pruned, SHAPE, tmp_path / "m.tflite")
+    x = torch.randn(200, *SHAPE, generator=torch.Generator().manual_seed(2))
+    largest, agree = litert_agreement(path, pruned, x)
+    assert largest < 1e-4 and agree == 1.0
+    assert path.stat().st_size < export_litert(pruned_cnn(0.0), SHAPE,
+                                               tmp_path / "dense.tflite").stat().st_size
+    for batch in (1, 16):
+        timing = time_litert(pruned, SHAPE, batch, runs=20, path=path if batch == 1 else None)
+        assert timing.batch == batch and 0 < timing.median_ms <= timing.p90_ms
+
+
+def test_a_study_with_litert_ships_each_model_in_both_runtimes(tmp_path):
+    needs_litert()
+    results = run_study(load_config(QUICK, ["deploy.litert=true", "deploy.runs=20"]),
+                        out=tmp_path)
+    for entry in results.ratios.values():
+        deployed = entry.deployment
+        assert deployed.note is None
+        assert deployed.litert.agreement == 1.0 and deployed.litert.max_abs_diff < 1e-4
+        assert (tmp_path / deployed.litert.file).suffix == ".tflite"
+        assert {t.batch for t in deployed.litert.timings} == {1, 64}
+    assert "LiteRT ms, batch 1" in (tmp_path / "report.md").read_text()
