@@ -180,34 +180,41 @@ def worker(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
 
 @app.command()
 def analyze(run_dir: RunDirArg, set_: SetOpt = None, budget: BudgetOpt = None,
+            out: Annotated[Path | None, typer.Option(
+                "--out", help="Write the outputs to this folder instead of the run folder.",
+                show_default=False)] = None,
             storage: StorageOpt = None, experiment: ExperimentOpt = None,
             debug: DebugOpt = False) -> None:
-    """Recompute the analysis of a run from its storage (trains nothing); rewrites results.json.
+    """Recompute the analysis of a run from its storage (trains nothing); rewrites results.json,
+    the report, figures/, recipes/ and landscapes.csv (in --out, if given).
 
     --set changes analysis settings, e.g. --set analysis.temperature=0.02
     --set analysis.normalisation=top --set analysis.epsilon=0.01.
     """
 
-    guarded(debug, lambda: _analyze(run_dir, storage, experiment, _with_budget(set_, budget)))
+    guarded(debug, lambda: _analyze(run_dir, storage, experiment, _with_budget(set_, budget),
+                                    out=out))
 
 
 @app.command()
 def report(run_dir: RunDirArg, storage: StorageOpt = None, experiment: ExperimentOpt = None,
            debug: DebugOpt = False) -> None:
-    """Rebuild report.html, report.md and figures/ (with results.json) from the storage."""
+    """Rebuild report.html, report.md and figures/ (with results.json) from the storage,
+    keeping the analysis settings `analyze` last wrote to results.json."""
 
-    guarded(debug, lambda: _analyze(run_dir, storage, experiment, []))
+    guarded(debug, lambda: _analyze(run_dir, storage, experiment, [], keep_settings=True))
 
 
 def _analyze(run_dir: Path, storage: str | None, experiment: str | None,
-             overrides: list[str]) -> None:
+             overrides: list[str], *, out: Path | None = None,
+             keep_settings: bool = False) -> None:
     """What ``analyze`` and ``report`` do: the analysis recomputed from the storage, printed."""
     _quiet_optuna()
     from ..pipeline import analyze_run
 
     results = analyze_run(run_dir, storage=storage, experiment=experiment, overrides=overrides,
-                          events=CliEvents())
-    print_results(results, run_dir)
+                          events=CliEvents(), out=out, keep_settings=keep_settings)
+    print_results(results, out or run_dir)
 
 
 @app.command()

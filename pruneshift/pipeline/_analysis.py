@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..analysis import Results, RunData, load_run_data, summarise
-from ..config import ExperimentConfig, apply_overrides, build_config
+from ..config import AnalysisConfig, ExperimentConfig, apply_overrides, build_config
 from ..errors import ConfigError, StorageError
 from ..provenance import environment
 from ..report import write_report
@@ -21,7 +21,7 @@ from ..storage import (
     redact,
     stages_study_name,
 )
-from ._context import Run, locate_run, write_json
+from ._context import Run, locate_run, usable_run_dir, write_json
 from ._events import Events
 
 
@@ -76,12 +76,15 @@ def _written_results(run_dir: Path) -> Results | None:
 
 
 def analyze_run(run_dir: Path, *, storage: str | None = None, experiment: str | None = None,
-                overrides: list[str] | None = None, events: Events | None = None
-                ) -> Results:
+                overrides: list[str] | None = None, events: Events | None = None,
+                out: Path | None = None, keep_settings: bool = False) -> Results:
     """Recompute the analysis of a stored run (nothing is trained) and rewrite its outputs.
 
     ``overrides`` may change ``analysis.*`` settings only (temperature, normalisation,
-    epsilon, ...); the rest of the config is the one the run was made with.
+    epsilon, ...); the rest of the config is the one the run was made with. With
+    ``keep_settings`` (``pruneshift report``) the analysis settings of the run folder's
+    results.json (as ``analyze`` last wrote them) are kept. ``out`` writes the outputs to
+    another folder, leaving the run folder's as they are.
     """
     url, name, _ = locate_run(run_dir, storage, experiment)
     for text in overrides or []:
@@ -95,6 +98,23 @@ def analyze_run(run_dir: Path, *, storage: str | None = None, experiment: str | 
     except KeyError:
         raise StorageError(f"no grid of experiment '{name}' in {redact(url)} yet; run the study "
                            "first") from None
-    config = build_config(apply_overrides(dict(stored.user_attrs[StudyKey.CONFIG]),
-                                          overrides or []))
-    return analysis_stage(Run(config, Path(run_dir), url), events or Events())
+    events = events or Events()
+    base = dict(stored.user_attrs[StudyKey.CONFIG])
+    if keep_settings:
+        kept = _kept_settings(Path(run_dir), AnalysisConfig.model_validate(
+            base["analysis"]).model_dump(mode="json"))
+        if kept:
+            base = {**base, "analysis": {**base["analysis"], **kept}}
+            events.stage("report", "keeping the analysis settings `analyze` chose: " + ", ".join(
+                f"analysis.{k}={v}" for k, v in kept.items()))
+    config = build_config(apply_overrides(base, overrides or []))
+    target = usable_run_dir(Path(out)) if out is not None else Path(run_dir)
+    return analysis_stage(Run(config, target, url), events)
+
+
+def _kept_settings(run_dir: Path, stored: dict[str, Any]) -> dict[str, Any]:
+    """The analysis settings of the run folder's results.json that differ from the run's."""
+    written = _written_results(run_dir)
+    if written is None:
+        return {}
+    return {k: v for k, v in written.analysis.items() if stored.get(k) != v}

@@ -6,6 +6,7 @@ plain text, escaped by the renderer.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,8 @@ from typing import Any
 import yaml
 
 from ..analysis import DISTANCES, Results, Statistic
-from ..catalog import METHODS
+from ..catalog import DATASETS, METHODS
+from ..config import AnalysisConfig
 from ..storage import HPOTrial
 from ._advice import recipe_rows, transfer_words
 from ._deployment import budget_words, deployment_rows, deployment_words
@@ -125,6 +127,47 @@ def _threshold_words(results: Results) -> list[str]:
     return words
 
 
+def study_words(results: Results) -> str:
+    """What was studied, in one sentence: data, model, pruning and grid (or the analytic task)."""
+    config = results.config
+    grid = (" × ".join(f"{len(a.values)} {a.name}" for a in results.axes())
+            + f", {len(results.grid['seeds'])} seeds per point")
+    if not DATASETS[config["data"]["name"]].trains:
+        moves = ", ".join(f"{k} {v:+g} decades per unit ratio"
+                          for k, v in (config.get("synthetic") or {}).get("shift", {}).items())
+        return (f"The synthetic task: accuracy is an analytic function of the hyperparameters "
+                f"and the ratio, with seed noise; no model is trained or pruned"
+                f"{' (optimum moves: ' + moves + ')' if moves else ''}; grid of {grid}.")
+    target = config["pruning"].get("target", "channels")
+    ratio_means = "" if target == "channels" else f" (a ratio is the share of {target} removed)"
+    return (f"Dataset {config['data']['name']}, model {config['model']['name']}, "
+            f"{config['pruning']['criterion']} {config['pruning']['scope']} pruning{ratio_means}, "
+            f"protocol {config['pruning']['protocol']}; grid of {grid}.")
+
+
+def ran_config(results: Results) -> dict[str, Any]:
+    """The config as the grid ran it: the training section holds the grid's centre (the HPO
+    optimum) and its fixed hyperparameters; the synthetic task's section only where it ran."""
+    config = copy.deepcopy(results.config)
+    config["training"] = {**config["training"], **results.hpo_optimum,
+                          **results.grid.get("fixed", {})}
+    if DATASETS[config["data"]["name"]].trains:
+        config.pop("synthetic", None)
+    return config
+
+
+def settings_words(results: Results) -> list[str]:
+    """The analysis settings that differ from the run's own (changed by ``analyze``)."""
+    stored = AnalysisConfig.model_validate(results.config.get("analysis", {})).model_dump(
+        mode="json")  # an older run's config lacks newer settings: their defaults apply
+    changed = {k: v for k, v in results.analysis.items() if stored.get(k) != v}
+    if not changed:
+        return []
+    return ["Analysis settings changed from the run's config (by `pruneshift analyze`): "
+            + ", ".join(f"{k} = {v} (the run's: {stored.get(k)})" for k, v in changed.items())
+            + "."]
+
+
 def hpo_words(hpo_trials: list[HPOTrial], config: dict[str, Any]) -> list[str]:
     if not METHODS[config["hpo"]["method"]].searches:
         given = ", ".join(f"{k} = {config['training'][k]:g}" if isinstance(
@@ -153,13 +196,7 @@ def sections(results: Results, figures: dict[str, Path | None],
     packages = environment.get("packages", {})
     env_rows = [[k, str(v)] for k, v in environment.items() if k != "packages"]
     env_rows += [[f"version of {k}", str(v)] for k, v in packages.items()]
-    target = config["pruning"].get("target", "channels")
-    ratio_means = "" if target == "channels" else f" (a ratio is the share of {target} removed)"
-    what = (f"Dataset {config['data']['name']}, model {config['model']['name']}, "
-            f"{config['pruning']['criterion']} {config['pruning']['scope']} pruning{ratio_means}, "
-            f"protocol {config['pruning']['protocol']}; grid of "
-            + " × ".join(f"{len(a.values)} {a.name}" for a in results.axes())
-            + f", {len(results.grid['seeds'])} seeds per point.")
+    what = study_words(results)
 
     def figure(key: str, caption: str) -> list[tuple[Path, str]]:
         return [(figures[key], caption)] if figures.get(key) else []
@@ -168,7 +205,8 @@ def sections(results: Results, figures: dict[str, Path | None],
     deployed_headers, deployed = deployment_rows(results)
     return [
         Section("What to do", "recipes",
-                [summary(results)[0], *budget_words(results), "Per ratio, the hyperparameters "
+                [summary(results)[0], *settings_words(results), *budget_words(results),
+                 "Per ratio, the hyperparameters "
                  "to train the pruned model with (the grid's best point, refined between grid "
                  "points where the landscape bends around it) and the accuracy they gain over "
                  "keeping the dense optimum."]
@@ -209,7 +247,9 @@ def sections(results: Results, figures: dict[str, Path | None],
                          "the horizontal line is ε.")),
         Section("Threshold ratio", "threshold", _threshold_words(results)),
         Section("Configuration and environment", "configuration",
-                ["Everything needed to reproduce this run."],
+                ["Everything needed to reproduce this run. In the config below, the training "
+                 "section holds the values the grid ran with: the HPO optimum it is centred on "
+                 "and the hyperparameters it holds fixed."],
                 [Table(["setting", "value"], env_rows)],
-                code=yaml.safe_dump(config, sort_keys=False)),
+                code=yaml.safe_dump(ran_config(results), sort_keys=False)),
     ]

@@ -2,6 +2,7 @@
 
 import json
 import math
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -180,3 +181,28 @@ def test_recommend_predicts_an_untrained_ratio_and_refuses_to_extrapolate_unaske
     assert beyond.exit_code == 2 and "--extrapolate" in beyond.stderr
     asked = runner.invoke(app, ["recommend", str(out), "--ratio", "0.95", "--extrapolate"])
     assert asked.exit_code == 0 and "extrapolated 0.05 beyond" in asked.output
+
+
+def test_analyze_writes_elsewhere_and_report_keeps_what_analyze_chose(shifted, tmp_path):
+    _, source, _ = shifted
+    out = tmp_path / "run"
+    shutil.copytree(source, out)
+    runner = CliRunner()
+    before = (out / "results.json").read_bytes()
+    elsewhere = runner.invoke(app, ["analyze", str(out), "--set", "analysis.epsilon=0.02",
+                                    "--out", str(tmp_path / "alt")])
+    assert elsewhere.exit_code == 0, elsewhere.output
+    assert (out / "results.json").read_bytes() == before  # the run folder is left as it was
+    alt = json.loads((tmp_path / "alt" / "results.json").read_text())
+    assert alt["analysis"]["epsilon"] == 0.02
+    assert "epsilon = 0.02 (the run's: 0.005)" in (tmp_path / "alt" / "report.md").read_text()
+    assert runner.invoke(app, ["analyze", str(out), "--set", "analysis.epsilon=0.02"]
+                         ).exit_code == 0
+    rebuilt = runner.invoke(app, ["report", str(out)])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "keeping the analysis settings `analyze` chose: analysis.epsilon=0.02" in \
+        rebuilt.stderr
+    assert json.loads((out / "results.json").read_text())["analysis"]["epsilon"] == 0.02
+    reset = runner.invoke(app, ["analyze", str(out), "--set", "analysis.epsilon=0.005"])
+    assert reset.exit_code == 0
+    assert "Analysis settings changed" not in (out / "report.md").read_text()

@@ -179,3 +179,22 @@ def test_a_shift_that_costs_nothing_is_not_told_to_be_re_tuned(hostile_synthetic
     assert "The good region moves measurably from 25 % pruning on" in text
     assert "lr shifts measurably from 50 % pruning on" in text
     assert "re-tuning it does not pay yet" in text
+
+
+def test_the_configuration_shows_what_the_grid_ran_with(quick_run, hostile_synthetic):
+    import yaml
+
+    def config_block(out):
+        markdown = (out / "report.md").read_text()
+        section = markdown.split("## Configuration and environment", 1)[1]
+        return yaml.safe_load(section.split("```yaml", 1)[1].split("```", 1)[0])
+
+    out, results = quick_run
+    shown = config_block(out)
+    assert "synthetic" not in shown  # a real-data run has no synthetic section
+    for name, value in {**results.hpo_optimum, **results.grid["fixed"]}.items():
+        assert shown["training"][name] == pytest.approx(value)
+    markdown = (hostile_synthetic[0] / "report.md").read_text()
+    summary_section = markdown.split("## Summary", 1)[1].split("##", 1)[0]
+    assert "The synthetic task" in summary_section and "model cnn" not in summary_section
+    assert "synthetic" in config_block(hostile_synthetic[0])
