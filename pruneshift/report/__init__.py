@@ -33,7 +33,7 @@ def write_report(run_dir: Path, results: Results, arrays: dict[float, Landscape]
         stale.unlink()
     dense = arrays.get(0.0)
     dense_optimum = best_index(dense.mean()) if dense is not None else None
-    figures = {"accuracy": accuracy_vs_ratio(results, folder / "accuracy_vs_ratio.png"),
+    figures = {"accuracy": accuracy_vs_ratio(results, arrays, folder / "accuracy_vs_ratio.png"),
                "landscapes": landscape_heatmaps(arrays, dense_optimum,
                                                 folder / "landscapes.png"),
                "hpo": hpo_history(hpo_trials, results.config["hpo"]["method"],

@@ -16,6 +16,7 @@ from ..analysis import (
     RatioResult,
     Results,
     Statistic,
+    best_index,
     marginal,
 )
 from ..search import Grid
@@ -42,16 +43,40 @@ def _nan(values: list[float | None]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
-def accuracy_vs_ratio(results: Results, path: Path) -> Path:
-    """Best (re-tuned) and untuned accuracy per ratio; the MACs kept on a second axis."""
+def _seed_spread(landscape: Landscape, point: tuple[int, ...] | None) -> float:
+    """The standard deviation over seeds of one grid point's runs (NaN without two)."""
+    if point is None:
+        return np.nan
+    runs = landscape.accuracy[point]
+    runs = runs[np.isfinite(runs)]
+    return float(np.std(runs, ddof=1)) if runs.size >= 2 else np.nan
+
+
+MIN_SPAN = 0.05  # the accuracy axis spans at least 5 points, so seed noise does not look big
+
+
+def accuracy_vs_ratio(results: Results, arrays: dict[float, Landscape], path: Path) -> Path:
+    """Best (re-tuned) and untuned accuracy per ratio with their spread over seeds; the MACs
+    kept on a second axis."""
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
     ratios, tuned = _per_ratio(results, lambda e: e.best and e.best.value)
     _, untuned = _per_ratio(results, lambda e: e.value_at_dense_optimum)
-    ax.plot(ratios, _nan(tuned), "o-", color="#2c7fb8", label="re-tuned (best grid point)")
-    ax.plot(ratios, _nan(untuned), "s--", color="#7f7f7f", label="dense optimum kept")
+    dense = arrays.get(0.0)
+    kept = best_index(dense.mean()) if dense is not None else None
+    spread_tuned = [_seed_spread(arrays[r], best_index(arrays[r].mean())) for r in ratios]
+    spread_kept = [_seed_spread(arrays[r], kept) for r in ratios]
+    ax.errorbar(ratios, _nan(tuned), yerr=np.nan_to_num(spread_tuned), fmt="o-", capsize=3,
+                color="#2c7fb8", label="re-tuned (best grid point)")
+    ax.errorbar(ratios, _nan(untuned), yerr=np.nan_to_num(spread_kept), fmt="s--", capsize=3,
+                color="#7f7f7f", label="dense optimum kept")
+    values = np.concatenate([_nan(tuned), _nan(untuned)])
+    if np.isfinite(values).any():
+        top, bottom = np.nanmax(values), np.nanmin(values)
+        pad = max(0.0, MIN_SPAN - (top - bottom)) / 2
+        ax.set_ylim(max(0.0, bottom - pad - 0.005), min(1.0, top + pad + 0.005))
     ax.set_xlabel(RATIO_LABEL)
-    ax.set_ylabel("validation accuracy (mean over seeds)")
+    ax.set_ylabel("validation accuracy (mean ± sd over seeds)")
     mark_verdict(ax, results)
     _, macs = _per_ratio(results, lambda e: e.macs_fraction)
     if any(m is not None for m in macs):
@@ -94,7 +119,7 @@ def sensitivity_per_hp(results: Results, path: Path) -> Path:
     """Per hyperparameter: marginal W1 with its floor, and the optimum's sub-grid shift."""
     plt = pyplot()
     names = [a.name for a in results.axes()]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.4))
     per_hp = results.threshold.per_hp if results.threshold is not None else {}
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for name, colour in zip(names, colours * 3, strict=False):
@@ -110,12 +135,14 @@ def sensitivity_per_hp(results: Results, path: Path) -> Path:
         _interval_bars(right, ratios, shift, bounds, colour)
         if per_hp.get(name) is not None:
             left.axvline(per_hp[name], color=colour, linestyle="--", linewidth=1)
-    left.set_title("marginal W1 per hyperparameter (grid steps)")
-    right.set_title("optimum shift per hyperparameter (grid steps, sub-grid fit)")
+    left.set_title("marginal W1 per hyperparameter")
+    left.set_ylabel("W1 between marginals (grid steps)")
+    right.set_title("optimum shift per hyperparameter (sub-grid fit)")
+    right.set_ylabel("shift of the optimum (grid steps)")
     right.axhline(0, color="black", linewidth=0.8)
     for ax in (left, right):
         ax.set_xlabel(RATIO_LABEL)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     return save(fig, path)
 
 
@@ -134,27 +161,32 @@ def _interval_bars(ax: Any, ratios: list[float], centre: list[float | None],
 
 
 def regret_vs_ratio(results: Results, path: Path) -> Path:
-    """Regret of keeping the dense optimum, with its interval; per-hyperparameter regrets; ε."""
+    """Regret of keeping the dense optimum and of keeping each hyperparameter, each with its
+    interval (nudged sideways so none hides another); ε as a line."""
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 3.4))
-    ratios, mean = _compared(results, lambda c: c.regret.mean)
-    _, low = _compared(results, lambda c: c.regret.ci_low)
-    _, high = _compared(results, lambda c: c.regret.ci_high)
-    mean_a, low_a, high_a = 100 * _nan(mean), 100 * _nan(low), 100 * _nan(high)
-    errors = np.array([np.nan_to_num(mean_a - low_a), np.nan_to_num(high_a - mean_a)])
-    ax.errorbar(ratios, mean_a, yerr=np.clip(errors, 0, None), fmt="o-", capsize=3,
-                color="#2c7fb8", label="all hyperparameters kept")
-    for axis in results.axes():
-        name = axis.name
-        _, per = _compared(results, lambda c, n=name: c.per_hp[n].regret.mean)
-        ax.plot(ratios, 100 * _nan(per), ".:", label=f"only {name} kept")
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    names = [a.name for a in results.axes()]
+    span = max(results.ratios) - min(results.ratios) or 1.0
+    series = [("all hyperparameters kept", lambda c: c.regret, "o-", "#2c7fb8")]
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"][1:]
+    series += [(f"only {n} kept", lambda c, n=n: c.per_hp[n].regret, ".:", colour)
+               for n, colour in zip(names, colours * 3, strict=False)]
+    for index, (label, get, style, colour) in enumerate(series):
+        ratios, regrets = _compared(results, get)
+        x = np.asarray(ratios) + (index - (len(series) - 1) / 2) * 0.012 * span
+        mean = 100 * _nan([r and r.mean for r in regrets])
+        low = 100 * _nan([r and r.ci_low for r in regrets])
+        high = 100 * _nan([r and r.ci_high for r in regrets])
+        errors = np.clip([np.nan_to_num(mean - low), np.nan_to_num(high - mean)], 0, None)
+        ax.errorbar(x, mean, yerr=errors, fmt=style, capsize=3, color=colour, label=label,
+                    linewidth=1.6 if index == 0 else 1.0)
     epsilon = results.epsilon
     ax.axhline(100 * epsilon, color="black", linewidth=0.8, label=f"ε = {100 * epsilon:g} points")
     mark_verdict(ax, results)
     ax.set_xlabel(RATIO_LABEL)
     ax.set_ylabel("regret (accuracy points)")
-    ax.set_title("cost of not re-tuning")
-    ax.legend(fontsize=7)
+    ax.set_title("cost of not re-tuning (intervals: level 1 − alpha)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     return save(fig, path)
 
 
@@ -175,11 +207,13 @@ def marginals_per_hp(results: Results, arrays: dict[float, Landscape], path: Pat
                 continue
             ax.plot(range(len(axis.values)), marginal(normalise(mean), axis_index), "o-",
                     color=colour, label=f"ratio {ratio:g}")
-        ax.set_xticks(range(len(axis.values)), [tick(v) for v in axis.values], rotation=45)
+        ax.set_xticks(range(len(axis.values)), [tick(v, axis.log) for v in axis.values],
+                      rotation=45, ha="right")
         ax.set_xlabel(axis.name + (" (log)" if axis.log else ""))
         ax.set_ylabel("probability")
+        ax.set_ylim(bottom=0)
         ax.set_title(f"marginal distribution of {axis.name}")
-    axes[0][0].legend(fontsize=7)
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     return save(fig, path)
 
 

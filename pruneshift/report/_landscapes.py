@@ -26,6 +26,19 @@ def _slice(mean: np.ndarray, rows: int, cols: int, through: tuple[int, ...]) -> 
 
 
 COLOUR_RANGE = 0.1  # the colour scale spans the top 10 accuracy points; lower is darkest
+PER_ROW = 3  # ratios side by side (one pair of hyperparameters), so a row reads at 800 px
+MAX_LABELLED = 64  # cells per panel up to which each cell shows its accuracy
+
+
+def _label_cells(ax, values: np.ndarray, vmin: float, vmax: float) -> None:
+    """Each cell's mean accuracy in points, dark on light cells and light on dark ones."""
+    if values.size > MAX_LABELLED:
+        return
+    middle = (vmin + vmax) / 2
+    for (row, col), value in np.ndenumerate(values):
+        if np.isfinite(value):
+            ax.text(col, row, f"{100 * value:.1f}", ha="center", va="center", fontsize=6,
+                    color="black" if value > middle else "white")
 
 
 def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: tuple[int, ...] | None,
@@ -49,24 +62,34 @@ def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: tuple[int,
     vmin = max(float(finite.min()), vmax - COLOUR_RANGE)
     axes_info = arrays[ratios[0]].grid.axes
     pairs = _pairs(len(axes_info))
-    fig, panels = plt.subplots(len(pairs), len(ratios), squeeze=False, layout="constrained",
-                               figsize=(3.3 * len(ratios) + 1.2, 3.3 * len(pairs) + 0.6))
-    for column, ratio in enumerate(ratios):
+    columns = min(PER_ROW, len(ratios)) if len(pairs) == 1 else len(ratios)
+    rows_of_ratios = -(-len(ratios) // columns)
+    fig, panels = plt.subplots(len(pairs) * rows_of_ratios, columns, squeeze=False,
+                               layout="constrained",
+                               figsize=(3.3 * columns + 1.2,
+                                        3.3 * len(pairs) * rows_of_ratios + 0.6))
+    for ax in panels.flat[len(ratios) * len(pairs):]:
+        ax.set_visible(False)
+    for index, ratio in enumerate(ratios):
         mean = means[ratio]
         own = best_index(mean)
         through = own or tuple(0 for _ in mean.shape)
+        column = index % columns
         for row_index, (rows, cols) in enumerate(pairs):
-            ax = panels[row_index][column]
-            shown = ax.imshow(_slice(mean, rows, cols, through), origin="lower",
-                              cmap="viridis", vmin=vmin, vmax=vmax, aspect="auto")
+            ax = panels[(index // columns) * len(pairs) + row_index][column]
+            values = _slice(mean, rows, cols, through)
+            shown = ax.imshow(values, origin="lower", cmap="viridis", vmin=vmin, vmax=vmax,
+                              aspect="auto")
+            _label_cells(ax, values, vmin, vmax)
             x_axis = axes_info[cols]
-            ax.set_xticks(range(len(x_axis.values)), [tick(v) for v in x_axis.values],
+            ax.set_xticks(range(len(x_axis.values)), [tick(v, x_axis.log) for v in x_axis.values],
                           rotation=45, ha="right")
             ax.set_xlabel(x_axis.name + (" (log)" if x_axis.log else ""))
             if mean.ndim > 1 and column == 0:
-                ax.set_yticks(range(len(axes_info[rows].values)),
-                              [tick(v) for v in axes_info[rows].values])
-                ax.set_ylabel(axes_info[rows].name + (" (log)" if axes_info[rows].log else ""))
+                y_axis = axes_info[rows]
+                ax.set_yticks(range(len(y_axis.values)),
+                              [tick(v, y_axis.log) for v in y_axis.values])
+                ax.set_ylabel(y_axis.name + (" (log)" if y_axis.log else ""))
             else:
                 ax.set_yticks([])
             ax.grid(False)
@@ -78,8 +101,11 @@ def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: tuple[int,
                                edgecolors="black", linewidths=1.0, label=label)
             if row_index == 0:
                 ax.set_title(f"ratio {ratio:g}")
-    fig.colorbar(shown, ax=panels, extend="min" if vmin > finite.min() else "neither",
-                 label="validation accuracy (mean over seeds)")
+    below = vmin > finite.min()
+    fig.colorbar(shown, ax=panels, extend="min" if below else "neither",
+                 label="validation accuracy, mean over seeds"
+                 + (f"\n(darkest: {100 * COLOUR_RANGE:.0f}+ points below the best, or diverged)"
+                    if below else ""))
     handles, labels = panels[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8)
     return save(fig, path, tight=False)

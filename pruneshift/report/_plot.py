@@ -66,6 +66,8 @@ def write_text(path: Path, text: str) -> Path:
     return path
 
 
-def tick(value: object) -> str:
-    """A grid value as a short tick label."""
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
+def tick(value: object, log: bool = False) -> str:
+    """A grid value as a short tick label: one notation on a log axis (3.3e-02)."""
+    if not isinstance(value, float):
+        return str(value)
+    return f"{value:.1e}" if log else f"{value:.3g}"
