@@ -35,9 +35,9 @@ class StageClock(Events):
         self.last = time.perf_counter()
         self.seconds: dict[str, float] = defaultdict(float)
 
-    def progress(self, label, done, total, study):
+    def progress(self, progress):
         now = time.perf_counter()
-        self.seconds[label] += now - self.last
+        self.seconds[progress.label] += now - self.last
         self.last = now
 
 

@@ -100,9 +100,13 @@ def test_off_a_terminal_progress_is_plain_unwrapped_lines(tmp_path):
                                  "hpo.n_trials=10", "--set", "pruning.ratios=[0, 0.5]"])
     assert result.exit_code == 0, result.output
     lines = result.stderr.strip().splitlines()
-    assert all(re.match(r"(HPO|grid r=[\d.]+|report|pruning|reference|warning): ", line)
-               for line in lines), lines
-    hpo = [line for line in lines if line.startswith("HPO: ")]
-    assert hpo[-1].startswith("HPO: 10/10 · best 0.") and len(hpo) <= 11
-    assert any(line.startswith("grid r=0.5: ") for line in lines)
+    assert all(re.match(r"(HPO \(job\)|grid r=[\d.]+ \(job\)|report|pruning|reference|"
+                        r"warning): ", line) for line in lines), lines
+    hpo = [line for line in lines if line.startswith("HPO (job): ")]
+    grid = [line for line in lines if line.startswith("grid r=")]
+    # one count over the whole job from its start: 10 HPO trials + 2 ratios x 49 points x 3 seeds
+    assert all(line.split(" · ")[0].endswith("/304") for line in hpo + grid)
+    assert hpo[0].startswith("HPO (job): 1/304 · best HPO 0.") and len(hpo) <= 11
+    assert grid[-1].split(" · ")[0].endswith(": 304/304")
+    assert all(re.search(r"job left ≈ (\?|\d\d:\d\d:\d\d)$", line) for line in hpo + grid)
     assert f"written: {tmp_path / 'run' / 'report.html'}" in result.stdout.replace("\n", " ")

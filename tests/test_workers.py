@@ -20,6 +20,7 @@ from pruneshift.storage import (
     cell_of,
     grid_study_name,
     hpo_study_name,
+    key_of,
     open_storage,
     stages_study_name,
 )
@@ -51,7 +52,8 @@ def assert_exactly_once(url):
     hpo = optuna.load_study(study_name=hpo_study_name(config.experiment), storage=storage)
     assert len(hpo.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED))) == 4
     stages = optuna.load_study(study_name=stages_study_name(config.experiment), storage=storage)
-    assert len(stages.get_trials(states=(TrialState.COMPLETE,))) == 3  # reference + 2 prunes
+    tasks = [key_of(t) for t in stages.get_trials(states=(TrialState.COMPLETE,))]
+    assert len(tasks) == len(set(tasks)) == 5  # the reference, 2 prunings, 2 deployments
     for ratio in config.pruning.ratios:
         study = optuna.load_study(study_name=grid_study_name(config.experiment, ratio),
                                   storage=storage)

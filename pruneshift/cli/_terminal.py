@@ -13,6 +13,7 @@ from rich.markup import escape
 
 if TYPE_CHECKING:
     from ..analysis import Prediction, Results
+    from ..pipeline import Progress
 
 console = Console()
 errors = Console(stderr=True)
@@ -46,13 +47,21 @@ def guarded(debug: bool, action: Callable[[], Any]) -> Any:
 
 
 class CliEvents:
-    """Draws the pipeline's events: stage lines, and one progress bar over the units of work."""
+    """Draws the pipeline's events: stage lines, and one bar over the whole job's units.
+
+    The time left is estimated per kind of unit (HPO trials, model tasks, grid cells) from the
+    seconds this process spent on each kind and the units it finished; a kind not yet started
+    is costed at the rate of the latest kind seen.
+    """
 
     def __init__(self) -> None:
         self.progress_bar: Any = None
         self.task: Any = None
-        self.started = time.monotonic()
-        self.first_done: int | None = None
+        self.last_event = time.monotonic()
+        self.seconds: dict[str, float] = {}
+        self.finished_here: dict[str, int] = {}
+        self.previous: dict[str, int] | None = None
+        self.latest_kind: str | None = None
         self.last_line: tuple[str, int, float] = ("", -1, 0.0)
 
     def stage(self, name: str, message: str) -> None:
@@ -61,27 +70,48 @@ class CliEvents:
     def warning(self, message: str) -> None:
         errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
-    def progress(self, label: str, done: int, total: int, study: Any) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    def progress(self, progress: Progress) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+        from rich.progress import Progress as Bar
 
-        if self.first_done is None:
-            self.started, self.first_done = time.monotonic(), done
-        try:
-            best = f"best {study.best_value:.4f}"
-        except ValueError:
-            best = "best -"
-        status = f"{best} · left {self._time_left(done, total)}"
+        self._account(progress)
+        best = "-" if progress.best is None else f"{progress.best:.4f}"
+        status = (f"best {progress.kind} {best} · job left ≈ {self._time_left(progress)}")
+        label = f"{progress.label} (job)"
         if not errors.is_terminal:  # a log file, CI, a batch job: plain lines, now and then
-            self._line(label, done, total, status)
+            self._line(label, progress.done, progress.total, status)
             return
         if self.progress_bar is None:
-            self.progress_bar = Progress(TextColumn("[bold]{task.description:<12}"),
-                                         BarColumn(), MofNCompleteColumn(),
-                                         TextColumn("{task.fields[status]}"), console=errors)
-            self.task = self.progress_bar.add_task(label, total=total, status="")
+            self.progress_bar = Bar(TextColumn("[bold]{task.description:<18}"), BarColumn(),
+                                    MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
+                                    console=errors)
+            self.task = self.progress_bar.add_task(label, total=progress.total, status="")
             self.progress_bar.start()
-        self.progress_bar.update(self.task, description=label, total=total,
-                                 completed=min(done, total), status=status)
+        self.progress_bar.update(self.task, description=label, total=progress.total,
+                                 completed=min(progress.done, progress.total), status=status)
+
+    def _account(self, progress: Progress) -> None:
+        """Charge the time since the last event to the kind of the unit just finished."""
+        now = time.monotonic()
+        done = {kind: part[0] for kind, part in progress.parts.items()}
+        if self.previous is not None:
+            gained = done.get(progress.kind, 0) - self.previous.get(progress.kind, 0)
+            if gained > 0:
+                self.seconds[progress.kind] = (self.seconds.get(progress.kind, 0.0)
+                                               + now - self.last_event)
+                self.finished_here[progress.kind] = (self.finished_here.get(progress.kind, 0)
+                                                     + gained)
+                self.latest_kind = progress.kind
+        self.previous, self.last_event = done, now
+
+    def _time_left(self, progress: Progress) -> str:
+        rates = {k: self.seconds[k] / n for k, n in self.finished_here.items() if n > 0}
+        if not rates:
+            return "?"
+        fallback = rates[self.latest_kind] if self.latest_kind in rates else max(rates.values())
+        left = sum((total - done) * rates.get(kind, fallback)
+                   for kind, (done, total) in progress.parts.items())
+        return time.strftime("%H:%M:%S", time.gmtime(left))
 
     def _line(self, label: str, done: int, total: int, status: str) -> None:
         """One unwrapped line when the label changes, every tenth of the work, at the end, and
@@ -98,13 +128,6 @@ class CliEvents:
         if self.progress_bar is not None:
             self.progress_bar.stop()
             self.progress_bar = None
-
-    def _time_left(self, done: int, total: int) -> str:
-        finished_here = done - (self.first_done or 0)
-        if finished_here <= 0:
-            return "?"
-        estimate = (time.monotonic() - self.started) / finished_here * (total - done)
-        return time.strftime("%H:%M:%S", time.gmtime(estimate))
 
 
 def print_hpo(summary: dict[str, Any], path: Path) -> None:

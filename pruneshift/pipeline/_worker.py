@@ -10,6 +10,7 @@ running elsewhere, a worker waits. When every unit is done, it writes the analys
 
 from __future__ import annotations
 
+import math
 import time
 from enum import Enum
 from pathlib import Path
@@ -29,7 +30,7 @@ from ..train import resolve_device
 from ._analysis import analysis_stage
 from ._context import Run
 from ._deploy import deploy_ratio, deploy_units
-from ._events import Events
+from ._events import Events, Progress
 from ._grids import GridStage, define_grid
 from ._hpo import HPOStage, hpo_units
 from ._reference import task_runner, task_units
@@ -171,17 +172,35 @@ class Worker:
         return all(self._grid(r).finished() for r in ratios)
 
     def _report_progress(self, label: str) -> None:
-        done = len(queue.keys_in(self.hpo.study, queue.DONE))
-        total = len(hpo_units(self.config))
-        if self.stages is not None:
-            ratios = self.config.pruning.ratios
+        hpo = (len(queue.keys_in(self.hpo.study, queue.DONE)), len(hpo_units(self.config)))
+        parts = {"HPO": hpo}
+        ratios = self.config.pruning.ratios
+        if self.trains:
             deployments = len(ratios) if self.config.deploy.enabled else 0
-            tasks = 1 + len(ratios) + deployments if self.trains else 0
-            done += len(queue.keys_in(self.stages, (TrialState.COMPLETE,)))
-            done += sum(self._grid(r).done() for r in ratios if r in self.grids)
-            total += tasks + len(ratios) * len(self.grid.cells())
-        study = self.grids[max(self.grids)].study if label.startswith("grid") else self.hpo.study
-        self.events.progress(label, done, total, study)
+            done = (0 if self.stages is None
+                    else len(queue.keys_in(self.stages, (TrialState.COMPLETE,))))
+            parts["models"] = (done, 1 + len(ratios) + deployments)
+        cells = (len(self.grid.cells()) if self.stages is not None
+                 else expected_cells(self.config))
+        parts["grid"] = (sum(self._grid(r).done() for r in ratios if r in self.grids),
+                         len(ratios) * cells)
+        kind = "grid" if label.startswith("grid") else "HPO" if label == "HPO" else "models"
+        study = self.grids[max(self.grids)].study if kind == "grid" else self.hpo.study
+        self.events.progress(Progress(label, kind, parts, best_value(study)))
+
+
+def expected_cells(config: ExperimentConfig) -> int:
+    """Grid cells the config asks for (axes clipped to the search space may drop a few)."""
+    points = math.prod(len(a.values) if a.values is not None else a.points
+                       for a in config.grid.axes.values())
+    return points * config.grid.seeds
+
+
+def best_value(study: optuna.Study) -> float | None:
+    try:
+        return study.best_value
+    except ValueError:
+        return None
 
 
 def run_study(config: ExperimentConfig, *, out: Path | None = None,
@@ -203,11 +222,15 @@ def run_hpo(config: ExperimentConfig, *, out: Path | None = None, storage: str |
                      str(device))
     queue.fail_orphans(stage.study)
     total = len(hpo_units(config))
-    events.progress("HPO", len(queue.keys_in(stage.study, queue.DONE)), total, stage.study)
+
+    def report() -> None:
+        parts = {"HPO": (len(queue.keys_in(stage.study, queue.DONE)), total)}
+        events.progress(Progress("HPO", "HPO", parts, best_value(stage.study)))
+
+    report()
     try:
         while not stage.timed_out() and stage.step():
-            events.progress("HPO", len(queue.keys_in(stage.study, queue.DONE)), total,
-                            stage.study)
+            report()
     finally:
         events.finished()
     return stage.summary()

@@ -24,8 +24,8 @@ class Counter(Events):
     def __init__(self):
         self.labels = []
 
-    def progress(self, label, done, total, study):
-        self.labels.append(label)
+    def progress(self, progress):
+        self.labels.append(progress.label)
 
 
 def test_quick_study_writes_results_and_exactly_the_expected_rows(quick_run):

@@ -73,8 +73,8 @@ def test_rerunning_a_finished_study_trains_nothing(tmp_path, tiny_overrides):
     class Watch(Events):
         done: list = []
 
-        def progress(self, label, done, total, study):
-            self.done.append(done)
+        def progress(self, progress):
+            self.done.append(progress.done)
 
     watch = Watch()
     second = run_hpo(config, out=tmp_path, events=watch)
