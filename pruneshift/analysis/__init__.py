@@ -1,5 +1,28 @@
 """From stored grids to answers: landscapes, distributions, distances, regret, noise floors."""
 
+from ._actions import (
+    Deployment,
+    Export,
+    HyperparameterRecipe,
+    Recipe,
+    Timing,
+    Transfer,
+    TransferFit,
+    TransferForm,
+    TransferRatio,
+)
+from ._claims import (
+    HyperparameterComparison,
+    OptimumShift,
+    RatioComparison,
+    Regret,
+    ShiftClaims,
+    Statistic,
+    StatisticTable,
+    Threshold,
+    ThresholdCriterion,
+    Verdict,
+)
 from ._compare import Comparison, Normalisation
 from ._distance import (
     distances,
@@ -24,33 +47,9 @@ from ._noise import (
     seed_noise,
 )
 from ._recipe import axis_value, position_of, recipe, refined_point
+from ._record import DISTANCES
 from ._regret import fold_differences, kept_point, kept_value, regret
-from ._results import (
-    DISTANCES,
-    BudgetChoice,
-    Deployment,
-    Export,
-    HyperparameterComparison,
-    HyperparameterRecipe,
-    OptimumShift,
-    RatioComparison,
-    RatioResult,
-    Recipe,
-    Regret,
-    Results,
-    ShiftClaims,
-    Statistic,
-    StatisticTable,
-    Threshold,
-    ThresholdCriterion,
-    Timing,
-    Transfer,
-    TransferFit,
-    TransferForm,
-    TransferRatio,
-    Verdict,
-    read_results,
-)
+from ._results import BudgetChoice, RatioResult, Results, read_results
 from ._shift import best_index, rank_agreement, subgrid_optimum
 from ._summary import landscapes, normalisation_for, summarise
 from ._threshold import threshold

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..search import Grid
+from ._claims import Distances, OptimumShift, RankCorrelation, Statistic
 from ._distance import distances, grid_ground_metric, marginal_wasserstein, wasserstein_on_grid
 from ._distribution import to_distribution
-from ._results import Distances, OptimumShift, RankCorrelation, Statistic
 from ._shift import best_index, rank_agreement, subgrid_optimum
 
 

@@ -15,12 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..search import Grid
-from ._compare import Comparison
-from ._family import holm
-from ._landscape import Landscape, seed_mean
-from ._noise import NoShiftNull, SeedBootstrap, trained_runs
-from ._regret import kept_point, kept_value, regret
-from ._results import (
+from ._claims import (
     Divergence,
     HyperparameterComparison,
     OptimumShift,
@@ -32,6 +27,11 @@ from ._results import (
     Threshold,
     Verdict,
 )
+from ._compare import Comparison
+from ._family import holm
+from ._landscape import Landscape, seed_mean
+from ._noise import NoShiftNull, SeedBootstrap, trained_runs
+from ._regret import kept_point, kept_value, regret
 from ._shift import best_index
 from ._threshold import threshold
 from ._verdict import verdict

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from ..search import Axis, Grid
+from ._actions import HyperparameterRecipe, Recipe
 from ._landscape import Landscape
-from ._results import HyperparameterRecipe, Recipe
 from ._shift import best_index, subgrid_optimum
 
 

@@ -26,8 +26,8 @@ import math
 import numpy as np
 from scipy.stats import t as student_t
 
+from ._claims import Regret
 from ._landscape import seed_mean
-from ._results import Regret
 
 DETECTION_POWER = 0.8  # power at which the smallest detectable regret is stated
 MAD_TO_STD = 1.4826  # the normal-consistent factor of a median absolute deviation

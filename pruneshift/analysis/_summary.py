@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..storage import DeployedRecord
+from ._actions import Deployment
 from ._compare import Comparison, Normalisation
 from ._distribution import default_temperature, default_top_delta
 from ._importance import importance
@@ -16,15 +17,7 @@ from ._landscape import Landscape, landscape_rows, seed_mean, to_landscape
 from ._load import RunData
 from ._noise import seed_noise
 from ._recipe import recipe
-from ._results import (
-    BestPoint,
-    BudgetChoice,
-    Deployment,
-    DistributionSettings,
-    Noise,
-    RatioResult,
-    Results,
-)
+from ._results import BestPoint, BudgetChoice, DistributionSettings, Noise, RatioResult, Results
 from ._shift import best_index
 from ._transfer import transfer
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._results import RatioComparison, Statistic, Threshold, ThresholdCriterion
+from ._claims import RatioComparison, Statistic, Threshold, ThresholdCriterion
 
 
 def _first(ratios: list[float], holds: Callable[[float], bool]) -> float | None:

@@ -26,11 +26,12 @@ import numpy as np
 
 from ..errors import AnalysisError
 from ..search import Grid
+from ._actions import Recipe, Transfer, TransferFit, TransferForm, TransferRatio
 from ._landscape import Landscape, seed_mean
 from ._noise import trained_runs
 from ._recipe import position_of, refined_point
 from ._regret import kept_point, pooled_variance, regret
-from ._results import Recipe, Results, Transfer, TransferFit, TransferForm, TransferRatio
+from ._results import Results
 
 FORMS = ("none", "log-linear", "power")  # in order of preference where errors tie
 MIN_WIDTH = 1e-3  # an extrapolated share of channels kept never reaches zero
@@ -82,7 +83,11 @@ def _moves(grid: Grid, axis: int, means: dict[float, np.ndarray]) -> np.ndarray 
 
 
 def _forms(ratios: np.ndarray, widths: np.ndarray, moves: np.ndarray,
-           draws: dict[str, list[float]], alpha: float) -> dict[str, TransferForm]:
+           draws: dict[str, list[float]] | None = None, alpha: float = 0.05
+           ) -> dict[str, TransferForm]:
+    """Every form fitted to ``moves``; with bootstrap ``draws`` of the slopes, their
+    (1 - alpha) intervals."""
+    draws = draws or {}
     forms = {}
     for form in FORMS:
         interval = None
@@ -164,7 +169,7 @@ def _held_out(fits: dict[str, TransferFit], moves: dict[str, np.ndarray], ratios
     remaining ratios allow a leave-one-out error (else the full fit's choice is kept)."""
     held = {}
     for name, fit in fits.items():
-        forms = _forms(ratios[keep], widths[keep], moves[name][keep], {}, 0.05)
+        forms = _forms(ratios[keep], widths[keep], moves[name][keep])
         chosen = _chosen(forms) if keep.sum() >= 2 else fit.chosen
         held[name] = fit.model_copy(update={"forms": forms, "chosen": chosen})
     return Transfer(fits=held, ratios=[])

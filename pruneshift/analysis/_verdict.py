@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from ._results import RatioComparison, Threshold, Verdict
+from ._claims import RatioComparison, Threshold, Verdict
 
 
 def _settled_below(entry: RatioComparison, epsilon: float) -> bool:
