@@ -47,6 +47,9 @@ def run_status(run_dir: Path, *, storage: str | None = None, experiment: str | N
         pruned = sum(StudyKey.pruned(r) in attrs for r in ratios)
         rows += [{"stage": "reference", "done": reference, "left": 1 - reference},
                  {"stage": "pruning", "done": pruned, "left": len(ratios) - pruned}]
+        if config.get("deploy", {}).get("enabled", True):
+            deployed = sum(StudyKey.deployed(r) in attrs for r in ratios)
+            rows.append({"stage": "deploy", "done": deployed, "left": len(ratios) - deployed})
     if StudyKey.GRID not in attrs:  # the stages study is open, its grid not yet stored
         return experiment, rows
     grid = Grid.from_dict(attrs[StudyKey.GRID])

@@ -1,5 +1,8 @@
 """Finding the experiment of a run folder: one rule for `analyze`, `report` and `status`."""
 
+import subprocess
+import sys
+
 import pytest
 
 from pruneshift.config import load_config
@@ -39,3 +42,10 @@ def test_analyze_and_report_write_the_signature_run_writes(tmp_path):
     assert analyze_run(tmp_path).signature == written
     changed = analyze_run(tmp_path, overrides=["analysis.epsilon=0.01"]).signature
     assert changed["trials"] == written["trials"] and changed["analysis"]["epsilon"] == 0.01
+
+
+def test_status_loads_no_torch():
+    """Watching a run reads the storage only: the training stack stays unloaded."""
+    probe = ("import sys; from pruneshift.pipeline import run_status; "
+             "assert 'torch' not in sys.modules, 'torch was imported'")
+    subprocess.run([sys.executable, "-c", probe], check=True)

@@ -100,7 +100,7 @@ def test_report_and_status_commands(quick_run, tmp_path):
     assert len(list((out / "figures").glob("*.png"))) == len(TRAINED_FIGURES)
     status = runner.invoke(app, ["status", str(out)])
     assert status.exit_code == 0, status.output
-    for stage in ("hpo", "reference", "pruning", "grid r=0", "grid r=0.5"):
+    for stage in ("hpo", "reference", "pruning", "deploy", "grid r=0", "grid r=0.5"):
         assert stage in status.stdout
     assert "18 │       0 │      0 │       0 │    0" in status.stdout
 
