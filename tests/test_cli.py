@@ -110,3 +110,6 @@ def test_off_a_terminal_progress_is_plain_unwrapped_lines(tmp_path):
     assert grid[-1].split(" · ")[0].endswith(": 304/304")
     assert all(re.search(r"job left ≈ (\?|\d\d:\d\d:\d\d)$", line) for line in hpo + grid)
     assert f"written: {tmp_path / 'run' / 'report.html'}" in result.stdout.replace("\n", " ")
+    # the run ends with where the grid was centred and the report's answer
+    assert re.search(r"grid centred on the HPO optimum \(\w+\): lr = ", result.stdout)
+    assert re.search(r"(Re-tune from|No re-tuning|Inconclusive)", result.stdout)

@@ -170,9 +170,15 @@ def print_results(results: Results, run_dir: Path) -> None:
                       fmt(None if regret is None else 100 * regret, "+.2f"),
                       fmt(compared and compared.distances.wasserstein, ".3f"))
     console.print(table)
+    method = results.config["hpo"]["method"]
+    centre = ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}"
+                       for k, v in results.hpo_optimum.items())
+    origin = "the HPO optimum" if method != "none" else "the configured values"
+    console.print(f"grid centred on {origin} ({method}): {centre}", markup=False,
+                  soft_wrap=True)
     console.print(summary(results)[0], markup=False, soft_wrap=True)
-    console.print(f"written: {run_dir / 'report.html'}, {run_dir / 'report.md'}, "
-                  f"{run_dir / 'results.json'}, {run_dir / 'landscapes.csv'}", soft_wrap=True)
+    console.print(f"written: {run_dir / 'report.html'} (also report.md, results.json, "
+                  f"landscapes.csv, recipes/)", markup=False, soft_wrap=True)
 
 
 def print_recommendation(results: Results, ratio: float, params: dict[str, Any],
