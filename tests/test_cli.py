@@ -113,3 +113,16 @@ def test_off_a_terminal_progress_is_plain_unwrapped_lines(tmp_path):
     # the run ends with where the grid was centred and the report's answer
     assert re.search(r"grid centred on the HPO optimum \(\w+\): lr = ", result.stdout)
     assert re.search(r"(Re-tune from|No re-tuning|Inconclusive)", result.stdout)
+
+
+@pytest.mark.parametrize("content", [None, "{", '{"experiment": "x"}'])
+def test_recommend_on_a_missing_or_unreadable_results_file_is_one_line(tmp_path, content):
+    if content is not None:
+        (tmp_path / "results.json").write_text(content)
+    result = runner.invoke(app, ["recommend", str(tmp_path), "--ratio", "0.5"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "results.json" in lines[0], lines
+    assert f"pruneshift report {tmp_path}" in lines[0]
+    if content is not None:
+        assert (tmp_path / "results.json").read_text() == content  # nothing is overwritten

@@ -127,7 +127,7 @@ def _noisy_means(arrays: dict[float, Landscape], replicates: int, rng: np.random
 
 
 def _fit(grid: Grid, axis: int, arrays: dict[float, Landscape], widths: np.ndarray,
-         alpha: float, replicates: int, rng: np.random.Generator
+         alpha: float, replicates: list[dict[float, np.ndarray]]
          ) -> tuple[TransferFit, np.ndarray] | None:
     """One axis's rule and the measured moves it was fitted to."""
     ratios = np.array(sorted(r for r in arrays if r > 0))
@@ -135,7 +135,7 @@ def _fit(grid: Grid, axis: int, arrays: dict[float, Landscape], widths: np.ndarr
     if moves is None:
         return None
     draws: dict[str, list[float]] = {form: [] for form in FORMS}
-    for means in _noisy_means(arrays, replicates, rng):
+    for means in replicates:
         resampled = _moves(grid, axis, means)
         if resampled is not None:
             for form in FORMS:
@@ -184,10 +184,11 @@ def transfer(grid: Grid, arrays: dict[float, Landscape], recipes: dict[float, Re
     if 0.0 not in arrays or not len(pruned) or set(recipes) != set(arrays):
         return None
     kept = np.array([widths[r] for r in pruned])
+    noisy = list(_noisy_means(arrays, replicates, rng))  # one set of replicates for every axis
     fits, moves = {}, {}
     for axis, grid_axis in enumerate(grid.axes):
         if grid_axis.log and grid_axis.kind != "categorical":
-            fitted = _fit(grid, axis, arrays, kept, alpha, replicates, rng)
+            fitted = _fit(grid, axis, arrays, kept, alpha, noisy)
             if fitted is not None:
                 fits[grid_axis.name], moves[grid_axis.name] = fitted
     trained = [TransferRatio(ratio=0.0, width=widths[0.0], moves=dict.fromkeys(fits, 0.0))]

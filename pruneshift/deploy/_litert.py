@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._onnx import ExportStackMissing
+from ._onnx import ExportStackMissing, written_whole
 from ._timing import Timing, measure
 
 CHECKED = 1000  # validation examples compared one by one (a batch-1 model runs one at a time)
@@ -56,18 +56,9 @@ def export_litert(model: nn.Module, input_shape: tuple[int, ...], path: Path,
     _require()
     import litert_torch
 
-    was_training = model.training
-    partial = path.with_name(f".{path.name}.tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with _silenced():
-            converted = litert_torch.convert(model.cpu().eval(),
-                                             (torch.zeros(batch, *input_shape),))
-            converted.export(str(partial))
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
-        model.train(was_training)
+    with written_whole(path, model) as partial, _silenced():
+        converted = litert_torch.convert(model.cpu().eval(), (torch.zeros(batch, *input_shape),))
+        converted.export(str(partial))
     return path
 
 

@@ -6,6 +6,7 @@ import contextlib
 import io
 import logging
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,24 +36,31 @@ def export_onnx(model: nn.Module, example: torch.Tensor, path: Path) -> Path:
     """Write ``model`` (in eval mode, on the CPU) as ONNX with a dynamic batch axis; whole or
     not at all (through a temporary file). The model is left as it was."""
     _require()
+    batch = torch.export.Dim("batch", min=1, max=65536)
+    with written_whole(path, model) as partial, warnings.catch_warnings(), \
+            contextlib.redirect_stdout(io.StringIO()), \
+            _quiet("torch.onnx", "torch.export", "torch._dynamo", "onnxscript"):
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(model.cpu().eval(), (example.cpu()[:1],), dynamo=True,
+                                    input_names=[INPUT], output_names=[OUTPUT],
+                                    dynamic_shapes=({0: batch},), verbose=False)
+        program.save(str(partial))
+    return path
+
+
+@contextlib.contextmanager
+def written_whole(path: Path, model: nn.Module) -> Iterator[Path]:
+    """A temporary path to export ``model`` to, moved onto ``path`` only once the export
+    succeeded; the model's train/eval mode is restored either way."""
     was_training = model.training
-    cpu = model.cpu().eval()
     partial = path.with_name(f".{path.name}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
-    batch = torch.export.Dim("batch", min=1, max=65536)
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
-                _quiet("torch.onnx", "torch.export", "torch._dynamo", "onnxscript"):
-            warnings.simplefilter("ignore")
-            program = torch.onnx.export(cpu, (example.cpu()[:1],), dynamo=True,
-                                        input_names=[INPUT], output_names=[OUTPUT],
-                                        dynamic_shapes=({0: batch},), verbose=False)
-            program.save(str(partial))
+        yield partial
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
         model.train(was_training)
-    return path
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Self
 
 import optuna
 from optuna.trial import FrozenTrial
@@ -150,8 +150,20 @@ def cell_of(trial: Trial) -> tuple[int, int] | None:
     return int(trial.user_attrs[TrialKey.CELL]), int(trial.user_attrs[TrialKey.SEED])
 
 
+class _Stored:
+    """A record kept as a study attribute: stored as a plain dict, read back with the fields
+    an older pruneshift did not store as None."""
+
+    def as_stored(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def read(cls, stored: dict[str, Any]) -> Self:
+        return cls(**{name: stored.get(name) for name in cls.__dataclass_fields__})
+
+
 @dataclass(frozen=True)
-class ReferenceRecord:
+class ReferenceRecord(_Stored):
     """The dense model trained at the HPO optimum (``StudyKey.REFERENCE``)."""
 
     artifact_id: str
@@ -161,12 +173,9 @@ class ReferenceRecord:
     epochs: int
     seconds: float
 
-    def as_stored(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class PrunedRecord:
+class PrunedRecord(_Stored):
     """The reference pruned to one ratio (``StudyKey.pruned(ratio)``): its checkpoint, what it
     costs, and what pruning removed. Fields a run of an older pruneshift did not store are None
     when read back."""
@@ -179,16 +188,9 @@ class PrunedRecord:
     channels: dict[str, int] | None = None  # output channels per layer
     val_accuracy_before_training: float | None = None
 
-    def as_stored(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def read(cls, stored: dict[str, Any]) -> PrunedRecord:
-        return cls(**{name: stored.get(name) for name in cls.__dataclass_fields__})
-
 
 @dataclass
-class DeployedRecord:
+class DeployedRecord(_Stored):
     """A ratio's model trained at its best grid point (``StudyKey.deployed(ratio)``), exported
     to ONNX and timed. Where something is missing (no ONNX stack installed, no grid point that
     trained), ``note`` says why."""
@@ -202,13 +204,6 @@ class DeployedRecord:
     onnx: dict[str, Any] | None = None  # file, size_bytes, max_abs_diff, agreement, timings
     litert: dict[str, Any] | None = None  # the same for LiteRT
     note: str | None = None
-
-    def as_stored(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def read(cls, stored: dict[str, Any]) -> DeployedRecord:
-        return cls(**{name: stored.get(name) for name in cls.__dataclass_fields__})
 
 
 def deployed_records(attrs: dict[str, Any]) -> dict[float, DeployedRecord]:
