@@ -107,6 +107,8 @@ class Worker:
             if self._ready(ratio) and self._grid(ratio).step():
                 self._report_progress(f"grid r={ratio:g}")
                 return Step.RAN
+        if self.trains and self.config.deploy.enabled and self._ran_task(deployments=True):
+            return Step.RAN
         return Step.DONE if self._complete() else Step.WAIT
 
     def _open_stages(self) -> None:
@@ -119,11 +121,14 @@ class Worker:
         self.grid = define_grid(self.run, self.stages, summary["best"]["params"], self.events)
         self.optimum = self.stages.user_attrs[StudyKey.OPTIMUM]
 
-    def _ran_task(self) -> bool:
-        """Take a task of the stages study: the reference, a pruning, or (once its grid is
-        complete) a ratio's deployment."""
+    def _ran_task(self, deployments: bool = False) -> bool:
+        """Take a task of the stages study: the reference, a pruning, or a ratio's deployment.
+
+        Deployments are enqueued (``deployments``) only when no grid cell is free: checking
+        which grids are complete reads every grid study, too much for every step.
+        """
         units = task_units(self.stages, self.config.pruning.ratios)
-        if self.config.deploy.enabled:
+        if deployments:
             units += deploy_units([r for r in self.config.pruning.ratios
                                    if self._ready(r) and self._grid(r).finished()])
         queue.enqueue_missing(self.stages, units, self.run.lock)
