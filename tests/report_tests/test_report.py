@@ -117,7 +117,7 @@ def test_status_of_a_run_whose_grid_is_not_stored_yet(quick_run, tmp_path):
     optuna.delete_study(study_name=stages_study_name("quick"), storage=storage)
     optuna.create_study(study_name=stages_study_name("quick"), storage=storage)
     _, rows = run_status(out)
-    assert [r["stage"] for r in rows] == ["hpo", "reference", "pruning"]
+    assert [r["stage"] for r in rows] == ["hpo", "reference", "pruning", "deploy"]
     assert rows[0]["left"] == 0 and rows[1]["done"] == 0
 
 
