@@ -6,8 +6,9 @@ One training run (cnn on the digits, the default recipe) in a fresh process, fir
 machine, then with ``--hogs`` busy processes beside it (another user's jobs). Each mode is timed
 in the same run: torch's default threads (one per core) with OpenMP's default wait policy, the
 same with ``OMP_WAIT_POLICY=PASSIVE`` (threads sleep instead of spinning while they wait), with
-``GOMP_SPINCOUNT=10000`` (they spin briefly, then sleep), and one thread. Printed: wall and CPU
-seconds, and each mode's ratio to the default.
+``GOMP_SPINCOUNT=10000`` (they spin briefly, then sleep; what the ``pruneshift`` command sets
+unless the user chose a wait policy, ``pruneshift.threads``), and one thread. Printed: wall and
+CPU seconds, and each mode's ratio to OpenMP's default.
 """
 
 from __future__ import annotations

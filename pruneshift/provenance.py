@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import socket
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
+from .threads import USER_SETTINGS
 
 _PACKAGES = ("pruneshift", "torch", "optuna", "numpy", "scipy", "pandas", "scikit-learn")
 
@@ -51,6 +54,7 @@ def environment(device: torch.device | str) -> dict[str, Any]:
         "device": str(device),
         "device_name": name or platform.machine(),
         "torch_threads": torch.get_num_threads(),
+        "openmp_wait": {name: os.environ.get(name) for name in USER_SETTINGS},
         "platform": platform.platform(),
         "host": socket.gethostname(),
     }

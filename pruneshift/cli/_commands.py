@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 
 from .. import STORAGE_ENV
+from ..threads import prefer_short_spin
 from ._terminal import CliEvents, console, guarded, print_hpo, print_results
 
 if TYPE_CHECKING:
@@ -293,4 +294,5 @@ def list_registries() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    prefer_short_spin()
     sys.exit(app())
