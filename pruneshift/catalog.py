@@ -148,6 +148,17 @@ SCHEDULES: Registry[Entry] = Registry("schedule", {
     "cosine": Entry("cosine decay to zero after the warm-up"),
     "step": Entry("multiply by gamma at each milestone"),
     "constant": Entry("the peak rate throughout"),
+    "one-cycle": Entry("one cycle: up from lr/25 over 30 % of training, then down to lr/2.5e5 "
+                       "(cosine, as torch's OneCycleLR)"),
+})
+
+RETRAIN_SCHEDULES: Registry[Entry] = Registry("re-training schedule", {
+    "restart": Entry("the training schedule run anew over the fine-tune epochs (learning-rate "
+                     "restarting; what pruneshift did before the choice existed)"),
+    "fixed": Entry("the grid point's rate held constant: the classic fine-tune"),
+    "rewind": Entry("the last fine-tune epochs of the original training schedule replayed "
+                    "(learning-rate rewinding, Renda et al. 2020)"),
+    "one-cycle": Entry("one cycle up to the grid point's rate and down (Le & Hua 2021)"),
 })
 
 NORMALISATIONS: Registry[Entry] = Registry("normalisation", {
@@ -177,6 +188,7 @@ BATCHING: Registry[Entry] = Registry("batching", {
 CHOICES: dict[str, Registry] = {
     "datasets": DATASETS, "models": MODELS, "criteria": CRITERIA, "hpo methods": METHODS,
     "protocols": PROTOCOLS, "targets": TARGETS, "scopes": SCOPES, "augmentations": AUGMENTATIONS,
-    "optimizers": OPTIMIZERS, "schedules": SCHEDULES, "normalisations": NORMALISATIONS,
+    "optimizers": OPTIMIZERS, "schedules": SCHEDULES,
+    "re-training schedules": RETRAIN_SCHEDULES, "normalisations": NORMALISATIONS,
     "threshold rules": THRESHOLD_RULES, "budgets": BUDGETS,
 }

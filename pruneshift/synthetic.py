@@ -91,8 +91,7 @@ def grid_runs(config: ExperimentConfig, grid: Grid, ratio: float
     divergence flags, shaped (*grid.shape, seeds) like a landscape."""
     shape = (*grid.shape, len(grid.seeds))
     values, diverged = np.zeros(shape), np.zeros(shape, dtype=bool)
-    for point_index, point in enumerate(grid.points()):
-        index = np.unravel_index(point_index, grid.shape)
+    for point, index in zip(grid.points(), grid.positions(), strict=True):
         params = {**grid.fixed, **point}
         for s, seed in enumerate(grid.seeds):
             diverged[(*index, s)] = diverges(config, params, ratio)

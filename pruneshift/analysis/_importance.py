@@ -18,6 +18,8 @@ def importance(trials: list[FrozenTrial], grid: Grid, seed: int
     Axes with a single value carry no information and are left out; so is a grid whose every
     trial scored the same (nothing to attribute). Trials are taken in the order of their units'
     keys, not of their numbers, so a study resumed after a kill scores as an uninterrupted one.
+    Each trial is read on the grid's axes as they are now (a grid that grew recorded its first
+    trials on narrower ones).
     """
     names = [a.name for a in grid.axes if len(a.values) > 1]
     result: dict[str, dict[str, float | None]] = {n: {"fanova": None, "ped_anova": None}
@@ -26,7 +28,10 @@ def importance(trials: list[FrozenTrial], grid: Grid, seed: int
     if len(names) < 1 or len(trials) < 2 or len(values) < 2:
         return result
     study = optuna.create_study(direction="maximize")
-    study.add_trials(sorted(trials, key=lambda t: (str(key_of(t)), t.number)))
+    axes = {a.name: a.distribution() for a in grid.axes}
+    study.add_trials([optuna.trial.create_trial(
+        params={n: t.params[n] for n in axes}, distributions=axes, value=t.value)
+        for t in sorted(trials, key=lambda t: (str(key_of(t)), t.number))])
     evaluators = {
         "fanova": optuna.importance.FanovaImportanceEvaluator(seed=seed),
         "ped_anova": optuna.importance.PedAnovaImportanceEvaluator(),

@@ -83,8 +83,9 @@ def to_landscape(rows: list[dict[str, Any]], grid: Grid, ratio: float) -> Landsc
     accuracy, test = np.full(shape, np.nan), np.full(shape, np.nan)
     diverged = np.zeros(shape, dtype=bool)
     seed_index = {s: i for i, s in enumerate(grid.seeds)}
+    positions = grid.positions()
     for row in rows:
-        cell = (*np.unravel_index(row["point"], grid.shape), seed_index[row["seed"]])
+        cell = (*positions[row["point"]], seed_index[row["seed"]])
         diverged[cell] = row["diverged"]
         accuracy[cell] = 0.0 if row["diverged"] else row["val_accuracy"]
         if row.get("test_accuracy") is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -80,7 +80,7 @@ def summarise(data: RunData, settings: AnalysisConfig
               ) -> tuple[Results, pd.DataFrame, dict[float, Landscape]]:
     """The results per ratio, with the landscapes (table and arrays) they were computed from."""
     table, arrays, duplicates = landscapes(data)
-    grid, points = data.grid, data.grid.points()
+    grid = data.grid
     dense = arrays.get(0.0)
     noise = seed_noise(dense) if dense is not None else None
     normalisation = normalisation_for(noise, settings)
@@ -90,10 +90,7 @@ def summarise(data: RunData, settings: AnalysisConfig
     dense_macs = (unpruned.efficiency["macs"] if unpruned is not None and unpruned.efficiency
                   else None)
 
-    def point(index: tuple[int, ...]) -> dict[str, Any]:
-        return points[int(np.ravel_multi_index(index, grid.shape))]
-
-    dense_point = None if dense_best is None else point(dense_best)
+    dense_point = None if dense_best is None else grid.point_at(dense_best)
     recipes = {r: recipe(grid, a, dense_point) for r, a in arrays.items()} if dense_point else {}
     ratios: dict[float, RatioResult] = {}
     for ratio, landscape in sorted(arrays.items()):
@@ -109,7 +106,7 @@ def summarise(data: RunData, settings: AnalysisConfig
             cells={"complete": landscape.complete(), "expected": len(grid.cells()),
                    "duplicates": duplicates[ratio]},
             best=None if best is None else BestPoint(
-                params=point(best), value=mean[best], test_accuracy=test[best]),
+                params=grid.point_at(best), value=mean[best], test_accuracy=test[best]),
             value_at_dense_optimum=mean[dense_best] if dense_best is not None else None,
             importance=importance(data.trials[ratio], grid, settings.seed),
             recipe=recipes.get(ratio), deployment=deployment_of(data.deployed.get(ratio)),

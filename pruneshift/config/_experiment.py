@@ -101,6 +101,16 @@ class ExperimentConfig(_Section):
                 if param.type == "categorical" and name in self.synthetic.optimum:
                     raise ValueError(f"synthetic.optimum.{name}: the synthetic task takes "
                                      "numeric hyperparameters only")
+        pruning = self.pruning
+        if pruning.retrain_schedule != "restart" and pruning.protocol != "finetune":
+            raise ValueError(f"pruning.retrain_schedule: '{pruning.retrain_schedule}' applies to "
+                             f"the finetune protocol only, not '{pruning.protocol}'; "
+                             "allowed here: restart")
+        if (pruning.retrain_schedule == "rewind"
+                and (pruning.finetune_epochs or 0) > self.training.epochs):
+            raise ValueError(f"pruning.finetune_epochs: rewinding replays the last "
+                             f"{pruning.finetune_epochs} epochs of a {self.training.epochs}-epoch "
+                             "schedule; give at most training.epochs")
         if self.hpo.min_epochs > self.max_epochs:
             raise ValueError(f"hpo.min_epochs: {self.hpo.min_epochs} exceeds the full budget "
                              f"of {self.max_epochs} epochs (hpo.max_epochs or training.epochs)")

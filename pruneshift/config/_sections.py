@@ -89,6 +89,8 @@ class TrainingConfig(_Section):
     milestones: list[PositiveInt] = Field(default_factory=list)  # step: epochs where lr *= gamma
     gamma: float = Field(0.1, gt=0, le=1)  # step schedule's factor
     label_smoothing: float = Field(0.0, ge=0, lt=1)
+    schedule_epochs: PositiveInt | None = None  # the schedule's span when only its last
+    # ``epochs`` are trained (learning-rate rewinding); None: epochs
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     threads: int | None = Field(None, ge=1, le=1024)  # CPU threads for torch; None: torch's
     batched: choice(catalog.BATCHING) = "auto"  # grids: train a ratio's cells stacked together
@@ -112,10 +114,14 @@ class TrainingConfig(_Section):
         if self.warmup_epochs >= self.epochs:
             raise ValueError(f"training.warmup_epochs: {self.warmup_epochs} must be below "
                              f"epochs ({self.epochs})")
+        if self.schedule_epochs is not None and self.schedule_epochs < self.epochs:
+            raise ValueError(f"training.schedule_epochs: {self.schedule_epochs} must be at least "
+                             f"epochs ({self.epochs})")
         return self
 
 
-UNTUNABLE = frozenset({"epochs", "device", "threads", "batched", "members"})
+UNTUNABLE = frozenset({"epochs", "schedule_epochs", "device", "threads", "batched",
+                       "members"})
 TUNABLE = tuple(name for name in TrainingConfig.model_fields if name not in UNTUNABLE)
 
 
@@ -224,6 +230,7 @@ class GridConfig(_Section):
 
     axes: dict[str, GridAxis] = Field(default_factory=default_grid_axes)
     seeds: int = Field(3, ge=2)  # repetitions per point: 3 give a regret interval worth the name
+    max_extend: NonNegativeInt = 2  # steps a log axis may grow by where a best point is on its edge
 
     @field_validator("axes")
     @classmethod
@@ -245,6 +252,7 @@ class PruningConfig(_Section):
     steps: PositiveInt = 3  # during-training: pruning steps
     prune_until: float = Field(0.5, gt=0, le=1)  # during-training: share of epochs to finish by
     finetune_epochs: PositiveInt | None = None  # finetune: epochs; None means training.epochs
+    retrain_schedule: choice(catalog.RETRAIN_SCHEDULES) = "restart"  # finetune: learning rate
     latency_runs: int = Field(200, ge=1, le=100_000)  # timed batch-1 passes (after warm-up)
 
     @field_validator("ratios")

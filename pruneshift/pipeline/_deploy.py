@@ -17,10 +17,9 @@ from typing import Any
 
 import numpy as np
 import optuna
-from optuna.trial import TrialState
 from torch import nn
 
-from ..analysis import best_index, landscape_rows, to_landscape
+from ..analysis import best_index
 from ..data import Splits
 from ..deploy import (
     ExportStackMissing,
@@ -37,7 +36,7 @@ from ..search import Grid
 from ..storage import DeployedRecord, StudyKey, TrialKey, deploy_task, ratio_key
 from ._context import Run
 from ._events import Events
-from ._grids import GridTrainer
+from ._grids import GridTrainer, stored_landscape
 from ._models import example_input, store_model
 
 
@@ -50,12 +49,11 @@ def best_cell(study: optuna.Study, grid: Grid, ratio: float
               ) -> tuple[dict[str, Any], float | None] | None:
     """The grid's best point and the accuracy its first seed reached there; None when every
     run of the grid diverged or none finished."""
-    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    landscape = to_landscape(landscape_rows(trials, grid, ratio)[0], grid, ratio)
+    landscape = stored_landscape(study, grid, ratio)
     best = best_index(landscape.mean())
     if best is None:
         return None
-    point = grid.points()[int(np.ravel_multi_index(best, grid.shape))]
+    point = grid.point_at(best)
     first = landscape.accuracy[(*best, 0)]
     return point, None if np.isnan(first) else float(first)
 

@@ -9,6 +9,7 @@ import optuna
 from optuna.trial import TrialState
 
 from .. import queue
+from ..analysis import Landscape, landscape_rows, to_landscape
 from ..catalog import PROTOCOLS
 from ..config import GRID_SECTIONS, TrainingConfig
 from ..data import Splits
@@ -39,6 +40,12 @@ def define_grid(run: Run, stages: optuna.Study, optimum: dict[str, Any],
     return grid
 
 
+def stored_landscape(study: optuna.Study, grid: Grid, ratio: float) -> Landscape:
+    """A ratio's landscape from its grid study's complete trials, as the analysis reads it."""
+    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    return to_landscape(landscape_rows(trials, grid, ratio)[0], grid, ratio)
+
+
 def grid_units(grid: Grid) -> list[queue.Unit]:
     """Every (point, seed) of the grid as a unit whose trial carries the point as params."""
     points = grid.points()
@@ -64,8 +71,9 @@ class GridTrainer:
         self._members: int | None = None
 
     def recipe(self, point: dict[str, Any]) -> TrainingConfig:
-        return TrainingConfig.model_validate({**self.run.config.training.model_dump(),
-                                              **self.grid.fixed, **point, "epochs": self.epochs})
+        recipe = TrainingConfig.model_validate({**self.run.config.training.model_dump(),
+                                                **self.grid.fixed, **point, "epochs": self.epochs})
+        return self.protocol.recipe(self.run.config, recipe)
 
     def members(self) -> int:
         """Cells per stack: the configured count, else what fits in memory; 1 unbatched."""

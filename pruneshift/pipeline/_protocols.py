@@ -4,7 +4,8 @@
 - ``during-training``: train from scratch with the point's hyperparameters, pruning in
   ``pruning.steps`` equal steps after the epochs of ``prune.pruning_epochs`` (spread over the
   first ``pruning.prune_until`` of training); at r = 0 this is plain dense training.
-- ``finetune``: the reference pruned to r, fine-tuned for ``pruning.finetune_epochs``.
+- ``finetune``: the reference pruned to r, fine-tuned for ``pruning.finetune_epochs`` under
+  ``pruning.retrain_schedule`` (``recipe``).
 - ``scratch``: the reference's pruned architecture, re-initialised from the seed and trained.
 """
 
@@ -22,6 +23,13 @@ from ._reference import channel_ratio_of, pruned_reference
 
 Start = tuple[nn.Module, GradualPruning | None]
 
+RETRAINING = {  # pruning.retrain_schedule: how it changes a fine-tuning cell's recipe
+    "restart": lambda config: {},
+    "fixed": lambda config: {"schedule": "constant", "warmup_epochs": 0.0},
+    "rewind": lambda config: {"schedule_epochs": config.training.epochs},
+    "one-cycle": lambda config: {"schedule": "one-cycle", "warmup_epochs": 0.0},
+}
+
 
 class DuringTraining:
     """Each cell prunes its own model while it trains."""
@@ -30,6 +38,9 @@ class DuringTraining:
 
     def epochs(self, config: ExperimentConfig) -> int:
         return config.training.epochs
+
+    def recipe(self, config: ExperimentConfig, recipe: TrainingConfig) -> TrainingConfig:
+        return recipe  # the training schedule, from the first epoch
 
     def stackable(self, config: ExperimentConfig, ratio: float) -> bool:
         """Cells share shapes unless each is pruned by one global ranking of its own."""
@@ -64,6 +75,13 @@ class FromReference:
         if self.reinitialised:
             return config.training.epochs
         return config.pruning.finetune_epochs or config.training.epochs
+
+    def recipe(self, config: ExperimentConfig, recipe: TrainingConfig) -> TrainingConfig:
+        """A cell's recipe: fine-tuning follows ``pruning.retrain_schedule``, the grid point's
+        rate its peak (``fixed``: its constant)."""
+        if self.reinitialised:
+            return recipe
+        return recipe.model_copy(update=RETRAINING[config.pruning.retrain_schedule](config))
 
     def stackable(self, config: ExperimentConfig, ratio: float) -> bool:
         return True  # every cell of a ratio has the pruned reference's shapes

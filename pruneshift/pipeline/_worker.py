@@ -1,8 +1,9 @@
 """A worker: takes whatever unit of work is ready, in stage order, until the study is done.
 
 Order: HPO tickets → the reference model → dense-grid cells → pruning tasks → pruned-grid
-cells. A ratio's grid starts only once its pruned reference exists (and, for ``finetune`` and
-``scratch``, the dense grid only once the reference exists). With nothing free but work still
+cells → the grid's growth (``_growth``) and its new cells → deployments. A ratio's grid starts
+only once its pruned reference exists (and, for ``finetune`` and ``scratch``, the dense grid
+only once the reference exists). With nothing free but work still
 running elsewhere, a worker waits. When every unit is done, it writes the analysis and report
 (under a lock, so several finishing workers do not write at once). One worker is
 ``pruneshift run``; any number on any machines is ``pruneshift worker``.
@@ -25,6 +26,7 @@ from ..catalog import PROTOCOLS
 from ..config import GRID_SECTIONS, ExperimentConfig
 from ..errors import PruneshiftError
 from ..queue import queue_lock_for, retrying
+from ..search import Grid
 from ..storage import StudyKey, TrialKey, deploy_task, key_of, stages_study_name
 from ..train import resolve_device
 from ._analysis import analysis_stage
@@ -32,6 +34,7 @@ from ._context import Run
 from ._deploy import deploy_ratio, deploy_units
 from ._events import Events, Progress
 from ._grids import GridStage, define_grid
+from ._growth import grown_grid
 from ._hpo import HPOStage, hpo_units
 from ._reference import task_runner, task_units
 from ._tasks import task_for
@@ -101,13 +104,18 @@ class Worker:
             return Step.RAN
         if self.stages is None:
             self._open_stages()
+        self._follow_stored_grid()
         if self.trains and self._ran_task():
             return Step.RAN
         for ratio in self.config.pruning.ratios:
             if self._ready(ratio) and self._grid(ratio).step():
                 self._report_progress(f"grid r={ratio:g}")
                 return Step.RAN
-        if self.trains and self.config.deploy.enabled and self._ran_task(deployments=True):
+        grew = self._grew()
+        if grew:
+            return Step.RAN
+        if (grew is False and self.trains and self.config.deploy.enabled
+                and self._ran_task(deployments=True)):
             return Step.RAN
         return Step.DONE if self._complete() else Step.WAIT
 
@@ -124,13 +132,12 @@ class Worker:
     def _ran_task(self, deployments: bool = False) -> bool:
         """Take a task of the stages study: the reference, a pruning, or a ratio's deployment.
 
-        Deployments are enqueued (``deployments``) only when no grid cell is free: checking
-        which grids are complete reads every grid study, too much for every step.
+        Deployments are enqueued (``deployments``) once every grid is complete and settled, so
+        each deploys its ratio's final best point.
         """
         units = task_units(self.stages, self.config.pruning.ratios)
         if deployments:
-            units += deploy_units([r for r in self.config.pruning.ratios
-                                   if self._ready(r) and self._grid(r).finished()])
+            units += deploy_units(self.config.pruning.ratios)
         queue.enqueue_missing(self.stages, units, self.run.lock)
         trial = queue.take(self.stages)
         if trial is None:
@@ -153,6 +160,25 @@ class Worker:
             trainer = self.task.cell_trainer(self.run, self.stages, self.grid, ratio, self.events)
             self.grids[ratio] = GridStage(self.run, self.grid, ratio, trainer)
         return self.grids[ratio]
+
+    def _follow_stored_grid(self) -> None:
+        """Take up the grid another worker grew, before taking any of its new cells."""
+        stored = self.stages.user_attrs[StudyKey.GRID]
+        if len(stored.get("grown", [])) != len(self.grid.grown):
+            self.grid, self.grids = Grid.from_dict(stored), {}
+
+    def _grew(self) -> bool | None:
+        """Once every ratio's grid is complete: whether the grid grew (here or by another
+        worker; its new cells are then free) or is settled (False); None before."""
+        ratios = self.config.pruning.ratios
+        if not all(self._ready(r) and self._grid(r).finished() for r in ratios):
+            return None
+        grid = grown_grid(self.run, self.stages, self.grid,
+                          {r: self._grid(r).study for r in ratios}, self.events)
+        if grid is None:
+            return False
+        self.grid, self.grids = grid, {}
+        return True
 
     def _ready(self, ratio: float) -> bool:
         """Whether the models a ratio's grid starts from exist."""

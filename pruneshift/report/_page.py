@@ -19,6 +19,7 @@ from ..config import AnalysisConfig
 from ..storage import HPOTrial
 from ._advice import recipe_rows, transfer_words
 from ._deployment import budget_words, deployment_rows, deployment_words
+from ._growth import growth_words
 from ._text import interval, pct, points, shift_words, summary
 
 
@@ -142,7 +143,14 @@ def study_words(results: Results) -> str:
     ratio_means = "" if target == "channels" else f" (a ratio is the share of {target} removed)"
     return (f"Dataset {config['data']['name']}, model {config['model']['name']}, "
             f"{config['pruning']['criterion']} {config['pruning']['scope']} pruning{ratio_means}, "
-            f"protocol {config['pruning']['protocol']}; grid of {grid}.")
+            f"protocol {protocol_words(config['pruning'])}; grid of {grid}.")
+
+
+def protocol_words(pruning: dict[str, Any]) -> str:
+    """The protocol, with its re-training schedule where it fine-tunes."""
+    if pruning["protocol"] != "finetune":
+        return pruning["protocol"]
+    return f"finetune (re-training schedule {pruning.get('retrain_schedule', 'restart')})"
 
 
 def ran_config(results: Results) -> dict[str, Any]:
@@ -230,7 +238,7 @@ def sections(results: Results, figures: dict[str, Path | None],
         Section("Landscapes", "landscapes",
                 ["Mean validation accuracy on the grid at every ratio, on one colour scale "
                  "covering the top 10 accuracy points (anything lower is darkest); X marks the "
-                 "dense optimum, * each ratio's own."], [],
+                 "dense optimum, * each ratio's own.", *growth_words(results)], [],
                 figure("landscapes", "The grid at every pruning ratio.")),
         Section("Sensitivity", "sensitivity",
                 [f"Each grid is a {results.distribution.normalisation} distribution "

@@ -22,7 +22,8 @@ MACHINE_SPECIFIC = {"environment"}
 # sections and settings added after f43e9de (docs/results.md lists them), by path prefix
 SINCE = [("transfer",), ("choice",), ("ratios", "*", "recipe"), ("ratios", "*", "deployment"),
          ("analysis", "budget"), ("config", "analysis", "budget"), ("config", "deploy"),
-         ("signature", "analysis", "budget")]
+         ("signature", "analysis", "budget"), ("grid", "grown"), ("config", "grid", "max_extend"),
+         ("config", "pruning", "retrain_schedule"), ("config", "training", "schedule_epochs")]
 NESTED = {"noise_floor", "p_value", "p_adjusted"}  # their "per_hp.<name>.wasserstein" keys
 
 

@@ -87,6 +87,19 @@ def test_each_protocol_trains_the_pruned_reference(tmp_path, protocol):
         assert table.loc[table.ratio == 0.0, "val_accuracy"].max() > 0.9
 
 
+def test_the_re_training_schedule_reaches_the_fine_tuned_cells(tmp_path):
+    accuracies = {}
+    for schedule in ("restart", "rewind"):
+        config = load_config(QUICK, ["pruning.protocol=finetune", "pruning.finetune_epochs=1",
+                                     "grid.axes.weight_decay.points=1", "pruning.ratios=[0,0.5]",
+                                     f"pruning.retrain_schedule={schedule}",
+                                     "deploy.enabled=false"])
+        run_study(config, out=tmp_path / schedule)
+        table = pd.read_csv(tmp_path / schedule / "landscapes.csv")
+        accuracies[schedule] = table.loc[table.ratio == 0.5, "val_accuracy"].tolist()
+    assert accuracies["restart"] != accuracies["rewind"]
+
+
 def test_a_killed_run_resumes_to_exactly_the_uninterrupted_result(tmp_path, quick_run):
     clean_out, _ = quick_run
     config = load_config(QUICK)

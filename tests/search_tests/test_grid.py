@@ -1,9 +1,10 @@
+import itertools
 import math
 
 import pytest
 
 from pruneshift.config import load_config
-from pruneshift.search import Grid, build_grid
+from pruneshift.search import Grid, Growth, build_grid, growth_steps
 from pruneshift.seeds import stage_seed, stage_seeds
 
 OPTIMUM = {"lr": 0.01, "weight_decay": 1e-4, "momentum": 0.9, "batch_size": 64}
@@ -85,3 +86,36 @@ def test_grid_config_errors(override, message):
 
     with pytest.raises(ConfigError, match=message):
         load_config(None, [override])
+
+
+def test_a_grown_grid_keeps_its_points_numbers_and_places_each_by_its_values():
+    grid, _ = grid_for(["grid.seeds=2"])
+    lr = grid.axes[0].values
+    grown = grid.grow(Growth("lr", lr[0] ** 2 / lr[1], "low", 0.5)).grow(
+        Growth("weight_decay", 0.5, "high", 0.75))
+    assert grown.shape == (6, 6) and len(grown.points()) == 36
+    assert grown.points()[:25] == grid.points()
+    assert grown.points()[25:30] == [{"lr": lr[0] ** 2 / lr[1], "weight_decay": wd}
+                                     for wd in grid.axes[1].values]
+    assert [grown.point_at(p) for p in grown.positions()] == grown.points()
+    assert sorted(grown.positions()) == sorted(itertools.product(range(6), range(6)))
+    assert Grid.from_dict(grown.to_dict()) == grown
+
+
+def test_an_axis_grows_on_the_edge_a_best_point_lies_on_within_its_limits():
+    config = load_config(None, ["search_space.weight_decay.high=0.02"])
+    grid, _ = build_grid(config, {"lr": 0.05, "weight_decay": 5e-4})  # 0.005..0.5, 5e-5..5e-3
+    space = config.search_space
+    assert growth_steps(grid, {0.0: (2, 2), 0.5: (1, 3)}, space, max_extend=2) == []
+    steps = growth_steps(grid, {0.0: (2, 2), 0.5: (4, 4), 0.75: (0, 4)}, space, max_extend=2)
+    # lr's upper step (1.58) lies beyond its bound 1; weight decay's first edge was at 0.5
+    assert [(s.axis, s.side, s.ratio) for s in steps] == [("lr", "low", 0.75),
+                                                          ("weight_decay", "high", 0.5)]
+    assert [s.value for s in steps] == pytest.approx([0.005 / 10 ** 0.5, 5e-3 * 10 ** 0.5])
+    assert growth_steps(grid, {0.5: (0, 4)}, space, max_extend=0) == []
+    lower = grid.grow(steps[0])
+    assert [s.axis for s in growth_steps(lower, {0.5: (0, 4)}, space, max_extend=1)] == [
+        "weight_decay"]  # lr has used its one step
+    upper = lower.grow(steps[1])
+    # both next values lie beyond the space: lr 5e-4 < 1e-3, weight decay 0.05 > 0.02
+    assert growth_steps(upper, {0.5: (0, 5)}, space, max_extend=2) == []

@@ -85,6 +85,26 @@ def test_schedules_follow_their_definitions():
     assert {lr_factor(constant, s, 7) for s in range(35)} == {1.0}
 
 
+def test_one_cycle_is_torch_s_one_cycle_step_for_step():
+    recipe = TrainingConfig(epochs=3, schedule="one-cycle", lr=0.1)
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    torch_schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=21)
+    expected = []
+    for _ in range(21):
+        expected.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        torch_schedule.step()
+    assert [0.1 * lr_factor(recipe, s, 7) for s in range(21)] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "step", "one-cycle"])
+def test_a_rewound_schedule_replays_the_last_epochs_of_the_full_one(schedule):
+    full = TrainingConfig(epochs=10, schedule=schedule, warmup_epochs=1)
+    rewound = full.model_copy(update={"epochs": 4, "schedule_epochs": 10})
+    assert [lr_factor(rewound, s, 5) for s in range(20)] == \
+        [lr_factor(full, s + 30, 5) for s in range(20)]
+
+
 def test_threads_setting_is_applied(digits):
     before = torch.get_num_threads()
     try:
