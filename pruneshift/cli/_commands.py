@@ -250,6 +250,33 @@ def recommend(
 
 
 @app.command()
+def compare(
+        run_dirs: Annotated[list[Path], typer.Argument(help="Two run folders or more.")],
+        out: Annotated[Path, typer.Option(help="The folder the comparison is written to.")]
+        = Path("comparison"),
+        debug: DebugOpt = False) -> None:
+    """Compare finished runs that differ in protocol, re-training schedule, criterion or model
+    in one report: per ratio, each run's verdict, accuracy, regret and optimum shifts."""
+
+    def action() -> None:
+        from ..analysis import read_results
+        from ..errors import ConfigError
+        from ..pipeline import usable_run_dir
+        from ..report import check_comparable, summary, write_comparison
+
+        if len(set(run_dirs)) < 2:
+            raise ConfigError("compare needs two different run folders or more")
+        runs = {str(d): read_results(d) for d in run_dirs}
+        check_comparable(runs)  # before --out is created
+        paths = write_comparison(runs, usable_run_dir(out))
+        for name, results in runs.items():
+            console.print(f"{name}: {summary(results)[0]}", soft_wrap=True, highlight=False)
+        console.print(f"comparison: {paths['html']}", soft_wrap=True, highlight=False)
+
+    guarded(debug, action)
+
+
+@app.command()
 def status(run_dir: RunDirArg, storage: StorageOpt = None, experiment: ExperimentOpt = None,
            debug: DebugOpt = False) -> None:
     """Per stage: trials done, running, failed, waiting and left (for watching a run)."""

@@ -10,7 +10,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 _HOMES = {"analysis_stage": "_analysis", "analyze_run": "_analysis", "Run": "_context",
-          "run_dir_for": "_context", "storage_url_for": "_context", "write_json": "_context",
+          "run_dir_for": "_context", "storage_url_for": "_context", "usable_run_dir": "_context",
+          "write_json": "_context",
           "Events": "_events", "Progress": "_events", "GridStage": "_grids",
           "define_grid": "_grids", "HPOStage": "_hpo", "run_status": "_status",
           "Worker": "_worker", "run_hpo": "_worker", "run_study": "_worker"}
@@ -24,7 +25,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from ._analysis import analysis_stage, analyze_run
-    from ._context import Run, run_dir_for, storage_url_for, write_json
+    from ._context import Run, run_dir_for, storage_url_for, usable_run_dir, write_json
     from ._events import Events, Progress
     from ._grids import GridStage, define_grid
     from ._hpo import HPOStage
@@ -33,4 +34,4 @@ if TYPE_CHECKING:
 
 __all__ = ["Events", "GridStage", "HPOStage", "Progress", "Run", "Worker", "analysis_stage",
            "analyze_run", "define_grid", "run_dir_for", "run_hpo", "run_status", "run_study",
-           "storage_url_for", "write_json"]
+           "storage_url_for", "usable_run_dir", "write_json"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..analysis import Landscape, Results, best_index
 from ..storage import HPOTrial
+from ._comparison import check_comparable, write_comparison
 from ._figures import (
     accuracy_vs_ratio,
     distances_vs_ratio,
@@ -57,4 +58,5 @@ def write_report(run_dir: Path, results: Results, arrays: dict[float, Landscape]
             **{k: v for k, v in figures.items() if v is not None}}
 
 
-__all__ = ["recipe_yaml", "render_html", "render_markdown", "summary", "write_report"]
+__all__ = ["check_comparable", "recipe_yaml", "render_html", "render_markdown", "summary",
+           "write_comparison", "write_report"]
