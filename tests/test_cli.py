@@ -97,7 +97,8 @@ def test_off_a_terminal_progress_is_plain_unwrapped_lines(tmp_path):
     """A log file, CI or a batch job gets a line now and then, not one bar at the end, and no
     line broken at 80 columns (the test runner's stderr is not a terminal)."""
     result = runner.invoke(app, ["run", str(SYNTHETIC), "--out", str(tmp_path / "run"), "--set",
-                                 "hpo.n_trials=10", "--set", "pruning.ratios=[0, 0.5]"])
+                                 "hpo.n_trials=10", "--set", "pruning.ratios=[0, 0.5]",
+                                 "--set", "grid.max_extend=0"])  # a job of known size
     assert result.exit_code == 0, result.output
     lines = result.stderr.strip().splitlines()
     assert all(re.match(r"(HPO \(job\)|grid r=[\d.]+ \(job\)|report|pruning|reference|"
