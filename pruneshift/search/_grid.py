@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import optuna
@@ -62,9 +62,6 @@ class Growth:
     side: str
     ratio: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"axis": self.axis, "value": self.value, "side": self.side, "ratio": self.ratio}
-
 
 @dataclass(frozen=True)
 class Grid:
@@ -114,7 +111,7 @@ class Grid:
         return {"axes": [{"name": a.name, "values": list(a.values), "log": a.log,
                           "kind": a.kind} for a in self.axes],
                 "fixed": self.fixed, "seeds": list(self.seeds),
-                "grown": [g.to_dict() for g in self.grown]}
+                "grown": [asdict(g) for g in self.grown]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Grid:
