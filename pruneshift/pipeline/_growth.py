@@ -38,6 +38,7 @@ def grown_grid(run: Run, stages: optuna.Study, grid: Grid, studies: dict[float, 
             grid = grid.grow(step)
         stages.set_user_attr(StudyKey.GRID, grid.to_dict())
     for step in steps:
-        events.warning(f"grid axis '{step.axis}' grows on its {step.side} side to "
-                       f"{step.value:.3g}: the best point at r={step.ratio:g} lies on its edge")
+        events.stage("grid", f"axis '{step.axis}' grows on its {step.side} side to "
+                             f"{step.value:.3g}: the best point at r={step.ratio:g} lies on its "
+                             "edge")
     return grid

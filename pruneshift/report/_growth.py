@@ -22,7 +22,8 @@ def growth_words(results: Results) -> list[str]:
             words.append(
                 f"The grid grew to follow the optimum: {axis.name} by {len(steps)} "
                 f"step{'s' * (len(steps) > 1)} on its {side} side, to {steps[-1].value:.3g}, "
-                f"because the best point lay on that edge at {because} pruning.")
+                f"because the best point lay on that edge at {because} pruning (a red dashed "
+                "line marks the first grid's edge).")
     limit = results.config.get("grid", {}).get("max_extend", 2)
     for axis in grid.axes:
         if len(axis.values) < 2 or axis.kind == "categorical":

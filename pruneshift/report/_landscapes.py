@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..analysis import Landscape, best_index
+from ..search import Grid
 from ..storage import HPOTrial
 from ._plot import pyplot, save, tick
 
@@ -93,6 +95,9 @@ def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: tuple[int,
             else:
                 ax.set_yticks([])
             ax.grid(False)
+            _mark_growth(ax, arrays[ratio].grid, cols, vertical=True)
+            if mean.ndim > 1:
+                _mark_growth(ax, arrays[ratio].grid, rows, vertical=False)
             for point, marker, label in ((dense_optimum, "X", "dense optimum"),
                                          (own, "*", "this ratio's optimum")):
                 if point is not None:
@@ -107,8 +112,21 @@ def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: tuple[int,
                  + (f"\n(darkest: {100 * COLOUR_RANGE:.0f}+ points below the best, or diverged)"
                     if below else ""))
     handles, labels = panels[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8)
+    unique = dict(zip(labels, handles, strict=True))
+    fig.legend(unique.values(), unique.keys(), loc="outside lower center", ncols=len(unique),
+               fontsize=8)
     return save(fig, path, tight=False)
+
+
+def _mark_growth(ax: Any, grid: Grid, axis: int, *, vertical: bool) -> None:
+    """A dashed line where the first grid's edge was, on each side the axis grew."""
+    values = grid.axes[axis].values
+    added = [values.index(g.value) for g in grid.grown if g.axis == grid.axes[axis].name]
+    first = [i for i in range(len(values)) if i not in added]
+    edges = [first[0] - 0.5] * (first[0] > 0) + [first[-1] + 0.5] * (first[-1] < len(values) - 1)
+    draw = ax.axvline if vertical else ax.axhline
+    for edge in edges:
+        draw(edge, color="#d62728", linestyle="--", linewidth=1.4, label="the first grid's edge")
 
 
 def hpo_history(trials: list[HPOTrial], method: str, path: Path) -> Path | None:

@@ -47,7 +47,7 @@ def test_the_grid_grows_to_the_optimum_and_stops(followed):
     assert len(table) == 3 * 7 * 3 * 3  # ratios x lr x weight decay x seeds, one grid
     report = (out / "report.md").read_text()
     assert ("The grid grew to follow the optimum: lr by 2 steps on its high side, to 5, because "
-            "the best point lay on that edge at 50 %, then 75 % pruning.") in report
+            "the best point lay on that edge at 50 %, then 75 % pruning") in report
     assert "lies on the grid's edge" not in report
 
 
