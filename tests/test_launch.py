@@ -3,6 +3,8 @@ and the Slurm submission up to sbatch (no cluster on this machine)."""
 
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -61,3 +63,14 @@ def test_without_slurm_launch_says_how_to_run_locally(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no sbatch anywhere
     with pytest.raises(PruneshiftError, match="--cluster local"):
         launch(load_config(SYNTHETIC, SMALL), tmp_path / "run", 2, Resources())
+
+
+def test_with_local_helpers_the_answer_is_printed_once(tmp_path):
+    """``run --workers 2``: the helper's own closing table stays off the user's terminal."""
+    command = [sys.executable, "-m", "pruneshift", "run", str(SYNTHETIC), "--out", str(tmp_path),
+               "--workers", "2"]
+    for item in [*SMALL, *GIVEN_OPTIMUM]:
+        command += ["--set", item]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("written: ") == 1 and done.stdout.count("pruneshift · ") == 1

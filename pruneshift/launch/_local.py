@@ -65,7 +65,8 @@ def start_local_workers(config: ExperimentConfig, workers: int, *, out: Path | N
     """Start ``workers - 1`` helpers on the same study; return this process's config.
 
     The effective config is written to the run folder so every helper runs exactly it, each
-    with its share of the CPU threads and of each grid's cells per stack.
+    with its share of the CPU threads and of each grid's cells per stack. Only this process
+    prints the results; a helper's standard error (progress, warnings, errors) is shown.
     """
     if workers <= 1:
         return config, Helpers()
@@ -78,5 +79,6 @@ def start_local_workers(config: ExperimentConfig, workers: int, *, out: Path | N
     environment = dict(os.environ)
     if storage or config.storage:  # the written config has the password redacted
         environment[STORAGE_ENV] = storage or config.storage  # not on any command line
-    helpers = Helpers([subprocess.Popen(command, env=environment) for _ in range(1, workers)])
+    helpers = Helpers([subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)
+                       for _ in range(1, workers)])  # their warnings and errors still show
     return config, helpers
