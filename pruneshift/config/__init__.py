@@ -11,6 +11,7 @@ from ._fingerprint import (
     HPO_SECTIONS,
     fingerprint,
     fingerprint_differences,
+    flatten,
 )
 from ._load import (
     apply_overrides,
@@ -42,5 +43,6 @@ __all__ = ["GRID_SECTIONS", "HPO_SECTIONS", "MAX_GRID_RUNS", "TUNABLE", "UNTUNAB
            "AnalysisConfig", "DataConfig", "DeployConfig", "ExperimentConfig", "GridAxis",
            "GridConfig", "HPOConfig", "ModelConfig", "PruningConfig", "SearchParam",
            "SyntheticConfig", "TrainingConfig", "WorkersConfig", "apply_overrides",
-           "build_config", "fingerprint", "fingerprint_differences", "format_validation_error",
+           "build_config", "fingerprint", "fingerprint_differences", "flatten",
+           "format_validation_error",
            "load_config", "parse_override", "read_yaml"]

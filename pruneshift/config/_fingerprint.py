@@ -14,11 +14,12 @@ GRID_SECTIONS = ("seed", "data", "model", "training", "search_space", "grid", "p
                  "synthetic")
 
 
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested settings as one dict keyed by dotted paths."""
     if isinstance(value, dict) and value:
         flat: dict[str, Any] = {}
         for key, child in value.items():
-            flat.update(_flatten(child, f"{prefix}{key}."))
+            flat.update(flatten(child, f"{prefix}{key}."))
         return flat
     return {prefix.rstrip("."): value}
 
@@ -30,7 +31,7 @@ def fingerprint(config: ExperimentConfig, sections: tuple[str, ...] = HPO_SECTIO
     Budgets, timeouts, device and file locations may change between runs of one experiment
     (and ratios may be added, each with a study of its own); anything else changes the trials.
     """
-    flat = _flatten(config.model_dump(mode="json", include=set(sections)))
+    flat = flatten(config.model_dump(mode="json", include=set(sections)))
     return {key: value for key, value in flat.items()
             if not any(key == p or key.startswith(p + ".") for p in _NOT_FINGERPRINTED)}
 
@@ -41,7 +42,7 @@ def fingerprint_differences(stored: dict[str, Any], current: dict[str, Any]) -> 
     A setting that pruneshift gained after the experiment began, left at its default, is no
     difference: the experiment ran as that default.
     """
-    defaults = _flatten(ExperimentConfig().model_dump(mode="json"))
+    defaults = flatten(ExperimentConfig().model_dump(mode="json"))
     keys = sorted(set(stored) | set(current))
     return [f"{k}: {stored.get(k, '<unset>')!r} -> {current.get(k, '<unset>')!r}"
             for k in keys if stored.get(k, "<unset>") != current.get(k, "<unset>")

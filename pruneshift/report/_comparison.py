@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..analysis import Results
-from ..config import ExperimentConfig
+from ..config import ExperimentConfig, flatten
 from ..errors import ConfigError
 from ..search import Grid
 from ._comparison_figures import overlaid_figures
@@ -24,18 +26,13 @@ NOT_A_DIFFERENCE = ("experiment", "storage", "workers", "data.root", "data.downl
                     "training.batched", "training.members")
 
 
-def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict) and value:
-        flat: dict[str, Any] = {}
-        for key, child in value.items():
-            flat.update(_flat(child, f"{prefix}{key}."))
-        return flat
-    return {prefix.rstrip("."): value}
-
-
 def _settings(results: Results) -> dict[str, Any]:
-    """A run's config, complete: settings added after it ran hold their defaults."""
-    return _flat(ExperimentConfig.model_validate(results.config).model_dump(mode="json"))
+    """A run's config, complete: settings added after it ran hold their defaults (a config
+    this version no longer reads is taken as it was stored)."""
+    try:
+        return flatten(ExperimentConfig.model_validate(results.config).model_dump(mode="json"))
+    except ValidationError:
+        return flatten(results.config)
 
 
 def check_comparable(runs: dict[str, Results]) -> None:
