@@ -47,7 +47,7 @@ def save(fig: Any, path: Path, *, tight: bool = True) -> Path:
         fig.tight_layout()
     partial = path.with_name(f".{path.name}.tmp")
     try:
-        fig.savefig(partial, format="png")
+        fig.savefig(partial, format="png", bbox_inches="tight", pad_inches=0.1)  # nothing clipped
         partial.replace(path)
     finally:
         plt.close(fig)
