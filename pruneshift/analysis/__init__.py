@@ -11,11 +11,15 @@ from ._actions import (
     TransferForm,
     TransferRatio,
 )
+from ._answer import gate, grid_answer, settle_answer
 from ._claims import (
+    Answer,
+    Confirmation,
     HyperparameterComparison,
     OptimumShift,
     RatioComparison,
     Regret,
+    Settlement,
     ShiftClaims,
     Statistic,
     StatisticTable,
@@ -35,7 +39,7 @@ from ._distance import (
 from ._distribution import default_temperature, default_top_delta, to_distribution
 from ._family import holm
 from ._importance import importance
-from ._inference import analyse, compare
+from ._inference import Analysis, analyse, claim_level, compare
 from ._landscape import Landscape, landscape_rows, to_landscape
 from ._load import RunData, load_run_data
 from ._noise import (
@@ -50,23 +54,36 @@ from ._recipe import axis_value, position_of, recipe, refined_point
 from ._record import DISTANCES
 from ._regret import fold_differences, kept_point, kept_value, regret
 from ._results import BudgetChoice, RatioResult, Results, read_results
+from ._settle import (
+    PairedRuns,
+    complete_rounds,
+    confirm,
+    look_quantile,
+    paired_error,
+    paired_runs,
+    pocock_boundary,
+    settlement,
+)
 from ._shift import best_index, rank_agreement, subgrid_optimum
-from ._summary import landscapes, normalisation_for, summarise
+from ._summary import landscapes, normalisation_for, settlements, summarise
 from ._threshold import threshold
 from ._transfer import FORMS, Prediction, move, predict, recommend, transfer, width_at
 from ._verdict import verdict
 
-__all__ = ["BudgetChoice", "Comparison", "DISTANCES", "Deployment", "Export", "FORMS",
-           "HyperparameterComparison", "HyperparameterRecipe", "Landscape", "NoShiftNull",
-           "Normalisation", "OptimumShift", "Prediction", "RatioComparison", "RatioResult",
-           "Recipe", "Regret", "Results", "RunData", "SeedBootstrap", "ShiftClaims", "Statistic",
-           "StatisticTable", "Threshold", "ThresholdCriterion", "Timing", "Transfer",
-           "TransferFit", "TransferForm", "TransferRatio", "Verdict", "analyse", "axis_value",
-           "best_index", "compare", "default_temperature", "default_top_delta", "distances",
-           "fold_differences", "grid_ground_metric", "holm", "importance", "kept_point",
-           "kept_value", "landscape_rows", "landscapes", "load_run_data", "marginal",
-           "marginal_wasserstein", "move", "normalisation_for", "point_residuals", "position_of",
-           "predict", "rank_agreement", "read_results", "recipe", "recommend", "refined_point",
-           "regret", "residuals", "robust_offset", "seed_noise", "shape_divergences",
-           "subgrid_optimum", "summarise", "threshold", "to_distribution", "to_landscape",
-           "transfer", "verdict", "wasserstein_on_grid", "width_at"]
+__all__ = ["Analysis", "Answer", "BudgetChoice", "Comparison", "Confirmation", "DISTANCES",
+           "Deployment", "Export", "FORMS", "HyperparameterComparison", "HyperparameterRecipe",
+           "Landscape", "NoShiftNull", "Normalisation", "OptimumShift", "PairedRuns", "Prediction",
+           "RatioComparison", "RatioResult", "Recipe", "Regret", "Results", "RunData",
+           "SeedBootstrap", "Settlement", "ShiftClaims", "Statistic", "StatisticTable",
+           "Threshold", "ThresholdCriterion", "Timing", "Transfer", "TransferFit", "TransferForm",
+           "TransferRatio", "Verdict", "analyse", "axis_value", "best_index", "claim_level",
+           "compare", "complete_rounds", "confirm", "default_temperature", "default_top_delta",
+           "distances", "fold_differences", "gate", "grid_answer", "grid_ground_metric", "holm",
+           "importance", "kept_point", "kept_value", "landscape_rows", "landscapes",
+           "load_run_data", "look_quantile", "marginal", "marginal_wasserstein", "move",
+           "normalisation_for", "paired_error", "paired_runs", "pocock_boundary",
+           "point_residuals", "position_of", "predict", "rank_agreement", "read_results", "recipe",
+           "recommend", "refined_point", "regret", "residuals", "robust_offset", "seed_noise",
+           "settle_answer", "settlement", "settlements", "shape_divergences", "subgrid_optimum",
+           "summarise", "threshold", "to_distribution", "to_landscape", "transfer", "verdict",
+           "wasserstein_on_grid", "width_at"]

@@ -4,7 +4,7 @@ shifts, and the threshold and verdict built on them."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, NamedTuple, Self
+from typing import Any, Literal, NamedTuple, Self
 
 from ._record import Record
 
@@ -57,6 +57,7 @@ class Regret(Record):
     method: Literal["cross-fitted", "plug-in", "reference"]
     ci_low: float | None = None
     ci_high: float | None = None
+    standard_error: float | None = None
     folds: int | None = None
     selection_bias: float | None = None
     noise_df: int | None = None
@@ -149,6 +150,51 @@ class Threshold(Record):
     rule: str
     epsilon: float
     level: float
+
+
+class Confirmation(Record):
+    """The settle stage's measurement at one ratio after some rounds: what the re-tuned recipe
+    gains over the kept dense optimum on fresh seeds, scored on the test split."""
+
+    gain: float  # mean over seeds of recipe minus kept accuracy (may be negative)
+    ci_low: float | None  # repeated confidence interval of the gain, valid at every look
+    ci_high: float | None
+    level: float  # its confidence level
+    standard_error: float | None  # two-way (seeds and examples)
+    seeds: int  # fresh seeds per point so far
+    looks: int  # rounds measured
+    planned_looks: int  # rounds the budget allows
+    kept_accuracy: float  # mean test accuracy at the kept point over these seeds
+    recipe_accuracy: float  # ... and at the recipe
+    decision: Literal["re-tune", "keep", "open"]  # where the interval lies against epsilon
+    done: bool  # settled (clear of epsilon and precise enough) or the rounds spent
+    detectable: float | None  # the smallest gain the whole budget tells from ε (80 % power)
+    planned_seeds: int | None  # where it ended open: seeds per point that would settle it
+
+
+class Settlement(Record):
+    """A ratio's settle stage: the two points trained on fresh seeds, and what they showed."""
+
+    kept: dict[str, Any] | None  # the kept point: the dense optimum's hyperparameters
+    recipe: dict[str, Any] | None  # the re-tuned recipe (None: nothing to confirm)
+    runs: int  # fresh runs trained so far (both points)
+    confirmation: Confirmation | None  # None before a round is complete
+
+
+class Answer(Record):
+    """One pruned ratio's answer: keep the dense optimum or re-tune, with what keeping costs
+    (the regret, never below 0) and its interval, from the settle stage where it ran (else from
+    the grid)."""
+
+    decision: Literal["re-tune", "keep", "open"]  # after the fixed-sequence gate
+    regret: float  # what keeping the dense optimum costs, estimate
+    ci_low: float  # its interval, at ``level``
+    ci_high: float
+    level: float
+    source: Literal["settle", "grid"]
+    runs: int | None  # fresh runs the settle stage trained at this ratio
+    detectable: float | None  # the smallest regret this design tells from ε (80 % power)
+    planned_seeds: int | None  # open: seeds per point that would settle it (None: sits on ε)
 
 
 class Verdict(Record):

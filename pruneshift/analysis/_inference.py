@@ -1,26 +1,29 @@
 """One pruned landscape against the dense one: distances with their null, regrets, optimum shifts.
 
-``analyse`` is the whole statistical analysis of a study from its landscapes alone (the
-calibration benchmark runs it on synthetic landscapes): per ratio, the distances with noise
-floors and p-values from the no-shift null, the cross-fitted regrets, the optimum shifts with
-seed-bootstrap intervals; then Holm's adjustment over every shift claim of the study, the
-threshold ratios and the verdict.
+``analyse`` is the whole statistical analysis of a study from its landscapes and settlements
+alone (the calibration benchmark runs it on synthetic ones): per ratio, the distances with
+noise floors and p-values from the no-shift null, the cross-fitted regrets, the optimum shifts
+with seed-bootstrap intervals; then Holm's adjustment over every shift claim of the study, each
+ratio's answer (``_answer``), the threshold ratios and the verdict.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from ..search import Grid
+from ._answer import fixed_sequence, gate, grid_answer, settle_answer
 from ._claims import (
+    Answer,
     Divergence,
     HyperparameterComparison,
     OptimumShift,
     RatioComparison,
     Regret,
+    Settlement,
     ShiftClaims,
     Statistic,
     StatisticTable,
@@ -146,7 +149,8 @@ def compare(comparison: Comparison, dense: Landscape, pruned: Landscape,
         if reference:
             return Regret(mean=0.0, method="reference")
         return regret(pruned.accuracy, kept, alpha=settings.alpha, epsilon=settings.epsilon,
-                      rng=rng, replicates=settings.bootstrap, trained=trained_runs(pruned))
+                      rng=rng, replicates=settings.bootstrap,
+                      claim_level=claim_level(settings.alpha), trained=trained_runs(pruned))
 
     per_hp = {}
     for axis, name in enumerate(names):
@@ -177,26 +181,51 @@ def _at(values: np.ndarray, index: tuple[int, ...] | None) -> float | None:
 
 
 def adjust(per_ratio: dict[float, RatioComparison], claims: list[Statistic]) -> None:
-    """Holm over every (pruned ratio, claim), shifts and regrets as two families; sets each
-    comparison's ``p_adjusted`` and each regret's ``p_adjusted``."""
+    """Holm over every (pruned ratio, shift claim), which sets each comparison's
+    ``p_adjusted``; the grid's regret of keeping the dense optimum gets its fixed-sequence
+    adjusted p-value (``_answer``), a per-hyperparameter regret none (it is no claim)."""
     pruned = {r: c for r, c in per_ratio.items() if r > 0}
     shifts = holm({(r, claim): c.p_value[claim] for r, c in pruned.items() for claim in claims
                    if c.p_value[claim] is not None})
-    regrets = holm({(r, name): claim.p_above_epsilon for r, c in pruned.items()
-                    for name, claim in c.regrets().items()
-                    if claim.p_above_epsilon is not None})
+    regrets = fixed_sequence({r: c.regret.p_above_epsilon for r, c in pruned.items()
+                              if c.regret.p_above_epsilon is not None})
     for ratio, compared in per_ratio.items():
         compared.p_adjusted = ShiftClaims.of({claim: shifts.get((ratio, claim))
                                               for claim in claims})
-        for name, claim in compared.regrets().items():
-            claim.p_adjusted = regrets.get((ratio, name))
+        compared.regret.p_adjusted = regrets.get(ratio)
+
+
+class Analysis(NamedTuple):
+    """A study's analysis: per ratio the comparison with the dense landscape (None where there
+    is nothing to compare) and the answer (None where there is none yet); the threshold and
+    the verdict (None while incomplete)."""
+
+    per_ratio: dict[float, RatioComparison | None]
+    answers: dict[float, Answer | None]
+    threshold: Threshold | None
+    verdict: Verdict | None
+
+
+def answers_of(per_ratio: dict[float, RatioComparison], settlements: dict[float, Settlement],
+               settings: AnalysisConfig) -> dict[float, Answer | None]:
+    """Each pruned ratio's answer, from its settle stage where one measured it, else from its
+    grid, as the fixed sequences claim them."""
+    level = claim_level(settings.alpha)
+    found: dict[float, Answer | None] = {}
+    for ratio, compared in per_ratio.items():
+        if ratio == 0:
+            continue
+        settled = settlements.get(ratio)
+        found[ratio] = ((settle_answer(settled) if settled is not None else None)
+                        or grid_answer(compared.regret, epsilon=settings.epsilon, level=level))
+    return gate(found)
 
 
 def analyse(grid: Grid, arrays: dict[float, Landscape], comparison: Comparison,
-            settings: AnalysisConfig
-            ) -> tuple[dict[float, RatioComparison | None], Threshold | None, Verdict | None]:
-    """Per ratio the comparison with the dense landscape (None where there is nothing to
-    compare), then the threshold and the verdict (None while incomplete)."""
+            settings: AnalysisConfig, settlements: dict[float, Settlement] | None = None
+            ) -> Analysis:
+    """The whole statistical analysis of a study from its landscapes and, where the settle
+    stage ran, its settlements."""
     dense = arrays.get(0.0)
     claims = comparison.shift_statistics()
     tests = len([r for r in arrays if r > 0]) * len(claims)
@@ -209,8 +238,10 @@ def analyse(grid: Grid, arrays: dict[float, Landscape], comparison: Comparison,
                             if comparable else None)
     compared = {r: c for r, c in per_ratio.items() if c is not None}
     adjust(compared, claims)
+    answers = answers_of(compared, settlements or {}, settings)
     if dense is None or len(compared) < len(per_ratio):
-        return per_ratio, None, None
-    found = threshold(compared, comparison.names, epsilon=settings.epsilon,
+        return Analysis(per_ratio, answers, None, None)
+    found = threshold(compared, answers, comparison.names, epsilon=settings.epsilon,
                       level=claim_level(settings.alpha), rule=settings.threshold_rule)
-    return per_ratio, found, verdict(compared, found, epsilon=settings.epsilon)
+    return Analysis(per_ratio, answers, found,
+                    verdict(compared, answers, found, epsilon=settings.epsilon))

@@ -14,6 +14,7 @@ from ..storage import (
     DeployedRecord,
     HPOTrial,
     PrunedRecord,
+    SettlePlan,
     StudyKey,
     deployed_records,
     grid_ratios,
@@ -21,13 +22,17 @@ from ..storage import (
     hpo_study_name,
     open_storage,
     pruned_records,
+    settle_plans,
+    settle_ratios,
+    settle_study_name,
     stages_study_name,
 )
 
 
 @dataclass
 class RunData:
-    """An experiment as stored: config, grid, reference and pruned models, trials per ratio."""
+    """An experiment as stored: config, grid, reference and pruned models, trials per ratio,
+    and the settle stage's plans and runs per pruned ratio."""
 
     config: dict[str, Any]
     grid: Grid
@@ -37,6 +42,9 @@ class RunData:
     deployed: dict[float, DeployedRecord]
     trials: dict[float, list[FrozenTrial]]
     hpo_trials: list[HPOTrial]
+    settle_plans: dict[float, SettlePlan]
+    settle_trials: dict[float, list[FrozenTrial]]
+    settle_test_ids: dict[float, dict[int, list[int]]]
 
 
 def load_run_data(url: str, experiment: str) -> RunData:
@@ -50,12 +58,24 @@ def load_run_data(url: str, experiment: str) -> RunData:
     stages = optuna.load_study(study_name=stages_study_name(experiment), storage=storage)
     attrs = stages.user_attrs
     ratios = grid_ratios(names, experiment)
-    trials = {r: optuna.load_study(study_name=grid_study_name(experiment, r), storage=storage)
-              .get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) for r in ratios}
+    trials = {r: _complete(storage, grid_study_name(experiment, r)) for r in ratios}
+    settle = {r: optuna.load_study(study_name=settle_study_name(experiment, r), storage=storage)
+              for r in settle_ratios(names, experiment)}
     hpo = (optuna.load_study(study_name=hpo_study_name(experiment), storage=storage)
            .get_trials(deepcopy=False) if hpo_study_name(experiment) in names else [])
     hpo = [HPOTrial.of(trial) for trial in hpo]
     return RunData(config=attrs[StudyKey.CONFIG], grid=Grid.from_dict(attrs[StudyKey.GRID]),
                    optimum=attrs.get(StudyKey.OPTIMUM, {}), reference=attrs.get(StudyKey.REFERENCE),
                    pruned=pruned_records(attrs), deployed=deployed_records(attrs), trials=trials,
-                   hpo_trials=hpo)
+                   hpo_trials=hpo, settle_plans=settle_plans(attrs),
+                   settle_trials={r: _done(s) for r, s in settle.items()},
+                   settle_test_ids={r: StudyKey.rounds_test_ids(s.user_attrs)
+                                    for r, s in settle.items()})
+
+
+def _done(study: optuna.Study) -> list[FrozenTrial]:
+    return study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+
+
+def _complete(storage: optuna.storages.BaseStorage, name: str) -> list[FrozenTrial]:
+    return _done(optuna.load_study(study_name=name, storage=storage))

@@ -28,6 +28,7 @@ from scipy.stats import t as student_t
 
 from ._claims import Regret
 from ._landscape import seed_mean
+from ._settle import planned_seeds
 
 DETECTION_POWER = 0.8  # power at which the smallest detectable regret is stated
 MAD_TO_STD = 1.4826  # the normal-consistent factor of a median absolute deviation
@@ -114,12 +115,13 @@ def selection_error(runs: np.ndarray, trained: np.ndarray, kept: np.ndarray, var
 
 
 def regret(runs: np.ndarray, kept: np.ndarray, *, alpha: float, epsilon: float,
-           rng: np.random.Generator, replicates: int,
+           rng: np.random.Generator, replicates: int, claim_level: float,
            trained: np.ndarray | None = None) -> Regret:
     """The bias-corrected cross-fitted regret of keeping the points in ``kept``, its
-    (1 - alpha) interval, the smallest regret this design tells from epsilon (``detectable``,
-    at 80 % power), and the seeds that would settle it against epsilon. ``trained`` (default
-    ``runs``) are the runs the noise is pooled from: diverged runs are outcomes, not noise."""
+    (1 - alpha) interval, the smallest regret this design tells from epsilon at the level its
+    claim is tested at (``detectable``: two-sided ``claim_level``, 80 % power), and the seeds
+    that would settle it against epsilon. ``trained`` (default ``runs``) are the runs the noise
+    is pooled from: diverged runs are outcomes, not noise."""
     trained = runs if trained is None else trained
     differences = fold_differences(runs, kept) if runs.shape[-1] >= 2 else np.array([])
     n = differences.size
@@ -134,14 +136,13 @@ def regret(runs: np.ndarray, kept: np.ndarray, *, alpha: float, epsilon: float,
         p_above = float(student_t.sf((mean - epsilon) / error, df))
     else:
         p_above = 0.0 if mean > epsilon else 1.0
-    detectable = epsilon + (quantile + student_t.ppf(DETECTION_POWER, df)) * error
-    margin, spread = abs(epsilon - mean), error * math.sqrt(n)
-    settle = None
-    if margin > 0 and spread > 0:
-        settle = max(n, math.ceil((1.96 * spread / margin) ** 2))
+    claim_quantile = student_t.isf(claim_level / 2, df)
+    detectable = epsilon + (claim_quantile + student_t.ppf(DETECTION_POWER, df)) * error
     return Regret(mean=mean, method="cross-fitted", ci_low=mean - quantile * error,
-                  ci_high=mean + quantile * error, folds=n, selection_bias=bias, noise_df=df,
-                  p_above_epsilon=p_above, detectable=detectable, seeds_to_settle=settle)
+                  ci_high=mean + quantile * error, standard_error=error, folds=n,
+                  selection_bias=bias, noise_df=df, p_above_epsilon=p_above,
+                  detectable=detectable,
+                  seeds_to_settle=planned_seeds(mean, error, n, epsilon, claim_level))
 
 
 def kept_point(shape: tuple[int, ...], point: tuple[int, ...]) -> np.ndarray:

@@ -20,7 +20,7 @@ from pydantic import model_serializer, model_validator
 from ..errors import StorageError
 from ..search import Axis, Grid
 from ._actions import Deployment, Recipe, Transfer
-from ._claims import RatioComparison, Threshold, Verdict
+from ._claims import Answer, RatioComparison, Settlement, Threshold, Verdict
 from ._record import Record
 
 
@@ -64,6 +64,8 @@ class RatioResult(Record):
     importance: dict[str, Importance]
     recipe: Recipe | None
     deployment: Deployment | None
+    settle: Settlement | None = None  # the settle stage (None where it did not run)
+    answer: Answer | None = None  # keep or re-tune, with the regret's interval (None at 0)
     comparison: RatioComparison | None = None
 
     def cost(self, kind: str) -> float | None:

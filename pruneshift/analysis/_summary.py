@@ -9,20 +9,22 @@ import pandas as pd
 
 from ..storage import DeployedRecord
 from ._actions import Deployment
+from ._claims import Settlement
 from ._compare import Comparison, Normalisation
 from ._distribution import default_temperature, default_top_delta
 from ._importance import importance
-from ._inference import analyse
+from ._inference import analyse, claim_level
 from ._landscape import Landscape, landscape_rows, seed_mean, to_landscape
 from ._load import RunData
 from ._noise import seed_noise
 from ._recipe import recipe
 from ._results import BestPoint, BudgetChoice, DistributionSettings, Noise, RatioResult, Results
+from ._settle import settlement
 from ._shift import best_index
 from ._transfer import transfer
 
 if TYPE_CHECKING:
-    from ..config import AnalysisConfig
+    from ..config import AnalysisConfig, SettleConfig
 
 
 def landscapes(data: RunData) -> tuple[pd.DataFrame, dict[float, Landscape], dict[float, int]]:
@@ -76,7 +78,16 @@ def widths_kept(data: RunData, arrays: dict[float, Landscape]) -> dict[float, fl
     return widths
 
 
-def summarise(data: RunData, settings: AnalysisConfig
+def settlements(data: RunData, settings: AnalysisConfig, settle: SettleConfig
+                ) -> dict[float, Settlement]:
+    """Each planned ratio's settle stage as stored, measured at the claims' level."""
+    return {ratio: settlement(plan, data.settle_trials.get(ratio, []), settle,
+                              level=claim_level(settings.alpha), epsilon=settings.epsilon,
+                              test_ids=data.settle_test_ids.get(ratio))
+            for ratio, plan in data.settle_plans.items()}
+
+
+def summarise(data: RunData, settings: AnalysisConfig, settle: SettleConfig
               ) -> tuple[Results, pd.DataFrame, dict[float, Landscape]]:
     """The results per ratio, with the landscapes (table and arrays) they were computed from."""
     table, arrays, duplicates = landscapes(data)
@@ -84,7 +95,9 @@ def summarise(data: RunData, settings: AnalysisConfig
     dense = arrays.get(0.0)
     noise = seed_noise(dense) if dense is not None else None
     normalisation = normalisation_for(noise, settings)
-    comparisons, found, answer = analyse(grid, arrays, Comparison(grid, normalisation), settings)
+    settled = settlements(data, settings, settle)
+    comparisons, answers, found, answer = analyse(grid, arrays, Comparison(grid, normalisation),
+                                                  settings, settled)
     dense_best = best_index(dense.mean()) if dense is not None else None
     unpruned = data.pruned.get(0.0)
     dense_macs = (unpruned.efficiency["macs"] if unpruned is not None and unpruned.efficiency
@@ -110,7 +123,7 @@ def summarise(data: RunData, settings: AnalysisConfig
             value_at_dense_optimum=mean[dense_best] if dense_best is not None else None,
             importance=importance(data.trials[ratio], grid, settings.seed),
             recipe=recipes.get(ratio), deployment=deployment_of(data.deployed.get(ratio)),
-            comparison=comparisons[ratio])
+            settle=settled.get(ratio), answer=answers.get(ratio), comparison=comparisons[ratio])
     rule = None if found is None else transfer(
         grid, arrays, recipes, widths_kept(data, arrays), alpha=settings.alpha,
         epsilon=settings.epsilon, replicates=settings.bootstrap,

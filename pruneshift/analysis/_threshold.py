@@ -1,19 +1,20 @@
 """The threshold ratio: from which pruning ratio on re-tuning pays.
 
-At a ratio r, re-tuning pays when the regret stands significantly above epsilon
-(``by_regret``: its one-sided test, Holm-adjusted over every regret claim of the study, below
-``level``), or, under the default rule, also when the distance between the dense and the pruned
-distributions stands significantly above its noise floor (``by_shift``: Holm-adjusted over
-every shift claim, below ``level``). Each family gets half of alpha, so the report's claims
-together hold a false one with probability at most alpha. The threshold is the smallest such
-ratio; None means "not up to the largest ratio studied".
+At a ratio r, re-tuning pays when its answer is "re-tune" (``by_regret``: the regret of keeping
+the dense optimum lies above epsilon, as the fixed sequence claims it, ``_answer``), or, under
+the default rule, also when the distance between the dense and the pruned distributions stands
+significantly above its noise floor (``by_shift``: Holm-adjusted over every shift claim, below
+``level``). Each family gets half of alpha, so the report's claims together hold a false one
+with probability at most alpha. The threshold is the smallest such ratio; None means "not up to
+the largest ratio studied". Per hyperparameter only the shift is a claim: the regret of keeping
+one hyperparameter is reported as the grid measured it, not tested.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._claims import RatioComparison, Statistic, Threshold, ThresholdCriterion
+from ._claims import Answer, RatioComparison, Statistic, Threshold, ThresholdCriterion
 
 
 def _first(ratios: list[float], holds: Callable[[float], bool]) -> float | None:
@@ -24,21 +25,19 @@ def _significant(p_value: float | None, level: float) -> bool:
     return p_value is not None and p_value < level
 
 
-def threshold(per_ratio: dict[float, RatioComparison], hyperparameters: list[str], *,
-              epsilon: float, level: float, rule: str) -> Threshold:
+def threshold(per_ratio: dict[float, RatioComparison], answers: dict[float, Answer | None],
+              hyperparameters: list[str], *, epsilon: float, level: float,
+              rule: str) -> Threshold:
     """Overall and per-hyperparameter thresholds, with the ratio each criterion gives."""
     ratios = sorted(r for r in per_ratio if r > 0)
-
-    def by_regret(name: str | None) -> float | None:
-        return _first(ratios, lambda r: _significant(
-            per_ratio[r].regrets()[name].p_adjusted, level))
 
     def by_shift(name: str | None) -> float | None:
         return _first(ratios, lambda r: _significant(
             per_ratio[r].p_adjusted[Statistic("wasserstein", name)], level))
 
-    regret_found = ThresholdCriterion(overall=by_regret(None),
-                                      per_hp={n: by_regret(n) for n in hyperparameters})
+    retune = _first(ratios, lambda r: (a := answers.get(r)) is not None
+                    and a.decision == "re-tune")
+    regret_found = ThresholdCriterion(overall=retune, per_hp=dict.fromkeys(hyperparameters))
     shift_found = ThresholdCriterion(overall=by_shift(None),
                                      per_hp={n: by_shift(n) for n in hyperparameters})
     return Threshold(

@@ -27,6 +27,7 @@ import numpy as np
 from ..errors import AnalysisError
 from ..search import Grid
 from ._actions import Recipe, Transfer, TransferFit, TransferForm, TransferRatio
+from ._inference import claim_level
 from ._landscape import Landscape, seed_mean
 from ._noise import trained_runs
 from ._recipe import position_of, refined_point
@@ -202,7 +203,7 @@ def transfer(grid: Grid, arrays: dict[float, Landscape], recipes: dict[float, Re
             landscape = arrays[ratio]
             check = regret(landscape.accuracy, kept_point(grid.shape, _snapped(grid, predicted)),
                            alpha=alpha, epsilon=epsilon, rng=rng, replicates=replicates,
-                           trained=trained_runs(landscape))
+                           claim_level=claim_level(alpha), trained=trained_runs(landscape))
         trained.append(TransferRatio(ratio=ratio, width=kept[i],
                                      moves={n: float(m[i]) for n, m in moves.items()},
                                      predicted_regret=check))

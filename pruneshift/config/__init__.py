@@ -9,6 +9,7 @@ from ._experiment import ExperimentConfig
 from ._fingerprint import (
     GRID_SECTIONS,
     HPO_SECTIONS,
+    SETTLE_SECTIONS,
     fingerprint,
     fingerprint_differences,
     flatten,
@@ -34,15 +35,15 @@ from ._sections import (
     ModelConfig,
     PruningConfig,
     SearchParam,
+    SettleConfig,
     SyntheticConfig,
     TrainingConfig,
     WorkersConfig,
 )
 
-__all__ = ["GRID_SECTIONS", "HPO_SECTIONS", "MAX_GRID_RUNS", "TUNABLE", "UNTUNABLE",
-           "AnalysisConfig", "DataConfig", "DeployConfig", "ExperimentConfig", "GridAxis",
-           "GridConfig", "HPOConfig", "ModelConfig", "PruningConfig", "SearchParam",
-           "SyntheticConfig", "TrainingConfig", "WorkersConfig", "apply_overrides",
-           "build_config", "fingerprint", "fingerprint_differences", "flatten",
-           "format_validation_error",
-           "load_config", "parse_override", "read_yaml"]
+__all__ = ["GRID_SECTIONS", "HPO_SECTIONS", "MAX_GRID_RUNS", "SETTLE_SECTIONS", "TUNABLE",
+           "UNTUNABLE", "AnalysisConfig", "DataConfig", "DeployConfig", "ExperimentConfig",
+           "GridAxis", "GridConfig", "HPOConfig", "ModelConfig", "PruningConfig", "SearchParam",
+           "SettleConfig", "SyntheticConfig", "TrainingConfig", "WorkersConfig",
+           "apply_overrides", "build_config", "fingerprint", "fingerprint_differences", "flatten",
+           "format_validation_error", "load_config", "parse_override", "read_yaml"]

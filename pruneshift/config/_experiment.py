@@ -19,6 +19,7 @@ from ._sections import (
     ModelConfig,
     PruningConfig,
     SearchParam,
+    SettleConfig,
     SyntheticConfig,
     TrainingConfig,
     WorkersConfig,
@@ -50,6 +51,7 @@ class ExperimentConfig(_Section):
     grid: GridConfig = Field(default_factory=GridConfig)
     pruning: PruningConfig = Field(default_factory=PruningConfig)
     analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
+    settle: SettleConfig = Field(default_factory=SettleConfig)
     deploy: DeployConfig = Field(default_factory=DeployConfig)
     synthetic: SyntheticConfig = Field(default_factory=SyntheticConfig)
     workers: WorkersConfig = Field(default_factory=WorkersConfig)
@@ -92,11 +94,16 @@ class ExperimentConfig(_Section):
             raise ValueError(f"grid: {runs:,} runs per ratio (points x seeds) exceed "
                              f"{MAX_GRID_RUNS:,}; use fewer points or seeds")
         if not catalog.DATASETS[self.data.name].trains:  # the synthetic task
-            for key in ("optimum", "shift", "curvature", "diverge_above"):
+            for key in ("optimum", "shift", "curvature", "diverge_above", "noise_growth"):
                 unknown = set(getattr(self.synthetic, key)) - set(self.search_space)
                 if unknown:
                     raise ValueError(f"synthetic.{key}: {sorted(unknown)} not in the search "
                                      f"space; allowed: {', '.join(self.search_space)}")
+            unanchored = set(self.synthetic.noise_growth) - set(self.synthetic.optimum)
+            if unanchored:
+                raise ValueError(f"synthetic.noise_growth: {sorted(unanchored)} has no "
+                                 f"synthetic.optimum to grow from; allowed: "
+                                 f"{', '.join(self.synthetic.optimum)}")
             for name, param in self.search_space.items():
                 if param.type == "categorical" and name in self.synthetic.optimum:
                     raise ValueError(f"synthetic.optimum.{name}: the synthetic task takes "

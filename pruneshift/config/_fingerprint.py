@@ -8,10 +8,12 @@ from ._experiment import ExperimentConfig
 
 _NOT_FINGERPRINTED = ("hpo.n_trials", "hpo.timeout", "training.device", "training.threads",
                       "training.batched", "training.members", "data.root", "data.download",
-                      "pruning.ratios", "pruning.latency_runs")
+                      "pruning.ratios", "pruning.latency_runs", "settle.enabled",
+                      "settle.precision")
 HPO_SECTIONS = ("seed", "data", "model", "training", "search_space", "hpo", "synthetic")
 GRID_SECTIONS = ("seed", "data", "model", "training", "search_space", "grid", "pruning",
                  "synthetic")
+SETTLE_SECTIONS = (*GRID_SECTIONS, "settle")  # its rounds are planned from these
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:

@@ -282,6 +282,32 @@ class AnalysisConfig(_Section):
     budget: dict[choice(catalog.BUDGETS), PositiveFloat] = Field(default_factory=dict)
 
 
+class SettleConfig(_Section):
+    """Stage 5: each pruned ratio's answer confirmed on fresh seeds, in rounds: the re-tuned
+    recipe against the kept dense optimum, scored on the test split, until the interval of
+    what keeping costs lies clear of epsilon (and is as narrow as ``precision``) or the runs
+    are spent."""
+
+    enabled: bool = True  # false: every answer comes from the grid alone
+    seeds_per_round: int = Field(8, ge=2, le=10_000)  # fresh seeds per point in each round
+    max_runs: PositiveInt = 64  # per ratio, both points; rounds = max_runs // (2 x seeds)
+    precision: PositiveFloat | None = 0.003  # stop once the interval is at most +- this wide
+    # (accuracy, 0.003 = 0.3 points) and clear of epsilon; None: as soon as it is clear
+
+    @model_validator(mode="after")
+    def _one_round_fits(self) -> SettleConfig:
+        if self.max_runs < 2 * self.seeds_per_round:
+            raise ValueError(f"settle.max_runs: {self.max_runs} runs cannot hold one round of "
+                             f"{self.seeds_per_round} seeds at both points; give at least "
+                             f"{2 * self.seeds_per_round}")
+        return self
+
+    @property
+    def rounds(self) -> int:
+        """The rounds the budget allows (the looks the interval is planned for)."""
+        return self.max_runs // (2 * self.seeds_per_round)
+
+
 class DeployConfig(_Section):
     """Stage 6: each pruned ratio's model trained at its best grid point, exported to ONNX,
     checked against PyTorch and timed (ONNX Runtime and PyTorch, one CPU thread)."""
@@ -298,6 +324,9 @@ class SyntheticConfig(_Section):
     acc(h, r, s) = peak - peak_drop*r - sum_i curvature_i*(u_i - u*_i - shift_i*r)^2 + noise*eps_s,
     with u the hyperparameter in log10 units where the search space is log-scaled, and eps_s
     correlated ``seed_correlation`` between ratios (a seed fixes initialisation and data order).
+    The noise may be structured as real runs' is (``pruneshift.synthetic``): a seed's luck
+    shared by every point, training noise shared by a run's splits, per-example outcomes, noise
+    that varies over the grid.
     """
 
     optimum: dict[str, float] = Field(default_factory=lambda: {"lr": 0.05,
@@ -310,6 +339,15 @@ class SyntheticConfig(_Section):
     seed_correlation: float = Field(0.0, ge=0, le=1)  # a seed's noise shared across ratios
     diverge_above: dict[str, float] = Field(default_factory=dict)  # runs above this value diverge
     diverge_from: float = Field(0.0, ge=0, lt=1)  # ... at this pruning ratio and beyond
+    seed_effect: NonNegativeFloat = 0.0  # std of a seed's luck, shared by every grid point
+    training_noise: NonNegativeFloat = 0.0  # std of a run's own noise, shared by its splits
+    examples: NonNegativeInt = Field(0, le=1_000_000)  # > 0: per-example outcomes, this many
+    # examples per split (the sampling noise is then theirs, and ``noise`` is not used)
+    example_spread: NonNegativeFloat = 1.5  # how consistently an example is hard across runs
+    example_interaction: NonNegativeFloat = 0.3  # how much an example's difficulty depends on h
+    noise_growth: dict[str, float] = Field(default_factory=dict)  # noise x 10**(g*(u - u*))
+    noise_near_optimum: PositiveFloat = 1.0  # noise multiplied near the (moving) optimum ...
+    near_optimum_width: PositiveFloat = 0.6  # ... within this distance on every axis (units of u)
 
 
 class WorkersConfig(_Section):

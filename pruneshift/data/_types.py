@@ -40,6 +40,7 @@ class Splits:
     test_y: torch.Tensor
     num_classes: int
     augment: Augmentation | None = None  # applied to each training batch
+    test_ids: np.ndarray | None = None  # each test example's place in the dataset
 
     @property
     def input_shape(self) -> tuple[int, ...]:

@@ -8,21 +8,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..analysis import Results, RunData, load_run_data, summarise
-from ..config import AnalysisConfig, ExperimentConfig, apply_overrides, build_config
+from ..analysis import Results, load_run_data, summarise
+from ..config import AnalysisConfig, apply_overrides, build_config
 from ..errors import ConfigError, StorageError
 from ..provenance import environment
 from ..report import write_report
-from ..storage import (
-    StudyKey,
-    grid_study_name,
-    hpo_study_name,
-    open_storage,
-    redact,
-    stages_study_name,
-)
+from ..storage import StudyKey, open_storage, redact, stages_study_name
 from ._context import Run, locate_run, usable_run_dir, write_json
 from ._events import Events
+from ._schedule import View, counts, schedule
 
 
 def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
@@ -34,12 +28,12 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
     finishing right after another). results.json comes last, so a stage cut short (a kill, a
     full disk) leaves none and is redone by the next run.
     """
+    signature = signature_of(run)
     data = load_run_data(run.url, run.config.experiment)
-    signature = signature_of(data, run.config)
     written = _written_results(run.run_dir) if reuse else None
     if written is not None and written.signature == signature:
         return written
-    results, table, arrays = summarise(data, run.config.analysis)
+    results, table, arrays = summarise(data, run.config.analysis, run.config.settle)
     results.environment = environment(device)
     results.signature = signature
     partial = run.run_dir / ".landscapes.csv.tmp"
@@ -52,15 +46,12 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
     return results
 
 
-def signature_of(data: RunData, config: ExperimentConfig) -> dict[str, Any]:
-    """What results are computed from: the finished trials of each study (the stages study's
-    are its reference, pruned and deployed models) and the analysis settings."""
-    experiment = config.experiment
-    trials = {hpo_study_name(experiment): sum(t.state == "COMPLETE" for t in data.hpo_trials),
-              stages_study_name(experiment): len(data.pruned) + len(data.deployed)
-              + (data.reference is not None),
-              **{grid_study_name(experiment, r): len(t) for r, t in data.trials.items()}}
-    return {"trials": trials, "analysis": config.analysis.model_dump(mode="json")}
+def signature_of(run: Run) -> dict[str, Any]:
+    """What results are computed from: the units each stage of the schedule has finished and
+    the analysis settings."""
+    view = View(run.config, open_storage(run.url))
+    done = {stage.name: done for stage, (done, _) in counts(schedule(run.config), view)}
+    return {"trials": done, "analysis": run.config.analysis.model_dump(mode="json")}
 
 
 def _written_results(run_dir: Path) -> Results | None:

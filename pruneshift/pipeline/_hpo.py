@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import optuna
 from optuna.trial import TrialState
 
@@ -19,6 +20,7 @@ from ..seeds import sampler_seed, stage_seed
 from ..storage import (
     RunRecord,
     hpo_study_name,
+    pack_outcomes,
     public_config,
     redact,
     ticket_key,
@@ -33,8 +35,13 @@ Objective = Callable[[optuna.Trial], float]
 def record_result(trial: optuna.Trial, result: TrainResult, seed: int) -> None:
     """Store a training run's outcome as the trial's user attributes."""
     RunRecord(epochs=result.epochs, diverged=result.diverged, seconds=round(result.seconds, 4),
-              val_loss=result.val_loss, test_accuracy=result.test_accuracy, seed=seed
+              val_loss=result.val_loss, test_accuracy=result.test_accuracy, seed=seed,
+              val_correct=_packed(result.val_correct), test_correct=_packed(result.test_correct)
               ).store(trial)
+
+
+def _packed(correct: np.ndarray | None) -> str | None:
+    return None if correct is None else pack_outcomes(correct)
 
 
 class EpochReporter:

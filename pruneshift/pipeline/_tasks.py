@@ -16,7 +16,7 @@ import torch
 from .. import search, synthetic
 from ..catalog import DATASETS
 from ..config import ExperimentConfig
-from ..data import load_splits
+from ..data import Splits, load_splits
 from ..models import check_model
 from ..search import Grid
 from ..seeds import stage_seed
@@ -35,14 +35,30 @@ class TrainedTask:
 
     def __init__(self, config: ExperimentConfig, device: torch.device):
         check_model(config.model)
-        self.config, self.splits = config, load_splits(config.data, device)
+        self.config, self.device = config, device
+        self.splits = load_splits(config.data, device)
+        self._resplits: dict[int, Splits] = {}
 
     def hpo_objective(self) -> Objective:
         return hpo_objective(self.config, self.splits)
 
     def cell_trainer(self, run: Run, stages: optuna.Study, grid: Grid, ratio: float,
-                     events: Events) -> CellTrainer:
-        return GridTrainer(run, stages, self.splits, grid, ratio, events)
+                     events: Events, resplit: int | None = None) -> CellTrainer:
+        """The trainer of a ratio's cells; with ``resplit`` k, on the k-th fresh draw of
+        training and test examples (``data.load_splits``)."""
+        return GridTrainer(run, stages, self.splits_for(resplit), grid, ratio, events)
+
+    def splits_for(self, resplit: int | None) -> Splits:
+        if resplit is None:
+            return self.splits
+        if resplit not in self._resplits:
+            self._resplits[resplit] = load_splits(self.config.data, self.device, resplit)
+        return self._resplits[resplit]
+
+    def test_ids(self, resplit: int | None) -> list[int]:
+        """Where the test examples of a draw lie in the dataset."""
+        ids = self.splits_for(resplit).test_ids
+        return [] if ids is None else [int(i) for i in ids]
 
 
 class SyntheticTask:
@@ -60,25 +76,31 @@ class SyntheticTask:
 
         def objective(trial: optuna.Trial) -> float:
             params = search.suggest(trial, config.search_space)
-            final = synthetic.accuracy(config, params, 0.0, seed)
+            scored = synthetic.run(config, params, 0.0, seed)
             reporter = EpochReporter(trial, config.max_epochs)
-            for epoch, value in enumerate(synthetic.learning_curve(final, config.max_epochs), 1):
+            curve = synthetic.learning_curve(scored.val_accuracy, config.max_epochs)
+            for epoch, value in enumerate(curve, 1):
                 reporter(epoch, value)
-            _record(trial, config.max_epochs, seed, reporter.started)
-            return final
+            _record(trial, config.max_epochs, seed, reporter.started, scored)
+            return scored.val_accuracy
 
         return objective
 
     def cell_trainer(self, run: Run, stages: optuna.Study, grid: Grid, ratio: float,
-                     events: Events) -> CellTrainer:
-        return SyntheticCells(self.config, grid, ratio)
+                     events: Events, resplit: int | None = None) -> CellTrainer:
+        return SyntheticCells(self.config, grid, ratio, resplit)
+
+    def test_ids(self, resplit: int | None) -> list[int]:
+        return [int(i) for i in synthetic.test_ids(self.config, resplit)]
 
 
 class SyntheticCells:
-    """The formula's accuracy at each (point, seed) of one ratio, one cell at a time."""
+    """The formula's accuracy at each (point, seed) of one ratio, one cell at a time (its test
+    examples drawn afresh with ``resplit``)."""
 
-    def __init__(self, config: ExperimentConfig, grid: Grid, ratio: float):
-        self.config, self.grid, self.ratio = config, grid, ratio
+    def __init__(self, config: ExperimentConfig, grid: Grid, ratio: float,
+                 resplit: int | None = None):
+        self.config, self.grid, self.ratio, self.resplit = config, grid, ratio, resplit
 
     def members(self) -> int:
         return 1
@@ -90,19 +112,27 @@ class SyntheticCells:
     def _one(self, trial: optuna.Trial, point: dict[str, Any], seed: int) -> float:
         started = time.perf_counter()
         params = {**self.grid.fixed, **point}
-        diverged = synthetic.diverges(self.config, params, self.ratio)
-        value = 0.0 if diverged else synthetic.accuracy(self.config, params, self.ratio, seed)
-        _record(trial, self.config.training.epochs, seed, started, diverged=diverged)
+        scored = (None if synthetic.diverges(self.config, params, self.ratio)
+                  else synthetic.run(self.config, params, self.ratio, seed, self.resplit))
+        _record(trial, self.config.training.epochs, seed, started, scored)
         trial.set_user_attr(TrialKey.RATIO, self.ratio)
-        return value
+        return 0.0 if scored is None else scored.val_accuracy
 
 
-def _record(trial: optuna.Trial, epochs: int, seed: int, started: float, *,
-            diverged: bool = False) -> None:
-    """The user attributes a synthetic trial stores, matching those of a trained one."""
-    record_result(trial, TrainResult(val_accuracy=0.0, val_loss=None, test_accuracy=None,
-                                     epochs=epochs, diverged=diverged,
-                                     seconds=time.perf_counter() - started), seed)
+def _record(trial: optuna.Trial, epochs: int, seed: int, started: float,
+            scored: synthetic.SyntheticRun | None) -> None:
+    """The user attributes a synthetic trial stores, matching those of a trained one; a run
+    that diverged is ``scored`` None."""
+    seconds = time.perf_counter() - started
+    if scored is None:
+        result = TrainResult(val_accuracy=0.0, val_loss=None, test_accuracy=None, epochs=epochs,
+                             diverged=True, seconds=seconds)
+    else:
+        result = TrainResult(val_accuracy=scored.val_accuracy, val_loss=None,
+                             test_accuracy=scored.test_accuracy, epochs=epochs, diverged=False,
+                             seconds=seconds, val_correct=scored.val_correct,
+                             test_correct=scored.test_correct)
+    record_result(trial, result, seed)
 
 
 Task = TrainedTask | SyntheticTask

@@ -1,24 +1,19 @@
-"""A worker: takes whatever unit of work is ready, in stage order, until the study is done.
+"""A worker: takes whatever unit of work is ready, in the schedule's order (``_schedule``),
+until the study is done.
 
-Order: HPO tickets → the reference model → dense-grid cells → pruning tasks → pruned-grid
-cells → the grid's growth (``_growth``) and its new cells → deployments. A ratio's grid starts
-only once its pruned reference exists (and, for ``finetune`` and ``scratch``, the dense grid
-only once the reference exists). With nothing free but work still
-running elsewhere, a worker waits. When every unit is done, it writes the analysis and report
-(under a lock, so several finishing workers do not write at once). One worker is
-``pruneshift run``; any number on any machines is ``pruneshift worker``.
+With nothing free but work still running elsewhere, a worker waits. When every unit is done,
+it writes the analysis and report (under a lock, so several finishing workers do not write at
+once). One worker is ``pruneshift run``; any number on any machines is ``pruneshift worker``.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.trial import TrialState
 
 from .. import queue
 from ..analysis import Results
@@ -27,16 +22,18 @@ from ..config import GRID_SECTIONS, ExperimentConfig
 from ..errors import PruneshiftError
 from ..queue import queue_lock_for, retrying
 from ..search import Grid
-from ..storage import StudyKey, TrialKey, deploy_task, key_of, stages_study_name
+from ..storage import StudyKey, stages_study_name
 from ..train import resolve_device
 from ._analysis import analysis_stage
 from ._context import Run
-from ._deploy import deploy_ratio, deploy_units
+from ._deploy import deploy_ratio
 from ._events import Events, Progress
-from ._grids import GridStage, define_grid
+from ._grids import CellTrainer, GridStage, define_grid
 from ._growth import grown_grid
 from ._hpo import HPOStage, hpo_units
-from ._reference import task_runner, task_units
+from ._reference import task_runner
+from ._schedule import Stage, Tasks, View, counts, schedule
+from ._settle import SettleStage, plan_settles
 from ._tasks import task_for
 
 
@@ -62,8 +59,11 @@ class Worker:
         self.hpo = HPOStage(self.run, self.task.hpo_objective, str(self.device))
         # refuse at once, naming the difference, if the experiment was made with other settings
         self.run.study(stages_study_name(config.experiment), GRID_SECTIONS)
+        self.schedule: list[Stage] = schedule(config)
         self.stages: optuna.Study | None = None
         self.grids: dict[float, GridStage] = {}
+        self.settles: dict[float, SettleStage] = {}
+        self._settled_grid: Grid | None = None
 
     def work(self) -> Results:
         """Work until every unit is done; then write the analysis; return its results."""
@@ -82,7 +82,8 @@ class Worker:
 
     def studies(self) -> list[optuna.Study]:
         return [self.hpo.study, *([self.stages] if self.stages else []),
-                *(g.study for g in self.grids.values())]
+                *(g.study for g in self.grids.values()),
+                *(s.study for s in self.settles.values())]
 
     def step(self) -> Step:
         """Do one unit of work, if one is free.
@@ -97,27 +98,19 @@ class Worker:
         return outcome
 
     def _work(self) -> Step:
-        if not self.hpo.done():
-            if not self.hpo.step():
-                return Step.WAIT
-            self._report_progress("HPO")
-            return Step.RAN
-        if self.stages is None:
+        if self.stages is None and self.hpo.done():
             self._open_stages()
-        self._follow_stored_grid()
-        if self.trains and self._ran_task():
-            return Step.RAN
-        for ratio in self.config.pruning.ratios:
-            if self._ready(ratio) and self._grid(ratio).step():
-                self._report_progress(f"grid r={ratio:g}")
+        if self.stages is not None:
+            self._follow_stored_grid()
+        unfinished = False
+        for stage in self.schedule:
+            if stage.ready(self) and stage.finished(self):
+                continue
+            unfinished = True
+            if stage.ready(self) and stage.step(self):
+                self._report_progress(stage)
                 return Step.RAN
-        grew = self._grew()
-        if grew:
-            return Step.RAN
-        if (grew is False and self.trains and self.config.deploy.enabled
-                and self._ran_task(deployments=True)):
-            return Step.RAN
-        return Step.DONE if self._complete() else Step.WAIT
+        return Step.WAIT if unfinished else Step.DONE
 
     def _open_stages(self) -> None:
         summary = self.hpo.summary()
@@ -129,58 +122,30 @@ class Worker:
         self.grid = define_grid(self.run, self.stages, summary["best"]["params"], self.events)
         self.optimum = self.stages.user_attrs[StudyKey.OPTIMUM]
 
-    def _ran_task(self, deployments: bool = False) -> bool:
-        """Take a task of the stages study: the reference, a pruning, or a ratio's deployment.
-
-        Deployments are enqueued (``deployments``) once every grid is complete and settled, so
-        each deploys its ratio's final best point.
-        """
-        units = task_units(self.stages, self.config.pruning.ratios)
-        if deployments:
-            units += deploy_units(self.config.pruning.ratios)
-        queue.enqueue_missing(self.stages, units, self.run.lock)
+    def run_task(self, stage: Tasks) -> bool:
+        """Take a task of the stages study (the reference, a pruning, a ratio's deployment),
+        its stage's units enqueued first; False when none is free."""
+        queue.enqueue_missing(self.stages, stage.units(self.config), self.run.lock)
         trial = queue.take(self.stages)
         if trial is None:
             return False
-        ratio = trial.user_attrs.get(TrialKey.RATIO)
-        deploying = ratio is not None and key_of(trial) == deploy_task(ratio)
         queue.execute(self.stages, trial, task_runner(self.run, self.stages, self.task.splits,
                                                        self.optimum, self.events, self._deploy),
-                       self.run.lock)
-        self._report_progress("deploy" if deploying else "pruning")
+                      self.run.lock)
         return True
 
     def _deploy(self, ratio: float) -> None:
-        grid = self._grid(ratio)
+        grid = self.grid_stage(ratio)
         deploy_ratio(self.run, self.stages, self.task.splits, grid.trainer, grid.study,
                      self.events)
 
-    def _grid(self, ratio: float) -> GridStage:
+    def grid_stage(self, ratio: float) -> GridStage:
         if ratio not in self.grids:
             trainer = self.task.cell_trainer(self.run, self.stages, self.grid, ratio, self.events)
             self.grids[ratio] = GridStage(self.run, self.grid, ratio, trainer)
         return self.grids[ratio]
 
-    def _follow_stored_grid(self) -> None:
-        """Take up the grid another worker grew, before taking any of its new cells."""
-        stored = self.stages.user_attrs[StudyKey.GRID]
-        if len(stored.get("grown", [])) != len(self.grid.grown):
-            self.grid, self.grids = Grid.from_dict(stored), {}
-
-    def _grew(self) -> bool | None:
-        """Once every ratio's grid is complete: whether the grid grew (here or by another
-        worker; its new cells are then free) or is settled (False); None before."""
-        ratios = self.config.pruning.ratios
-        if not all(self._ready(r) and self._grid(r).finished() for r in ratios):
-            return None
-        grid = grown_grid(self.run, self.stages, self.grid,
-                          {r: self._grid(r).study for r in ratios}, self.events)
-        if grid is None:
-            return False
-        self.grid, self.grids = grid, {}
-        return True
-
-    def _ready(self, ratio: float) -> bool:
+    def grid_ready(self, ratio: float) -> bool:
         """Whether the models a ratio's grid starts from exist."""
         if not self.trains:
             return True
@@ -190,41 +155,77 @@ class Worker:
                     or StudyKey.REFERENCE in attrs)
         return StudyKey.pruned(ratio) in attrs
 
-    def _complete(self) -> bool:
+    def _follow_stored_grid(self) -> None:
+        """Take up the grid another worker grew, before taking any of its new cells."""
+        stored = self.stages.user_attrs[StudyKey.GRID]
+        if len(stored.get("grown", [])) != len(self.grid.grown):
+            self.grid, self.grids, self.settles = Grid.from_dict(stored), {}, {}
+
+    def grow(self) -> bool:
+        """Grow the grid where a best point lies on an edge (here or by another worker: its
+        new cells are then free); False once it is settled."""
         ratios = self.config.pruning.ratios
+        grid = grown_grid(self.run, self.stages, self.grid,
+                          {r: self.grid_stage(r).study for r in ratios}, self.events)
+        if grid is None:
+            self._settled_grid = self.grid
+            return False
+        self.grid, self.grids, self.settles = grid, {}, {}
+        return True
+
+    def grid_settled(self) -> bool:
+        """Whether the complete grid was found to grow no further."""
+        return self._settled_grid == self.grid
+
+    def grid_final(self) -> bool:
+        return next(s for s in self.schedule if s.name == "growth").finished(self)
+
+    def settle_planned(self) -> bool:
+        """The settle plans stored (made here from the final grid, once, if missing)."""
+        pruned = [r for r in self.config.pruning.ratios if r > 0]
         attrs = self.stages.user_attrs
-        if self.trains and not all(StudyKey.pruned(r) in attrs for r in ratios):
-            return False
-        if self.trains and self.config.deploy.enabled and not all(
-                StudyKey.deployed(r) in attrs for r in ratios):
-            return False
-        if not all(r in self.grids or self._ready(r) for r in ratios):
-            return False
-        return all(self._grid(r).finished() for r in ratios)
+        if not all(StudyKey.settle(r) in attrs for r in pruned):
+            plan_settles(self.run, self.stages, self.grid,
+                         {r: self.grid_stage(r).study for r in self.config.pruning.ratios})
+        return True
 
-    def _report_progress(self, label: str) -> None:
-        hpo = (len(queue.keys_in(self.hpo.study, queue.DONE)), len(hpo_units(self.config)))
-        parts = {"HPO": hpo}
-        ratios = self.config.pruning.ratios
-        if self.trains:
-            deployments = len(ratios) if self.config.deploy.enabled else 0
-            done = (0 if self.stages is None
-                    else len(queue.keys_in(self.stages, (TrialState.COMPLETE,))))
-            parts["models"] = (done, 1 + len(ratios) + deployments)
-        cells = (len(self.grid.cells()) if self.stages is not None
-                 else expected_cells(self.config))
-        parts["grid"] = (sum(self._grid(r).done() for r in ratios if r in self.grids),
-                         len(ratios) * cells)
-        kind = "grid" if label.startswith("grid") else "HPO" if label == "HPO" else "models"
-        study = self.grids[max(self.grids)].study if kind == "grid" else self.hpo.study
-        self.events.progress(Progress(label, kind, parts, best_value(study)))
+    def settle_stage(self, ratio: float) -> SettleStage:
+        if ratio not in self.settles:
+            self.settles[ratio] = SettleStage(self.run, self.stages, ratio,
+                                              RoundDraws(self, ratio), self.events)
+        return self.settles[ratio]
+
+    def _report_progress(self, stage: Stage) -> None:
+        view = View(self.config, self.run.storage)
+        parts: dict[str, tuple[int, int]] = {}
+        for each, (done, total) in counts(self.schedule, view):
+            previous = parts.get(each.kind, (0, 0))
+            parts[each.kind] = (previous[0] + done, previous[1] + total)
+        parts = {kind: part for kind, part in parts.items() if part[1] > 0}
+        study = (self.grids[stage.ratio].study if stage.kind == "grid" and hasattr(stage, "ratio")
+                 else self.hpo.study if stage.kind == "HPO" else None)
+        self.events.progress(Progress(stage.name, stage.kind, parts,
+                                      None if study is None else best_value(study)))
 
 
-def expected_cells(config: ExperimentConfig) -> int:
-    """Grid cells the config asks for (axes clipped to the search space may drop a few)."""
-    points = math.prod(len(a.values) if a.values is not None else a.points
-                       for a in config.grid.axes.values())
-    return points * config.grid.seeds
+class RoundDraws:
+    """The settle stage's rounds at one ratio: each trained on its own draw of training and
+    test examples (the same draw at every ratio), its trainer made once."""
+
+    def __init__(self, worker: Worker, ratio: float):
+        self.worker, self.ratio = worker, ratio
+        self.trainers: dict[int, CellTrainer] = {}
+
+    def trainer(self, round_: int) -> CellTrainer:
+        if round_ not in self.trainers:
+            worker = self.worker
+            self.trainers[round_] = worker.task.cell_trainer(
+                worker.run, worker.stages, worker.grid, self.ratio, worker.events,
+                resplit=round_)
+        return self.trainers[round_]
+
+    def test_ids(self, round_: int) -> list[int]:
+        return self.worker.task.test_ids(round_)
 
 
 def best_value(study: optuna.Study) -> float | None:
@@ -265,3 +266,4 @@ def run_hpo(config: ExperimentConfig, *, out: Path | None = None, storage: str |
     finally:
         events.finished()
     return stage.summary()
+

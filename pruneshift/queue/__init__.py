@@ -11,6 +11,7 @@ from ._owners import claim, fail_orphans
 from ._retry import retrying
 from ._units import (
     DONE,
+    PENDING,
     Unit,
     done_cells,
     enqueue_missing,
@@ -23,6 +24,6 @@ from ._units import (
     take_many,
 )
 
-__all__ = ["DONE", "Unit", "claim", "done_cells", "enqueue_missing", "execute", "execute_many",
-           "fail_orphans", "heartbeat", "keys_in", "queue_lock_for", "retrying", "state_counts",
-           "take", "take_many"]
+__all__ = ["DONE", "PENDING", "Unit", "claim", "done_cells", "enqueue_missing", "execute",
+           "execute_many", "fail_orphans", "heartbeat", "keys_in", "queue_lock_for", "retrying",
+           "state_counts", "take", "take_many"]

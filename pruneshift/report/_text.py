@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..analysis import (
+    Answer,
     OptimumShift,
     RatioComparison,
     RatioResult,
@@ -72,44 +73,106 @@ def _adjusted(value: float | None) -> str:
     return "" if value is None else f"adjusted p = {value:.3f}; "
 
 
-def _headline(entries: dict[float, RatioComparison], verdict: Verdict, level: float,
-              largest: float) -> str:
-    """The one verdict, with the numbers it rests on."""
-    pruned = [r for r in entries if r > 0]
+def level_words(level: float) -> str:
+    """A confidence level as a percentage: 0.975 -> '97.5 %', 0.95 -> '95 %'."""
+    return f"{100 * level:.1f}".removesuffix(".0") + " %"
+
+
+def answer_interval(answer: Answer) -> str:
+    """'97.5 % interval 0.0 to 0.6' of an answer."""
+    return (f"{level_words(answer.level)} interval {points(answer.ci_low)} to "
+            f"{points(answer.ci_high)}")
+
+
+def _costs_words(entry: RatioResult, dense: RatioResult | None) -> str:
+    """What pruning to this ratio saves: MACs and, where deployed, ONNX Runtime latency."""
+    parts = []
+    if entry.reductions is not None and entry.reductions.get("macs") is not None:
+        parts.append(f"{100 * entry.reductions['macs']:.0f} % fewer MACs")
+    latency = entry.deployment.latency_ms(1) if entry.deployment else None
+    before = dense.deployment.latency_ms(1) if dense is not None and dense.deployment else None
+    if latency is not None:
+        change = "" if not before else f", {100 * (latency / before - 1):+.0f} %"
+        parts.append(f"ONNX Runtime {latency:.3f} ms at batch 1 (one thread{change})")
+    return "; ".join(parts)
+
+
+def _accuracy_words(entry: RatioResult) -> str:
+    """The test accuracies the settle stage measured on fresh seeds, in percent."""
+    confirmed = entry.settle.confirmation if entry.settle is not None else None
+    if confirmed is None:
+        return ""
+    return (f"; test accuracy {100 * confirmed.recipe_accuracy:.1f} % re-tuned, "
+            f"{100 * confirmed.kept_accuracy:.1f} % kept (over {confirmed.seeds} fresh seeds)")
+
+
+def answer_line(entry: RatioResult, dense: RatioResult | None, epsilon: float) -> str:
+    """One pruned ratio's answer in a line: what pruning saves, keep or re-tune, and what
+    keeping the dense hyperparameters costs with its interval, in points."""
+    answer = entry.answer
+    costs = _costs_words(entry, dense)
+    head = f"Prune to {pct(entry.ratio)}" + (f" ({costs})" if costs else "")
+    if answer is None:
+        return f"{head}: no answer yet (the grid or the settle stage is not complete)."
+    bar = f"ε = {points(epsilon)}"
+    cost = (f"keeping the dense hyperparameters costs {points(answer.regret)} points "
+            f"({answer_interval(answer)})")
+    tail = _accuracy_words(entry)
+    if answer.decision == "keep":
+        return (f"{head}: keep your hyperparameters: re-tuning gains {points(answer.regret)} "
+                f"points, at most {points(answer.ci_high)} ({level_words(answer.level)}), "
+                f"below {bar}{tail}.")
+    if answer.decision == "re-tune":
+        return (f"{head}: re-tune (recipes/r={entry.ratio:g}.yaml): {cost}, above {bar}"
+                f"{tail}.")
+    if answer.ci_low < epsilon < answer.ci_high:
+        if answer.planned_seeds is None:
+            settle = ("; the estimate lies within one standard error of ε, so re-tuning gains "
+                      "about ε and no affordable number of seeds tells which side it is on")
+        else:
+            settle = (f"; about {answer.planned_seeds} fresh seeds per point would settle it "
+                      "(settle.max_runs)")
+        return f"{head}: not settled: {cost}, an interval across {bar}{settle}{tail}."
+    return (f"{head}: not claimed: {cost}, but a smaller ratio is not settled, and the claims "
+            f"are tested in sequence{tail}.")
+
+
+def answer_lines(results: Results) -> list[str]:
+    """Every pruned ratio's answer line, in ratio order."""
+    dense = results.ratios.get(0.0)
+    return [answer_line(e, dense, results.epsilon) for r, e in results.ratios.items() if r > 0]
+
+
+def _headline(results: Results, verdict: Verdict) -> str:
+    """The one verdict, with the numbers of the ratio it rests on."""
+    answers = {r: e.answer for r, e in results.ratios.items() if r > 0 and e.answer}
     epsilon = points(verdict.epsilon)
     moves = verdict.shift_from
+    largest = max(results.ratios)
     if verdict.kind == "re-tune":
         at = verdict.retune_from
-        regret = entries[at].regret
-        early = (f"; the good region moves measurably already from {pct(moves)}"
-                 if moves is not None and moves < at else "")
-        return (f"Re-tune from {pct(at)} pruning on: there, keeping the dense optimum costs "
-                f"{points(regret.mean)} accuracy points{interval(regret, level)}, above "
-                f"ε = {epsilon}{early}.")
+        answer = answers[at]
+        kept = (f" Up to {pct(verdict.keep_up_to)} keeping them costs less than ε."
+                if verdict.keep_up_to is not None else "")
+        return (f"Re-tune from {pct(at)} pruning on: there keeping the dense hyperparameters "
+                f"costs {points(answer.regret)} accuracy points ({answer_interval(answer)}), "
+                f"above ε = {epsilon}.{kept}")
     if verdict.kind == "keep":
-        worst = max(pruned, key=lambda r: entries[r].regret.ci_high)
-        regret = entries[worst].regret
+        worst = max(answers, key=lambda r: answers[r].ci_high)
         tail = (f" The good region moves measurably from {pct(moves)} pruning on, but keeping "
-                "it costs less than ε." if moves is not None else
-                " The landscape stays within the seed noise.")
-        return (f"No re-tuning needed up to {pct(largest)} pruning: keeping the dense optimum "
-                f"costs at most {points(regret.ci_high)} accuracy points (upper "
-                f"{100 * (1 - level):.0f} % bound, at {pct(worst)}), below ε = {epsilon}.{tail}")
+                "it costs less than ε." if moves is not None else "")
+        return (f"Keep your hyperparameters up to {pct(largest)} pruning: keeping the dense "
+                f"ones costs at most {points(answers[worst].ci_high)} accuracy points (upper "
+                f"end of the {level_words(answers[worst].level)} interval, at {pct(worst)}), "
+                f"below ε = {epsilon}.{tail}")
     first = verdict.unsettled[0]
-    regret = entries[first].regret
-    kept = (f"No re-tuning needed up to {pct(verdict.keep_up_to)}; from {pct(first)} on, "
+    kept = (f"Keep your hyperparameters up to {pct(verdict.keep_up_to)}; "
             if verdict.keep_up_to is not None else "")
-    resolve = []
-    if verdict.detectable is not None:
-        resolve.append(f"this design tells a regret from ε only from about "
-                       f"{points(verdict.detectable)} points on (80 % power)")
-    if verdict.seeds_to_settle is not None:
-        resolve.append(f"about {verdict.seeds_to_settle} seeds per point (grid.seeds) or a "
-                       "larger validation split would settle it")
-    return (f"{kept}Inconclusive{' from ' + pct(first) if not kept else ''}: keeping the dense "
-            f"optimum costs {points(regret.mean)} accuracy points{interval(regret, level)}, "
-            f"an interval that reaches across ε = {epsilon}"
-            + ("; " + "; ".join(resolve) if resolve else "") + ".")
+    answer = answers.get(first)
+    numbers = ("" if answer is None else
+               f": keeping the dense hyperparameters costs {points(answer.regret)} points "
+               f"({answer_interval(answer)}), across ε = {epsilon}")
+    return f"{kept}not settled at {pct(first)}{numbers}."
 
 
 def summary(results: Results) -> list[str]:
@@ -121,7 +184,7 @@ def summary(results: Results) -> list[str]:
                 "is trained."]
     entries = {r: e.comparison for r, e in results.ratios.items() if e.comparison is not None}
     largest = max(results.ratios)
-    sentences = [_headline(entries, verdict, results.alpha, largest)]
+    sentences = [_headline(results, verdict)]
     for axis in results.axes():
         sentences.append(_hyperparameter_words(entries, threshold, axis, largest, results.alpha))
     sentences += _efficiency_words(results.ratios.get(0.0), results.ratios[largest])

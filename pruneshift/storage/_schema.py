@@ -7,10 +7,12 @@ changes both. docs/architecture.md ("Where the state lives") describes the same 
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import asdict, dataclass
 from typing import Any, Self
 
+import numpy as np
 import optuna
 from optuna.trial import FrozenTrial
 
@@ -37,13 +39,28 @@ def grid_study_name(experiment: str, ratio: float) -> str:
     return f"{experiment}/grid/r={ratio_key(ratio)}"
 
 
+def settle_study_name(experiment: str, ratio: float) -> str:
+    """The settle stage's study at one pruned ratio: the fresh-seed runs of its two points."""
+    return f"{experiment}/settle/r={ratio_key(ratio)}"
+
+
 _GRID_STUDY = re.compile(r"(?P<experiment>.+)/grid/r=(?P<ratio>[0-9.e-]+)")
+_SETTLE_STUDY = re.compile(r"(?P<experiment>.+)/settle/r=(?P<ratio>[0-9.e-]+)")
 
 
 def grid_ratios(study_names: set[str], experiment: str) -> list[float]:
     """The ratios of the experiment's grid studies among ``study_names``, ascending."""
+    return _ratios(_GRID_STUDY, study_names, experiment)
+
+
+def settle_ratios(study_names: set[str], experiment: str) -> list[float]:
+    """The ratios of the experiment's settle studies among ``study_names``, ascending."""
+    return _ratios(_SETTLE_STUDY, study_names, experiment)
+
+
+def _ratios(pattern: re.Pattern[str], study_names: set[str], experiment: str) -> list[float]:
     return sorted(float(m["ratio"]) for name in study_names
-                  if (m := _GRID_STUDY.fullmatch(name)) and m["experiment"] == experiment)
+                  if (m := pattern.fullmatch(name)) and m["experiment"] == experiment)
 
 
 def experiments_in(study_names: set[str]) -> list[str]:
@@ -54,8 +71,8 @@ def experiments_in(study_names: set[str]) -> list[str]:
 
 class StudyKey:
     """User attributes of the studies: every study's config and fingerprint; the stages
-    study's grid, the optimum it was built around, the reference, each pruned model and each
-    ratio's deployed model."""
+    study's grid, the optimum it was built around, the reference, each pruned model, each
+    ratio's settle plan and each ratio's deployed model."""
 
     CONFIG = "config"
     FINGERPRINT = "fingerprint"
@@ -63,7 +80,29 @@ class StudyKey:
     OPTIMUM = "optimum"
     REFERENCE = "reference"
     _PRUNED = "pruned/"
+    _SETTLE = "settle/"
     _DEPLOYED = "deployed/"
+
+    @staticmethod
+    def settle(ratio: float) -> str:
+        return f"{StudyKey._SETTLE}{ratio_key(ratio)}"
+
+    @staticmethod
+    def settle_plans(attrs: dict[str, Any]) -> dict[float, dict[str, Any]]:
+        """Each ratio's settle plan by its ratio."""
+        return _by_ratio(attrs, StudyKey._SETTLE)
+
+    _TEST_IDS = "test_ids/"  # a settle study's: the test examples each round was scored on
+
+    @staticmethod
+    def test_ids(round_: int) -> str:
+        return f"{StudyKey._TEST_IDS}{round_}"
+
+    @staticmethod
+    def rounds_test_ids(attrs: dict[str, Any]) -> dict[int, list[int]]:
+        """A settle study's test examples by round."""
+        return {int(key.removeprefix(StudyKey._TEST_IDS)): value for key, value in attrs.items()
+                if key.startswith(StudyKey._TEST_IDS)}
 
     @staticmethod
     def pruned(ratio: float) -> str:
@@ -100,6 +139,8 @@ class TrialKey:
     CELL = "cell"  # index of the grid point
     SEED = "seed"
     RATIO = "ratio"
+    ROUND = "round"  # the settle stage's round
+    POINT = "point"  # the settle point: "kept" or "recipe"
     PARAMS = "params"  # parameters of the trained model
     MEMBERS = "members"  # models trained stacked together with it
 
@@ -141,6 +182,15 @@ def deploy_task(ratio: float) -> str:
 def cell_key(point: int, seed: int) -> str:
     """The unit key of one grid cell."""
     return f"cell/{point}/{seed}"
+
+
+SETTLE_POINTS = ("kept", "recipe")  # the two points the settle stage trains
+
+
+def settle_key(round_: int, point: str, index: int) -> str:
+    """The unit key of one settle run: its round, its point and its seed's place in the
+    round."""
+    return f"settle/{round_}/{point}/{index}"
 
 
 def cell_of(trial: Trial) -> tuple[int, int] | None:
@@ -206,6 +256,26 @@ class DeployedRecord(_Stored):
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class SettlePlan(_Stored):
+    """The two points a ratio's settle stage trains on fresh seeds
+    (``StudyKey.settle(ratio)``): the kept dense optimum and the re-tuned recipe, each every
+    grid axis's value."""
+
+    kept: dict[str, Any] | None  # None: nothing to confirm (a grid had no point that trained)
+    recipe: dict[str, Any] | None
+
+    def point(self, name: str) -> dict[str, Any]:
+        """The hyperparameters of ``kept`` or ``recipe``."""
+        return self.kept if name == "kept" else self.recipe
+
+
+def settle_plans(attrs: dict[str, Any]) -> dict[float, SettlePlan]:
+    """Every ratio's settle plan in the stages study's attributes, by ratio."""
+    return {ratio: SettlePlan.read(stored)
+            for ratio, stored in StudyKey.settle_plans(attrs).items()}
+
+
 def deployed_records(attrs: dict[str, Any]) -> dict[float, DeployedRecord]:
     """Every deployed model's record in the stages study's attributes, by ratio."""
     return {ratio: DeployedRecord.read(stored)
@@ -234,11 +304,26 @@ class HPOTrial:
                    RunRecord.read(trial).epochs or 0)
 
 
+def pack_outcomes(correct: np.ndarray) -> str:
+    """Per-example outcomes (a boolean per example) as compact text: '<count>:<base64 bits>'."""
+    bits = np.packbits(np.asarray(correct, dtype=bool))
+    return f"{len(correct)}:{base64.b64encode(bits.tobytes()).decode('ascii')}"
+
+
+def unpack_outcomes(text: str) -> np.ndarray:
+    """The booleans ``pack_outcomes`` wrote."""
+    count, _, encoded = text.partition(":")
+    bits = np.frombuffer(base64.b64decode(encoded), dtype=np.uint8)
+    return np.unpackbits(bits, count=int(count)).astype(bool)
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """What a training run stores on its trial (a synthetic one stores the same). A trial
     stopped early by the HPO pruner stores only ``epochs`` and ``seconds``, a trial still
-    running nothing: read back, what is missing is None (``diverged`` False)."""
+    running nothing: read back, what is missing is None (``diverged`` False). ``val_correct``
+    and ``test_correct`` are the per-example outcomes (``pack_outcomes``; None for runs made
+    before they were kept, and for diverged runs)."""
 
     epochs: int | None = None
     diverged: bool = False
@@ -246,6 +331,8 @@ class RunRecord:
     val_loss: float | None = None
     test_accuracy: float | None = None
     seed: int | None = None
+    val_correct: str | None = None
+    test_correct: str | None = None
 
     def store(self, trial: optuna.Trial, fields: tuple[str, ...] | None = None) -> None:
         """Store every field (or only ``fields``) on the trial."""

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -22,7 +23,7 @@ from torch import nn
 from ._members import MemberOptimizer
 from ._schedule import lr_factor
 from ._stack import pack, replicate, split_outputs, stack, unstack
-from ._trainer import EVAL_BATCH, EpochMetrics, TrainResult
+from ._trainer import EVAL_BATCH, EpochMetrics, TrainResult, accuracy_of
 
 if TYPE_CHECKING:
     from ..config import TrainingConfig
@@ -53,19 +54,20 @@ def member_losses(logits: torch.Tensor, targets: torch.Tensor,
 
 @torch.inference_mode()
 def evaluate_members(wide: nn.Module, k: int, x: torch.Tensor, y: torch.Tensor
-                     ) -> tuple[list[float], list[float]]:
-    """Each member's mean cross-entropy and accuracy on (x, y), in eval mode."""
+                     ) -> tuple[list[float], np.ndarray]:
+    """Each member's mean cross-entropy on (x, y), in eval mode, and per member and example
+    whether it was classified correctly: (K, examples)."""
     wide.eval()
     chunk = max(64, EVAL_BATCH // k)
     loss = torch.zeros(k, dtype=torch.float64, device=x.device)
-    correct = torch.zeros(k, dtype=torch.int64, device=x.device)
+    correct = []
     for start in range(0, len(y), chunk):
         logits = split_outputs(wide(replicate(x[start:start + chunk], k)), k).float()
         target = y[start:start + chunk]
         loss += F.cross_entropy(logits.transpose(1, 2), target.expand(k, -1),
                                 reduction="none").sum(dim=1).double()
-        correct += (logits.argmax(dim=-1) == target).sum(dim=1)
-    return (loss / len(y)).tolist(), (correct.double() / len(y)).tolist()
+        correct.append((logits.argmax(dim=-1) == target).cpu())
+    return (loss / len(y)).tolist(), torch.cat(correct, dim=1).numpy()
 
 
 class _Freezer:
@@ -143,7 +145,7 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
         if structure_hook is not None and (pruned := structure_hook(epoch, wide)) is not None:
             wide = pruned
             optimizer = MemberOptimizer(wide, recipes)
-        val_losses, val_accuracies = evaluate_members(wide, k, splits.val_x, splits.val_y)
+        val_losses, val_correct = evaluate_members(wide, k, splits.val_x, splits.val_y)
         for member in range(k):
             if not members.alive[member]:
                 continue
@@ -152,22 +154,25 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
                 members.clear(member, wide, optimizer)
                 continue
             histories[member].append(EpochMetrics(epoch, loss_sums[member] / steps_per_epoch,
-                                                  val_losses[member], val_accuracies[member]))
-    test_accuracies = (evaluate_members(wide, k, splits.test_x, splits.test_y)[1]
-                       if evaluate_test else [None] * k)
+                                                  val_losses[member],
+                                                  accuracy_of(val_correct[member])))
+    test_correct = (evaluate_members(wide, k, splits.test_x, splits.test_y)[1]
+                    if evaluate_test else [None] * k)
     unstack(wide, models)
     seconds = (time.perf_counter() - started) / k
-    return [_result(history, not alive, test, seconds)
-            for history, alive, test in zip(histories, members.alive, test_accuracies,
-                                            strict=True)]
+    return [_result(history, not alive, val, test, seconds)
+            for history, alive, val, test in zip(histories, members.alive, val_correct,
+                                                 test_correct, strict=True)]
 
 
-def _result(history: list[EpochMetrics], diverged: bool, test_accuracy: float | None,
-            seconds: float) -> TrainResult:
+def _result(history: list[EpochMetrics], diverged: bool, val_correct: np.ndarray,
+            test_correct: np.ndarray | None, seconds: float) -> TrainResult:
     last = history[-1] if history and not diverged else None
+    scored = not diverged and test_correct is not None
     return TrainResult(
         val_accuracy=0.0 if last is None else last.val_accuracy,
         val_loss=None if last is None else last.val_loss,
-        test_accuracy=None if diverged else test_accuracy,
+        test_accuracy=accuracy_of(test_correct) if scored else None,
         epochs=len(history) + int(diverged), diverged=diverged, seconds=seconds,
-        history=history)
+        history=history, val_correct=None if last is None else val_correct,
+        test_correct=test_correct if scored else None)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -39,7 +40,12 @@ class EpochMetrics:
 
 @dataclass
 class TrainResult:
-    """The outcome of one training run; a diverged run scores the worst accuracy, 0."""
+    """The outcome of one training run; a diverged run scores the worst accuracy, 0.
+
+    ``val_correct`` and ``test_correct`` say, per example of the split, whether the final
+    model classified it correctly (None for a diverged run, or where the split was not scored):
+    two runs scored on the same examples can then be compared example by example.
+    """
 
     val_accuracy: float
     val_loss: float | None
@@ -48,6 +54,8 @@ class TrainResult:
     diverged: bool
     seconds: float
     history: list[EpochMetrics] = field(default_factory=list)
+    val_correct: np.ndarray | None = None
+    test_correct: np.ndarray | None = None
 
 
 EpochCallback = Callable[[EpochMetrics], None]
@@ -65,16 +73,28 @@ def build_optimizer(model: nn.Module, recipe: TrainingConfig) -> torch.optim.Opt
 
 
 @torch.inference_mode()
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` on (x, y), in eval mode."""
+def outcomes(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy of ``model`` on (x, y), in eval mode, and per example whether it was
+    classified correctly."""
     model.eval()
-    total_loss, correct = 0.0, 0
+    total_loss, correct = 0.0, []
     for start in range(0, len(y), EVAL_BATCH):
         logits = model(x[start:start + EVAL_BATCH])
         target = y[start:start + EVAL_BATCH]
         total_loss += F.cross_entropy(logits.float(), target, reduction="sum").item()
-        correct += (logits.argmax(dim=1) == target).sum().item()
-    return total_loss / len(y), correct / len(y)
+        correct.append((logits.argmax(dim=1) == target).cpu())
+    return total_loss / len(y), torch.cat(correct).numpy()
+
+
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of ``model`` on (x, y), in eval mode."""
+    loss, correct = outcomes(model, x, y)
+    return loss, accuracy_of(correct)
+
+
+def accuracy_of(correct: np.ndarray) -> float:
+    """The share of examples classified correctly."""
+    return int(correct.sum()) / len(correct)
 
 
 def train(model: nn.Module, splits: Splits, recipe: TrainingConfig, *, seed: int,
@@ -99,18 +119,21 @@ def train(model: nn.Module, splits: Splits, recipe: TrainingConfig, *, seed: int
     order = torch.Generator().manual_seed(seed)
     optimizer = build_optimizer(model, recipe)
     history: list[EpochMetrics] = []
+    val_correct: np.ndarray | None = None
     step = 0
 
     def finish(diverged: bool) -> TrainResult:
         last = history[-1] if history else None
-        test_accuracy = None
+        test_correct = None
         if evaluate_test and not diverged:
-            test_accuracy = evaluate(model, splits.test_x, splits.test_y)[1]
+            test_correct = outcomes(model, splits.test_x, splits.test_y)[1]
         return TrainResult(
             val_accuracy=0.0 if diverged or last is None else last.val_accuracy,
             val_loss=None if diverged or last is None else last.val_loss,
-            test_accuracy=test_accuracy, epochs=len(history) + int(diverged),
-            diverged=diverged, seconds=time.perf_counter() - started, history=history)
+            test_accuracy=None if test_correct is None else accuracy_of(test_correct),
+            epochs=len(history) + int(diverged), diverged=diverged,
+            seconds=time.perf_counter() - started, history=history,
+            val_correct=None if diverged else val_correct, test_correct=test_correct)
 
     for epoch in range(1, (epochs or recipe.epochs) + 1):
         model.train()
@@ -136,10 +159,11 @@ def train(model: nn.Module, splits: Splits, recipe: TrainingConfig, *, seed: int
             step += 1
         if structure_hook is not None and structure_hook(epoch):
             optimizer = build_optimizer(model, recipe)
-        val_loss, val_accuracy = evaluate(model, splits.val_x, splits.val_y)
+        val_loss, val_correct = outcomes(model, splits.val_x, splits.val_y)
         if not math.isfinite(val_loss):
             return finish(diverged=True)
-        metrics = EpochMetrics(epoch, loss_sum / steps_per_epoch, val_loss, val_accuracy)
+        metrics = EpochMetrics(epoch, loss_sum / steps_per_epoch, val_loss,
+                               accuracy_of(val_correct))
         history.append(metrics)
         if on_epoch is not None:
             on_epoch(metrics)

@@ -5,14 +5,16 @@ import pytest
 
 from pruneshift import synthetic
 from pruneshift.analysis import (
+    Answer,
     Comparison,
     Landscape,
     NoShiftNull,
-    RatioComparison,
     Regret,
     Statistic,
     Threshold,
     analyse,
+    gate,
+    grid_answer,
     holm,
     normalisation_for,
     regret,
@@ -20,6 +22,7 @@ from pruneshift.analysis import (
     seed_noise,
     verdict,
 )
+from pruneshift.analysis._answer import fixed_sequence
 from pruneshift.analysis._regret import fold_differences, kept_point, plugin_regret
 from pruneshift.analysis._shift import best_index
 from pruneshift.config import load_config
@@ -50,7 +53,9 @@ def test_holm_by_hand():
 
 
 def test_shift_claims_are_holm_adjusted_over_ratios_and_hyperparameters():
-    _, _, _, (per_ratio, found, _) = study(3, ratios=(0.0, 0.25, 0.5), **{"shift.lr": 1.0})
+    analysis = study(3, ratios=(0.0, 0.25, 0.5), **{"shift.lr": 1.0})[3]
+    per_ratio, found = analysis.per_ratio, analysis.threshold
+
     def at(section, ratio, key):
         """A statistic of a results section: the joint W1, or a hyperparameter's."""
         claim = Statistic("wasserstein", None if key == "wasserstein" else key)
@@ -99,8 +104,9 @@ def test_one_diverged_row_does_not_blind_the_shift_test():
     """A one-step move of the learning rate's optimum at ratio 0.5, with the grid's top
     learning rate diverging there: the move is still found, in every study."""
     for seed in range(3):
-        _, _, arrays, (per_ratio, _, _) = study(
+        _, _, arrays, analysis = study(
             seed, **{"shift.lr": 1.0, "diverge_above.lr": 0.2, "diverge_from": 0.5})
+        per_ratio = analysis.per_ratio
         assert arrays[0.5].diverged[-1].all() and not arrays[0.5].diverged[:-1].any()
         assert per_ratio[0.5].p_adjusted.per_hp["lr"].wasserstein < 0.025
         assert per_ratio[0.5].diverged.runs == 15
@@ -109,7 +115,7 @@ def test_one_diverged_row_does_not_blind_the_shift_test():
 
 def test_power_holds_as_the_shift_grows():
     for seed in range(3):
-        _, _, _, (per_ratio, _, _) = study(seed, ratios=(0.0, 0.75), **{"shift.lr": 2.0})
+        per_ratio = study(seed, ratios=(0.0, 0.75), **{"shift.lr": 2.0})[3].per_ratio
         assert per_ratio[0.75].p_adjusted.per_hp["lr"].wasserstein < 0.025
         assert per_ratio[0.75].p_adjusted.wasserstein < 0.025
 
@@ -117,14 +123,14 @@ def test_power_holds_as_the_shift_grows():
 def test_paired_seeds_do_not_pin_the_p_values_at_one():
     """Runs of one seed correlated 0.9 across ratios, nothing moved: a null that ignored the
     pairing would be far too wide (p near 1 throughout); this one spreads them out."""
-    p_values = [study(seed, seed_correlation=0.9)[3][0][0.5].p_value.wasserstein
+    p_values = [study(seed, seed_correlation=0.9)[3].per_ratio[0.5].p_value.wasserstein
                 for seed in range(12)]
     assert 0.2 < float(np.mean(p_values)) < 0.8
 
 
 def cost(runs, kept, seed=0):
     return regret(runs, kept, alpha=0.05, epsilon=0.005, rng=np.random.default_rng(seed),
-                  replicates=500)
+                  replicates=500, claim_level=0.025)
 
 
 def test_an_unstable_point_does_not_set_the_regret_s_noise():
@@ -172,8 +178,8 @@ def test_a_certain_choice_gives_the_textbook_interval():
 
 
 def test_an_optimum_on_a_flat_axis_is_not_determined():
-    _, _, _, (per_ratio, _, _) = study(0, ratios=(0.0, 0.5), **{"shift.lr": 1.0,
-                                                                 "curvature.weight_decay": 0.0})
+    per_ratio = study(0, ratios=(0.0, 0.5), **{"shift.lr": 1.0,
+                                               "curvature.weight_decay": 0.0})[3].per_ratio
     lr = per_ratio[0.5].per_hp["lr"].optimum_shift
     wd = per_ratio[0.5].per_hp["weight_decay"].optimum_shift
     assert lr.determined and lr.interval_steps[0] <= 1 <= lr.interval_steps[1]
@@ -188,16 +194,14 @@ def test_the_regret_reports_the_re_tuned_and_kept_points_test_accuracy():
     pruned = Landscape(grid, 0.5, accuracy[::-1], test=test[::-1])
     config = load_config(SYNTHETIC)
     comparison = Comparison(grid, normalisation_for(0.01, config.analysis))
-    per_ratio, _, _ = analyse(grid, {0.0: dense, 0.5: pruned}, comparison, config.analysis)
+    per_ratio = analyse(grid, {0.0: dense, 0.5: pruned}, comparison, config.analysis).per_ratio
     assert per_ratio[0.5].test_at_dense_optimum == pytest.approx(0.69)
     assert per_ratio[0.5].per_hp["lr"].optimum_shift.at_edge is True
 
 
-def _entry(mean, low, high, detectable=0.01, settle=9):
-    """A comparison holding only the regret the verdict reads."""
-    return RatioComparison.model_construct(regret=Regret(
-        mean=mean, method="cross-fitted", ci_low=low, ci_high=high, detectable=detectable,
-        seeds_to_settle=settle))
+def _answer(decision, regret=0.001, low=0.0, high=0.004, planned=9):
+    return Answer(decision=decision, regret=regret, ci_low=low, ci_high=high, level=0.975,
+                  source="settle", runs=16, detectable=0.01, planned_seeds=planned)
 
 
 def _threshold(by_regret=None, by_shift=None):
@@ -206,19 +210,47 @@ def _threshold(by_regret=None, by_shift=None):
                      by_shift={"overall": by_shift, "per_hp": {"lr": None}})
 
 
-def test_the_verdict_is_inconclusive_where_the_interval_straddles_epsilon():
-    per_ratio = {0.0: _entry(0, None, None), 0.25: _entry(0.001, -0.002, 0.004),
-                 0.5: _entry(0.004, -0.004, 0.028)}
-    answer = verdict(per_ratio, _threshold(), epsilon=0.005)
+RATIOS = {0.0: None, 0.25: None, 0.5: None}
+
+
+def test_the_verdict_is_inconclusive_where_an_answer_is_open():
+    answers = gate({0.25: _answer("keep"), 0.5: _answer("open", 0.004, 0.0, 0.028)})
+    answer = verdict(RATIOS, answers, _threshold(), epsilon=0.005)
     assert answer.kind == "inconclusive" and answer.keep_up_to == 0.25
     assert answer.unsettled == [0.5] and answer.seeds_to_settle == 9
 
 
-def test_the_verdict_keeps_or_re_tunes_by_the_regret_alone():
-    settled = {0.0: _entry(0, None, None), 0.25: _entry(0.001, -0.002, 0.004),
-               0.5: _entry(0.002, 0.0, 0.004)}
-    keep = verdict(settled, _threshold(by_shift=0.25), epsilon=0.005)
+def test_the_verdict_keeps_or_re_tunes_by_the_answers_alone():
+    keep = verdict(RATIOS, gate({0.25: _answer("keep"), 0.5: _answer("keep")}),
+                   _threshold(by_shift=0.25), epsilon=0.005)
     assert keep.kind == "keep" and keep.shift_from == 0.25 and keep.keep_up_to == 0.5
-    retune = verdict({**settled, 0.5: _entry(0.02, 0.01, 0.03)}, _threshold(by_regret=0.5),
-                     epsilon=0.005)
-    assert retune.kind == "re-tune" and retune.retune_from == 0.5
+    answers = gate({0.25: _answer("keep"), 0.5: _answer("re-tune", 0.02, 0.01, 0.03)})
+    retune = verdict(RATIOS, answers, _threshold(), epsilon=0.005)
+    assert retune.kind == "re-tune" and retune.retune_from == 0.5 and retune.keep_up_to == 0.25
+
+
+def test_claims_are_tested_in_fixed_sequences():
+    """"Re-tune" from the largest ratio down, "keep" from the smallest up: a ratio whose
+    interval clears epsilon is claimed only while every ratio before it in its sequence was."""
+    claimed = gate({0.25: _answer("open"), 0.5: _answer("keep"), 0.75: _answer("re-tune")})
+    assert {r: a.decision for r, a in claimed.items()} == {0.25: "open", 0.5: "open",
+                                                           0.75: "re-tune"}
+    claimed = gate({0.25: _answer("keep"), 0.5: _answer("re-tune"), 0.75: _answer("open")})
+    assert {r: a.decision for r, a in claimed.items()} == {0.25: "keep", 0.5: "open",
+                                                           0.75: "open"}
+    claimed = gate({0.25: _answer("keep"), 0.5: None, 0.75: _answer("re-tune")})
+    assert claimed[0.25].decision == "keep" and claimed[0.75].decision == "re-tune"
+
+
+def test_fixed_sequence_p_values_by_hand():
+    assert fixed_sequence({0.25: 0.01, 0.5: 0.04, 0.75: 0.02}) == pytest.approx(
+        {0.75: 0.02, 0.5: 0.04, 0.25: 0.04})
+
+
+def test_a_grid_answer_is_cut_at_zero_and_tested_at_the_claim_level():
+    regret_ = Regret(mean=-0.001, method="cross-fitted", standard_error=0.001, noise_df=50,
+                     seeds_to_settle=None)
+    answer = grid_answer(regret_, epsilon=0.005, level=0.025)
+    assert answer.regret == 0.0 and answer.ci_low == 0.0
+    assert answer.ci_high == pytest.approx(-0.001 + 2.31 * 0.001, abs=2e-5)
+    assert answer.decision == "keep" and answer.level == 0.975

@@ -4,10 +4,9 @@ import pytest
 
 from pruneshift.analysis import (
     DISTANCES,
-    HyperparameterComparison,
+    Answer,
     Landscape,
     RatioComparison,
-    Regret,
     RunData,
     SeedBootstrap,
     ShiftClaims,
@@ -20,7 +19,7 @@ from pruneshift.analysis import (
     threshold,
     to_landscape,
 )
-from pruneshift.config import AnalysisConfig
+from pruneshift.config import AnalysisConfig, SettleConfig
 from pruneshift.search import Axis, Grid
 
 
@@ -100,14 +99,14 @@ def trials_for(grid, accuracy_by_ratio, diverged=()):
 def run_data(grid, accuracy_by_ratio, diverged=()):
     return RunData(config={"experiment": "unit"}, grid=grid, optimum={}, reference=None,
                    pruned={}, deployed={}, trials=trials_for(grid, accuracy_by_ratio, diverged),
-                   hpo_trials=[])
+                   hpo_trials=[], settle_plans={}, settle_trials={}, settle_test_ids={})
 
 
 def test_single_seed_results_report_the_floor_as_unavailable():
     grid = grid_2x5(seeds=(0,))
     rng = np.random.default_rng(0)
     data = run_data(grid, {0.0: rng.random((3, 5, 1)), 0.5: rng.random((3, 5, 1))})
-    results, table, _ = summarise(data, AnalysisConfig(bootstrap=100))
+    results, table, _ = summarise(data, AnalysisConfig(bootstrap=100), SettleConfig())
     pruned = results.ratios[0.5].comparison
     assert results.noise.seed_std is None and results.noise.available is False
     for section in ("noise_floor", "p_value"):
@@ -129,7 +128,7 @@ def test_a_diverged_run_counts_as_the_worst_value():
         [{"point": p, "seed": s, "diverged": (0.0, p, s) == (0.0, 7, 0), "val_accuracy": 0.99}
          for p in (7,) for s in (0, 1)], grid, 0.0)
     assert landscape.accuracy[1, 2].tolist() == [0.0, 0.99]
-    results, _, _ = summarise(data, AnalysisConfig(bootstrap=100))
+    results, _, _ = summarise(data, AnalysisConfig(bootstrap=100), SettleConfig())
     assert results.ratios[0.0].best.value == pytest.approx(0.9)
 
 
@@ -137,7 +136,7 @@ def test_identical_landscapes_have_zero_distances_and_regret():
     grid = grid_2x5()
     accuracy = np.random.default_rng(1).random((3, 5, 2))
     results, _, _ = summarise(run_data(grid, {0.0: accuracy, 0.5: accuracy}),
-                              AnalysisConfig(bootstrap=100))
+                              AnalysisConfig(bootstrap=100), SettleConfig())
     pruned = results.ratios[0.5].comparison
     assert all(getattr(pruned.distances, m) == pytest.approx(0.0, abs=1e-9) for m in DISTANCES)
     regret = pruned.regret  # cross-fitted: noisy around zero, never pinned above it
@@ -146,25 +145,27 @@ def test_identical_landscapes_have_zero_distances_and_regret():
 
 
 def test_threshold_rules_by_hand():
-    def entry(regret_p, p, hp_regret_p=None, hp_p=None):
-        """A comparison holding only the adjusted p-values the threshold reads."""
-        def claim(p_adjusted):
-            return Regret(mean=0.0, method="cross-fitted", p_adjusted=p_adjusted)
+    def entry(p, hp_p=None):
+        """A comparison holding only the adjusted shift p-values the threshold reads."""
+        return RatioComparison.model_construct(p_adjusted=ShiftClaims.of(
+            {Statistic("wasserstein"): p, Statistic("wasserstein", "lr"): hp_p}))
 
-        return RatioComparison.model_construct(
-            regret=claim(regret_p),
-            per_hp={"lr": HyperparameterComparison.model_construct(regret=claim(hp_regret_p))},
-            p_adjusted=ShiftClaims.of({Statistic("wasserstein"): p,
-                                       Statistic("wasserstein", "lr"): hp_p}))
+    def answer(decision):
+        return Answer(decision=decision, regret=0.0, ci_low=0.0, ci_high=0.01, level=0.975,
+                      source="grid", runs=None, detectable=None, planned_seeds=None)
 
-    per_ratio = {0.0: entry(None, None), 0.25: entry(0.5, 0.5, 0.9, 0.001),
-                 0.5: entry(0.01, 0.2, 0.001, 0.5), 0.75: entry(0.001, 0.001, 0.001, 0.001)}
-    both = threshold(per_ratio, ["lr"], epsilon=0.005, level=0.025, rule="regret-or-shift")
-    assert both.by_regret.model_dump() == {"overall": 0.5, "per_hp": {"lr": 0.5}}
+    per_ratio = {0.0: entry(None), 0.25: entry(0.5, 0.001), 0.5: entry(0.2, 0.5),
+                 0.75: entry(0.001, 0.001)}
+    answers = {0.25: answer("open"), 0.5: answer("re-tune"), 0.75: answer("re-tune")}
+    both = threshold(per_ratio, answers, ["lr"], epsilon=0.005, level=0.025,
+                     rule="regret-or-shift")
+    assert both.by_regret.model_dump() == {"overall": 0.5, "per_hp": {"lr": None}}
     assert both.by_shift.model_dump() == {"overall": 0.75, "per_hp": {"lr": 0.25}}
     assert both.overall == 0.5 and both.per_hp == {"lr": 0.25}
     assert both.level == 0.025
-    regret_only = threshold(per_ratio, ["lr"], epsilon=0.005, level=0.025, rule="regret")
-    assert regret_only.overall == 0.5 and regret_only.per_hp == {"lr": 0.5}
-    nothing = threshold(per_ratio, ["lr"], epsilon=0.5, level=1e-6, rule="regret-or-shift")
+    regret_only = threshold(per_ratio, answers, ["lr"], epsilon=0.005, level=0.025,
+                            rule="regret")
+    assert regret_only.overall == 0.5 and regret_only.per_hp == {"lr": None}
+    nothing = threshold(per_ratio, dict.fromkeys(answers), ["lr"], epsilon=0.5, level=1e-6,
+                        rule="regret-or-shift")
     assert nothing.overall is None and nothing.per_hp == {"lr": None}
