@@ -6,8 +6,8 @@ whether the results equal the uninterrupted run's (target: 0, 0, 0, True everywh
     python benchmarks/faults.py --kills 10 --outage 60
     python benchmarks/faults.py --postgres postgresql://user@host/db   # a scratch database
 
-Scenarios: SIGKILL at random moments in every stage (HPO, grid, report; ``--kills`` in all,
-spread over the stages), a torn journal line, a worker on another host (Linux UTS and PID
+Scenarios: SIGKILL injected at a unit of every kind (HPO, grid cell, settle run, report;
+``--kills`` in all, spread over the kinds), a torn journal line, a worker on another host (Linux UTS and PID
 namespaces, needs root) lost for good while holding cells, a database outage (``--outage``
 seconds; needs PostgreSQL) and a disk that fills up during the grid and the report (a small
 tmpfs, needs root). The same scenarios, smaller, run in CI: tests/fault_tests.
@@ -16,6 +16,7 @@ tmpfs, needs root). The same scenarios, smaller, run in CI: tests/fault_tests.
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import tempfile
 import uuid
@@ -25,8 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.fault_tests import scenarios  # noqa: E402
 from tests.fault_tests.scenarios import GIVEN_OPTIMUM, SMALL  # noqa: E402
-
-STAGES = ("hpo", "grid", "report")
 
 
 def scratch_database(admin_url: str) -> tuple[str, object]:
@@ -53,13 +52,16 @@ def main() -> None:
                         help="a PostgreSQL server to create scratch databases on")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    stages = [STAGES[i * len(STAGES) // args.kills] for i in range(args.kills)]
+    rng = random.Random(args.seed)
+    kinds = scenarios.UNIT_KINDS
+    kills = [(kind, 1 if kind == "report" else rng.randint(1, 20))
+             for kind in (kinds[i * len(kinds) // args.kills] for i in range(args.kills))]
     outcomes = []
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         reference = scenarios.uninterrupted(root / "whole", SMALL)
         given = scenarios.uninterrupted(root / "whole-given", [*SMALL, *GIVEN_OPTIMUM])
-        outcomes.append(scenarios.kill_in_stages(root / "kills", reference, stages, args.seed))
+        outcomes.append(scenarios.kill_at_units(root / "kills", reference, kills))
         outcomes.append(scenarios.torn_journal(root / "torn", reference))
         try:
             url, drop = scratch_database(args.postgres)

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .. import faults
 from ..analysis import Results, load_run_data, summarise
 from ..config import AnalysisConfig, apply_overrides, build_config
 from ..errors import ConfigError, StorageError
@@ -40,6 +41,7 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
     table.to_csv(partial, index=False)
     partial.replace(run.run_dir / "landscapes.csv")
     write_report(run.run_dir, results, arrays, data.hpo_trials)
+    faults.reached("report")
     write_json(run.run_dir / "results.json", results.to_json())
     events.stage("report", f"wrote {run.run_dir / 'results.json'}, landscapes.csv "
                  f"({len(table)} rows), report.html, report.md")

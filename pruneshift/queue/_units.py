@@ -21,6 +21,7 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from .. import faults
 from ..optuna_private import keeps_heartbeats, storage_of, trial_id
 from ..storage import TrialKey, cell_of, key_of
 from ._owners import claim
@@ -134,6 +135,7 @@ def execute(study: optuna.Study, trial: optuna.Trial, work: Callable[[optuna.Tri
     except BaseException:
         _tell(study, trial, state=TrialState.FAIL)
         raise
+    faults.reached(faults.kind_of(key_of(trial)))
     return _tell(study, trial, values=value)
 
 
@@ -157,6 +159,7 @@ def execute_many(study: optuna.Study, trials: list[optuna.Trial],
             _tell(study, trial, state=TrialState.FAIL)
         raise
     for trial, value in zip(trials, values, strict=True):
+        faults.reached(faults.kind_of(key_of(trial)))
         _tell(study, trial, values=value)
 
 

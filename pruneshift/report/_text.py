@@ -206,25 +206,20 @@ def _efficiency_words(dense: RatioResult | None, last: RatioResult) -> list[str]
 
 def _hyperparameter_words(entries: dict[float, RatioComparison], threshold: Threshold,
                           axis: Axis, largest: float, level: float) -> str:
-    """One hyperparameter: re-tune it from where keeping it costs, say that it only shifts
-    measurably (its distribution moves, keeping it costs nothing that counts), or that it
-    stays put."""
+    """One hyperparameter: from where it moves measurably (its distribution moves beyond the
+    seed noise), or that it stays put; and what keeping only it at its dense value costs on the
+    grid (an estimate, not a claim)."""
     name, log = axis.name, axis.log
-    pays, shifts = threshold.by_regret.per_hp[name], threshold.by_shift.per_hp[name]
-    worst = max(entries[r].per_hp[name].regret.mean or 0 for r in entries if 0 < r <= largest)
-    if pays is not None:
-        hp = entries[pays].per_hp[name]
-        early = "" if shifts is None or shifts >= pays else \
-            f"; it shifts measurably already from {pct(shifts)}"
-        return (f"Re-tune {name} from {pct(pays)} pruning on: "
-                f"{optimum_phrase(hp.optimum_shift, log)} and keeping it costs "
-                f"{points(hp.regret.mean)} points{interval(hp.regret, level)}{early}.")
+    shifts = threshold.by_shift.per_hp[name]
+    pruned = [r for r in entries if 0 < r <= largest]
+    worst = max(pruned, key=lambda r: entries[r].per_hp[name].regret.mean or 0, default=None)
+    cost = "" if worst is None else (
+        f"; on the grid, keeping only {name} at its dense value costs about "
+        f"{points(max(0.0, entries[worst].per_hp[name].regret.mean or 0.0))} points at "
+        f"{pct(worst)}")
     if shifts is not None:
         hp = entries[shifts].per_hp[name]
         evidence = _adjusted(entries[shifts].p_adjusted[Statistic("wasserstein", name)])
-        return (f"{name} shifts measurably from {pct(shifts)} pruning on ({evidence}"
-                f"{optimum_phrase(hp.optimum_shift, log)}), but keeping its dense value "
-                f"costs at most {points(worst)} points up to {pct(largest)}: re-tuning it does "
-                "not pay yet.")
-    return (f"{name} stays put up to {pct(largest)}: no shift above the seed noise, and keeping "
-            f"it costs at most {points(worst)} points.")
+        return (f"{name} moves measurably from {pct(shifts)} pruning on ({evidence}"
+                f"{optimum_phrase(hp.optimum_shift, log)}){cost}.")
+    return f"{name} stays put up to {pct(largest)}: no shift above the seed noise{cost}."

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import shutil
 import signal
 import socket
@@ -178,22 +177,22 @@ def wait_for(condition: Callable[[], bool], seconds: float, poll: float = 0.05) 
     return False
 
 
-def kill_in_stages(out: Path, reference: Path, stages: list[str], seed: int = 0) -> Outcome:
-    """SIGKILL a single-worker run once in each listed stage (in order), then finish it."""
-    rng, url = random.Random(seed), default_storage_url(out)
+UNIT_KINDS = ("hpo", "cell", "settle", "report")  # the synthetic study's kinds of unit, in order
+
+
+def kill_at_units(out: Path, reference: Path, kills: list[tuple[str, int]]) -> Outcome:
+    """A single-worker run killed (SIGKILL, injected: ``pruneshift.faults``) as it is about to
+    record its k-th unit of each listed kind, run after run, then finished."""
+    url = default_storage_url(out)
     outcome = Outcome("kills")
-    for stage in stages:
-        process, since = start(out, SMALL, stderr=subprocess.DEVNULL)
-        reached = reach(process, since, out, stage)
-        if reached is not None:
-            time.sleep(rng.uniform(0, 0.2))
-            process.send_signal(signal.SIGKILL)
-            outcome.faults.append(f"kill in {reached}")
+    for kind, count in kills:
+        env = {**os.environ, "PRUNESHIFT_KILL_AT": f"{kind}:{count}"}
+        done = subprocess.run(command(out, SMALL), capture_output=True, env=env,
+                              timeout=STAGE_TIMEOUT_S)
+        if done.returncode == -signal.SIGKILL:
+            outcome.faults.append(f"kill at {kind} {count}")
         else:
-            outcome.notes.append(f"{stage} passed unseen")
-        process.wait()
-        if (out / "results.json").exists():  # finished before this kill: start afresh
-            break
+            outcome.notes.append(f"{kind} {count} passed unseen (exit {done.returncode})")
     finish(out, SMALL)
     outcome.lost, outcome.duplicated, outcome.running = audit(url)
     outcome.equal = same_results(out, reference)

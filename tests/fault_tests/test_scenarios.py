@@ -27,10 +27,12 @@ def _clean(outcome):
 
 
 def test_a_kill_in_every_stage_resumes_to_the_uninterrupted_result(tmp_path, reference):
-    outcome = scenarios.kill_in_stages(tmp_path / "run", reference, ["hpo", "grid", "report"])
+    """Killed exactly at a unit of every kind (HPO, grid cell, settle run, report), each time
+    with its work done but not recorded, then finished: as if nothing had happened."""
+    kills = [("hpo", 4), ("cell", 30), ("settle", 20), ("report", 1)]
+    outcome = scenarios.kill_at_units(tmp_path / "run", reference, kills)
     _clean(outcome)
-    assert {f.removeprefix("kill in ") for f in outcome.faults} == {"hpo", "grid", "report"}, \
-        outcome.row()
+    assert outcome.faults == [f"kill at {k} {n}" for k, n in kills], outcome.row()
 
 
 def test_a_torn_journal_line_is_cut_and_the_run_finishes(tmp_path, reference):

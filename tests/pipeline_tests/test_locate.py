@@ -38,7 +38,8 @@ def test_analyze_and_report_write_the_signature_run_writes(tmp_path):
                                      "grid.axes.lr.points=3", "grid.axes.weight_decay.points=3"])
     results = run_study(config, out=tmp_path)
     written = results.signature
-    assert written["trials"]["synthetic/grid/r=0.5"] == results.ratios[0.5].cells.complete > 0
+    assert written["trials"]["grid r=0.5"] == results.ratios[0.5].cells.complete > 0
+    assert written["trials"]["settle r=0.5"] == results.ratios[0.5].settle.runs > 0
     assert analyze_run(tmp_path).signature == written
     changed = analyze_run(tmp_path, overrides=["analysis.epsilon=0.01"]).signature
     assert changed["trials"] == written["trials"] and changed["analysis"]["epsilon"] == 0.01

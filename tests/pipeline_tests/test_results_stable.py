@@ -24,6 +24,32 @@ SINCE = [("transfer",), ("choice",), ("ratios", "*", "recipe"), ("ratios", "*", 
          ("analysis", "budget"), ("config", "analysis", "budget"), ("config", "deploy"),
          ("signature", "analysis", "budget"), ("grid", "grown"), ("config", "grid", "max_extend"),
          ("config", "pruning", "retrain_schedule"), ("config", "training", "schedule_epochs")]
+SINCE += [("ratios", "*", "settle"), ("ratios", "*", "answer"), ("config", "settle"),
+          *[("config", "synthetic", k) for k in (
+              "seed_effect", "training_noise", "examples", "example_spread",
+              "example_interaction", "noise_growth", "noise_near_optimum",
+              "near_optimum_width")],
+          ("ratios", "*", "regret", "standard_error"),
+          ("ratios", "*", "per_hp", "*", "regret", "standard_error"),
+          ("ratios", "*", "predicted_regret", "standard_error"),
+          ("transfer", "ratios", "*", "predicted_regret", "standard_error")]
+# values that changed on purpose since f43e9de (docs/results.md), by path prefix
+CHANGED = [
+    ("signature", "trials"),  # counted per stage of the schedule (issue 26)
+    ("ratios", "*", "best", "test_accuracy"),  # the synthetic task scores a test split
+    ("ratios", "*", "test_at_dense_optimum"),
+    ("ratios", "*", "regret", "p_adjusted"),  # fixed sequence instead of Holm
+    ("ratios", "*", "regret", "detectable"),  # at the level the claim is tested at
+    ("ratios", "*", "regret", "seeds_to_settle"),  # none where the estimate sits on epsilon
+    ("ratios", "*", "per_hp", "*", "regret", "p_adjusted"),  # no claim: null
+    ("ratios", "*", "per_hp", "*", "regret", "detectable"),
+    ("ratios", "*", "per_hp", "*", "regret", "seeds_to_settle"),
+    ("threshold", "by_regret", "per_hp"),  # per hyperparameter only the shift is a claim
+    ("threshold", "per_hp"),
+    ("threshold", "overall"),  # from the settled answers
+    ("threshold", "by_regret", "overall"),
+    ("verdict",),
+]
 NESTED = {"noise_floor", "p_value", "p_adjusted"}  # their "per_hp.<name>.wasserstein" keys
 
 
@@ -65,7 +91,9 @@ def test_the_synthetic_results_equal_those_before_the_refactoring(tmp_path):
     golden = {renamed(k): v for k, v in flatten(json.loads(GOLDEN.read_text())).items()}
     now = {path: value for path, value in flatten(
         {k: v for k, v in written.items() if k not in MACHINE_SPECIFIC}).items()
-        if not any(added_since(path, prefix) for prefix in SINCE)}
+        if not any(added_since(path, prefix) for prefix in SINCE + CHANGED)}
+    golden = {path: value for path, value in golden.items()
+              if not any(added_since(path, prefix) for prefix in CHANGED)}
     assert set(golden) <= set(now)
     added = {k: v for k, v in now.items() if k not in golden}
     assert set(added.values()) <= {None}, {k: v for k, v in added.items() if v is not None}

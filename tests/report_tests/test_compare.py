@@ -33,7 +33,7 @@ def compare(*args):
 def test_runs_side_by_side_in_one_report(runs, tmp_path):
     result = compare(runs / "moves", runs / "stays", "--out", tmp_path / "c")
     assert result.exit_code == 0, result.output
-    assert "Re-tune from 75 %" in result.output and "No re-tuning needed" in result.output
+    assert "moves: Re-tune from" in result.output and "stays: Keep your" in result.output
     report = (tmp_path / "c" / "report.md").read_text()
     assert report.startswith("# pruneshift comparison: synthetic.shift.lr=1.0 · "
                              "synthetic.shift.lr=0.0")

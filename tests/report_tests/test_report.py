@@ -58,7 +58,7 @@ def test_the_report_answers_the_question_first(quick_run, hostile_synthetic):
     assert positions == sorted(positions)
     synthetic_md = (hostile_synthetic[0] / "report.md").read_text()
     summary = synthetic_md.split("## Summary", 1)[1].split("##", 1)[0]
-    assert "Re-tune lr from" in summary and "weight_decay stays put up to 90 %" in summary
+    assert "lr moves measurably from" in summary and "weight_decay stays put up to 90 %" in summary
 
 
 def test_user_strings_are_escaped(hostile_synthetic):
