@@ -32,13 +32,15 @@ class TransferForm(Record):
     slope: float  # k of the power law; b (decades per unit ratio) of log-linear; 0 for none
     slope_interval: tuple[float, float] | None  # seed bootstrap, level 1 - alpha
     loro_error: float | None  # leave-one-ratio-out root mean square error, decades
+    covariance: tuple[float, float, float] | None = None  # bootstrap (var anchor, var slope,
+    # their covariance), the anchor in log10 decades: what a prediction's interval is made of
 
 
 class TransferFit(Record):
     """How one log-scaled hyperparameter's optimum moves with the channels kept."""
 
-    dense: float  # the dense optimum, refined between grid points: the rule's anchor
-    chosen: Literal["none", "log-linear", "power"]
+    dense: float  # the rule's anchor: the dense optimum, refined between grid points
+    chosen: Literal["none", "log-linear", "power"]  # "none" unless the data show a move
     forms: dict[str, TransferForm]
 
 

@@ -9,12 +9,17 @@ and w(r) the share of channels kept, three forms compete, each anchored at the d
 - ``log-linear``: log10 opt(r) = log10 opt(0) + b · r;
 - ``none``: opt(r) = opt(0).
 
-The form is chosen by its leave-one-ratio-out error: each pruned ratio's optimum is predicted
-from the other ratios' fit and compared with the measured one (in decades). Each slope's
-interval is a parametric bootstrap: every trained run drawn afresh with its ratio's pooled
-single-run noise, the optima found again and the slope refitted. The check that
-counts for a user: the leave-one-ratio-out prediction of the whole recipe, snapped to the grid,
-and its regret on that ratio's measured grid, next to the regret of keeping the dense values.
+A form that moves is chosen only where the data show a move (its slope's interval excludes
+0); among those and ``none``, the one with the smallest leave-one-ratio-out error: each pruned
+ratio's optimum predicted from the other ratios' fit and compared with the measured one (in
+decades). Each form's uncertainty is a parametric bootstrap: every trained run drawn afresh
+with its ratio's pooled single-run noise, the optima found again (the anchor among them) and
+the slope refitted; a prediction's interval carries both the anchor's and the slope's error.
+Beyond the trained ratios the forms part ways (a power law in the channels kept runs off as
+they vanish, a log-linear move does not), so an extrapolated interval spans every form the
+leave-one-out does not rule out. The check that counts for a user: the leave-one-ratio-out
+prediction of the whole recipe, snapped to the grid, and its regret on that ratio's measured
+grid, next to the regret of keeping the dense values.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
+from scipy.stats import norm
 
 from ..errors import AnalysisError
 from ..search import Grid
@@ -84,26 +90,42 @@ def _moves(grid: Grid, axis: int, means: dict[float, np.ndarray]) -> np.ndarray 
 
 
 def _forms(ratios: np.ndarray, widths: np.ndarray, moves: np.ndarray,
-           draws: dict[str, list[float]] | None = None, alpha: float = 0.05
+           draws: dict[str, list[tuple[float, float]]] | None = None, alpha: float = 0.05
            ) -> dict[str, TransferForm]:
-    """Every form fitted to ``moves``; with bootstrap ``draws`` of the slopes, their
-    (1 - alpha) intervals."""
+    """Every form fitted to ``moves``; with bootstrap ``draws`` of (anchor, slope), their
+    covariance and the slope's (1 - alpha) interval."""
     draws = draws or {}
     forms = {}
     for form in FORMS:
-        interval = None
-        if draws.get(form) and form != "none":
-            low, high = np.quantile(draws[form], [alpha / 2, 1 - alpha / 2])
-            interval = (float(low), float(high))
+        interval = covariance = None
+        if len(draws.get(form, [])) >= 2:
+            pairs = np.array(draws[form])
+            matrix = np.cov(pairs, rowvar=False)
+            covariance = (float(matrix[0, 0]), float(matrix[1, 1]), float(matrix[0, 1]))
+            if form != "none":
+                low, high = np.quantile(pairs[:, 1], [alpha / 2, 1 - alpha / 2])
+                interval = (float(low), float(high))
         forms[form] = TransferForm(slope=slope(form, ratios, widths, moves),
                                    slope_interval=interval,
-                                   loro_error=loro_error(form, ratios, widths, moves))
+                                   loro_error=loro_error(form, ratios, widths, moves),
+                                   covariance=covariance)
     return forms
 
 
+def _shows_a_move(form: TransferForm) -> bool:
+    """Whether the form's slope interval excludes no move (0)."""
+    interval = form.slope_interval
+    return interval is not None and not interval[0] <= 0.0 <= interval[1]
+
+
 def _chosen(forms: dict[str, TransferForm]) -> str:
-    """The form with the smallest leave-one-ratio-out error (the simpler one on a tie)."""
-    errors = {f: forms[f].loro_error for f in FORMS if forms[f].loro_error is not None}
+    """``none``, or a moving form whose slope interval excludes 0, whichever has the smallest
+    leave-one-ratio-out error (the simpler one on a tie); with no interval to go by (a
+    leave-one-out refit), the smallest error alone decides."""
+    bootstrapped = any(forms[f].slope_interval is not None for f in FORMS if f != "none")
+    candidates = [f for f in FORMS if f == "none" or not bootstrapped
+                  or _shows_a_move(forms[f])]
+    errors = {f: forms[f].loro_error for f in candidates if forms[f].loro_error is not None}
     if not errors:
         return "none"
     return min(errors, key=lambda f: (round(errors[f], 12), FORMS.index(f)))
@@ -135,14 +157,16 @@ def _fit(grid: Grid, axis: int, arrays: dict[float, Landscape], widths: np.ndarr
     moves = _moves(grid, axis, {r: a.mean() for r, a in arrays.items()})
     if moves is None:
         return None
-    draws: dict[str, list[float]] = {form: [] for form in FORMS}
+    name = grid.axes[axis].name
+    draws: dict[str, list[tuple[float, float]]] = {form: [] for form in FORMS}
     for means in replicates:
-        resampled = _moves(grid, axis, means)
-        if resampled is not None:
+        resampled, anchor = _moves(grid, axis, means), refined_point(grid, means[0.0])
+        if resampled is not None and anchor is not None:
             for form in FORMS:
-                draws[form].append(slope(form, ratios, widths, resampled))
+                draws[form].append((np.log10(anchor[name]),
+                                    slope(form, ratios, widths, resampled)))
     forms = _forms(ratios, widths, moves, draws, alpha)
-    dense = refined_point(grid, arrays[0.0].mean())[grid.axes[axis].name]
+    dense = refined_point(grid, arrays[0.0].mean())[name]
     return TransferFit(dense=dense, chosen=_chosen(forms), forms=forms), moves
 
 
@@ -211,13 +235,15 @@ def transfer(grid: Grid, arrays: dict[float, Landscape], recipes: dict[float, Re
 
 
 class Prediction(NamedTuple):
-    """A predicted optimum with the interval its slope's seed bootstrap gives."""
+    """A predicted optimum with its interval (the anchor's and the slope's bootstrap error;
+    beyond the trained ratios, the span of every form's)."""
 
     value: float
-    low: float | None  # the interval of the slope's seed bootstrap (None for "none")
+    low: float | None  # None where the rule has no bootstrap (one seed)
     high: float | None
     form: str
-    anchor: float  # the dense optimum the rule moves from
+    anchor: float  # the dense optimum, refined between grid points, that the rule moves from
+    extrapolated: bool = False
 
 
 def width_at(rule: Transfer, ratio: float) -> float:
@@ -228,6 +254,35 @@ def width_at(rule: Transfer, ratio: float) -> float:
         return float(np.interp(ratio, ratios, widths))
     step = (widths[-1] - widths[-2]) / (ratios[-1] - ratios[-2])
     return max(widths[-1] + step * (ratio - ratios[-1]), MIN_WIDTH)
+
+
+def form_interval(fit: TransferFit, form: str, ratio: float, width: float, alpha: float
+                  ) -> tuple[float, float] | None:
+    """One form's (1 - alpha) interval of the optimum at ``ratio``, from the bootstrap
+    covariance of its anchor and slope (log10, normal); None without a bootstrap."""
+    fitted = fit.forms[form]
+    if fitted.covariance is None:
+        return None
+    anchor_var, slope_var, both = fitted.covariance
+    x = float(_regressor(form, np.array([ratio]), np.array([width]))[0])
+    centre = np.log10(fit.dense) + fitted.slope * x
+    half = float(norm.isf(alpha / 2)) * np.sqrt(max(anchor_var + x * x * slope_var
+                                                    + 2 * x * both, 0.0))
+    return float(10 ** (centre - half)), float(10 ** (centre + half))
+
+
+def prediction(fit: TransferFit, ratio: float, width: float, *, largest: float,
+               alpha: float) -> Prediction:
+    """The optimum the rule predicts at ``ratio``; beyond ``largest`` (the largest trained
+    ratio) its interval spans every form's, as the forms part ways there."""
+    value = fit.dense * 10 ** move(fit.chosen, fit.forms[fit.chosen].slope, ratio, width)
+    beyond = ratio > largest
+    intervals = [form_interval(fit, f, ratio, width, alpha)
+                 for f in (FORMS if beyond else (fit.chosen,))]
+    found = [i for i in intervals if i is not None]
+    low = min((i[0] for i in found), default=None)
+    high = max((i[1] for i in found), default=None)
+    return Prediction(value, low, high, fit.chosen, fit.dense, beyond)
 
 
 def recommend(results: Results, ratio: float, *, extrapolate: bool = False
@@ -247,14 +302,6 @@ def recommend(results: Results, ratio: float, *, extrapolate: bool = False
     width = width_at(rule, ratio)
     recipes = {r: e.recipe for r, e in results.ratios.items() if e.recipe is not None}
     params = predict(rule, recipes, ratio, width)
-    predictions = {}
-    for name, fit in rule.fits.items():
-        form = fit.forms[fit.chosen]
-        bounds: list[float | None] = [None, None]
-        if form.slope_interval is not None:
-            ends = sorted(fit.dense * 10 ** move(fit.chosen, s, ratio, width)
-                          for s in form.slope_interval)
-            bounds = [ends[0], ends[1]]
-        predictions[name] = Prediction(params[name], bounds[0], bounds[1], fit.chosen,
-                                       fit.dense)
+    predictions = {name: prediction(fit, ratio, width, largest=largest, alpha=results.alpha)
+                   for name, fit in rule.fits.items()}
     return params, predictions

@@ -197,9 +197,13 @@ def print_recommendation(results: Results, ratio: float, params: dict[str, Any],
     for name, value in params.items():
         if name in predictions:
             p = predictions[name]
-            bounds = ("" if p.low is None else f"; {level} interval {p.low:.3g} to {p.high:.3g}")
+            spans = " (every form's, as they part ways beyond the trained ratios)" \
+                if p.extrapolated else ""
+            bounds = ("" if p.low is None else
+                      f"; {level} interval {p.low:.3g} to {p.high:.3g}{spans}")
             console.print(f"  {name} = {value:.3g} ({p.form} rule: ×{value / p.anchor:.2g} the "
-                          f"dense optimum {p.anchor:.3g}{bounds})", markup=False, soft_wrap=True)
+                          f"refined dense optimum {p.anchor:.3g}{bounds})", markup=False,
+                          soft_wrap=True)
         elif name in axes:
             console.print(f"  {name} = {value} (as at the nearest trained ratio {nearest:g})",
                           markup=False, soft_wrap=True)
