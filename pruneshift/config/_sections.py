@@ -290,9 +290,9 @@ class SettleConfig(_Section):
 
     enabled: bool = True  # false: every answer comes from the grid alone
     seeds_per_round: int = Field(8, ge=2, le=10_000)  # fresh seeds per point in each round
-    max_runs: PositiveInt = 64  # per ratio, both points; rounds = max_runs // (2 x seeds)
-    precision: PositiveFloat | None = 0.003  # stop once the interval is at most +- this wide
-    # (accuracy, 0.003 = 0.3 points) and clear of epsilon; None: as soon as it is clear
+    max_runs: PositiveInt = 128  # per ratio, both points; rounds = max_runs // (2 x seeds)
+    precision: PositiveFloat | None = None  # also go on until the interval is at most +- this
+    # wide (accuracy: 0.003 = 0.3 points); None: stop as soon as it is clear of epsilon
 
     @model_validator(mode="after")
     def _one_round_fits(self) -> SettleConfig:
