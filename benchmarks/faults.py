@@ -8,9 +8,9 @@ whether the results equal the uninterrupted run's (target: 0, 0, 0, True everywh
 
 Scenarios: SIGKILL injected at a unit of every kind (HPO, grid cell, settle run, report;
 ``--kills`` in all, spread over the kinds), a torn journal line, a worker on another host
-(Linux UTS and PID namespaces, needs root) lost for good while holding cells, a database outage (``--outage``
-seconds; needs PostgreSQL) and a disk that fills up during the grid and the report (a small
-tmpfs, needs root). The same scenarios, smaller, run in CI: tests/fault_tests.
+(Linux UTS and PID namespaces, needs root) lost for good while holding cells, a database
+outage (``--outage`` seconds; needs PostgreSQL) and a disk that fills up during the grid and
+the report (a small tmpfs, needs root). The same scenarios, smaller, run in CI: tests/fault_tests.
 """
 
 from __future__ import annotations
