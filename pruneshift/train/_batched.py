@@ -99,7 +99,9 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
 
     ``structure_hook(epoch, wide)`` runs after each epoch's steps; when it returns a new stack
     (it pruned the members), training goes on with it and a fresh optimiser, as in ``train``.
-    Raises NotStackable when the models cannot be stacked.
+    The validation split is scored once, after the last epoch (nothing reads a stack's earlier
+    epochs), so a result's ``history`` holds that epoch alone. Raises NotStackable when the
+    models cannot be stacked.
     """
     k = len(models)
     batch_size, _, epochs = shared_settings(recipes)
@@ -115,7 +117,7 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
     smoothing = torch.tensor([r.label_smoothing for r in recipes], device=device)
     optimizer = MemberOptimizer(wide, recipes)
     members = _Freezer(k, device)
-    histories: list[list[EpochMetrics]] = [[] for _ in range(k)]
+    stopped = [epochs] * k  # the epoch a member diverged in (its epochs trained)
     step = 0
     for epoch in range(1, epochs + 1):
         wide.train()
@@ -134,6 +136,7 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
                         if members.alive[m] and not math.isfinite(v)]
             for member in diverged:
                 members.stop(member)
+                stopped[member] = epoch
             optimizer.zero_grad()
             torch.where(members.active, losses, 0.0).sum().backward()
             optimizer.step([lr_factor(r, step, steps_per_epoch) for r in recipes],
@@ -145,34 +148,31 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
         if structure_hook is not None and (pruned := structure_hook(epoch, wide)) is not None:
             wide = pruned
             optimizer = MemberOptimizer(wide, recipes)
-        val_losses, val_correct = evaluate_members(wide, k, splits.val_x, splits.val_y)
-        for member in range(k):
-            if not members.alive[member]:
-                continue
-            if not math.isfinite(val_losses[member]):
-                members.stop(member)
-                members.clear(member, wide, optimizer)
-                continue
-            histories[member].append(EpochMetrics(epoch, loss_sums[member] / steps_per_epoch,
-                                                  val_losses[member],
-                                                  accuracy_of(val_correct[member])))
+    val_losses, val_correct = evaluate_members(wide, k, splits.val_x, splits.val_y)
+    for member in range(k):
+        if members.alive[member] and not math.isfinite(val_losses[member]):
+            members.stop(member)
+    final = [None if not alive else EpochMetrics(epochs, loss_sums[m] / steps_per_epoch,
+                                                 val_losses[m], accuracy_of(val_correct[m]))
+             for m, alive in enumerate(members.alive)]
     test_correct = (evaluate_members(wide, k, splits.test_x, splits.test_y)[1]
                     if evaluate_test else [None] * k)
     unstack(wide, models)
     seconds = (time.perf_counter() - started) / k
-    return [_result(history, not alive, val, test, seconds)
-            for history, alive, val, test in zip(histories, members.alive, val_correct,
-                                                 test_correct, strict=True)]
+    return [_result(last, epochs_trained, val, test, seconds)
+            for last, epochs_trained, val, test in zip(final, stopped, val_correct,
+                                                       test_correct, strict=True)]
 
 
-def _result(history: list[EpochMetrics], diverged: bool, val_correct: np.ndarray,
+def _result(last: EpochMetrics | None, epochs: int, val_correct: np.ndarray,
             test_correct: np.ndarray | None, seconds: float) -> TrainResult:
-    last = history[-1] if history and not diverged else None
-    scored = not diverged and test_correct is not None
+    """A member's result: ``last`` its final epoch's metrics (None where it diverged)."""
+    scored = last is not None and test_correct is not None
     return TrainResult(
         val_accuracy=0.0 if last is None else last.val_accuracy,
         val_loss=None if last is None else last.val_loss,
         test_accuracy=accuracy_of(test_correct) if scored else None,
-        epochs=len(history) + int(diverged), diverged=diverged, seconds=seconds,
-        history=history, val_correct=None if last is None else val_correct,
+        epochs=epochs, diverged=last is None, seconds=seconds,
+        history=[] if last is None else [last],
+        val_correct=None if last is None else val_correct,
         test_correct=test_correct if scored else None)

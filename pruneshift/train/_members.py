@@ -3,6 +3,11 @@
 The update rules are PyTorch's SGD (momentum, Nesterov, L2 weight decay) and AdamW (beta1 =
 momentum, decoupled weight decay), applied to each member's block of every parameter with that
 member's learning rate, weight decay and momentum. A frozen member (diverged) is not updated.
+
+All of a stack's parameters live in one flat tensor and their gradients in another (each
+parameter and its gradient a view into them), so one update is a handful of operations on two
+long vectors, whatever the number of layers: per element, the member it belongs to picks its
+hyperparameters (gathered once, the learning rate once per step).
 """
 
 from __future__ import annotations
@@ -18,6 +23,20 @@ if TYPE_CHECKING:
 ADAM_BETA2, ADAM_EPS = 0.999, 1e-8  # torch.optim.AdamW's defaults, as the single trainer uses
 
 
+def _flatten(params: list[nn.Parameter]) -> tuple[torch.Tensor, torch.Tensor]:
+    """One flat tensor holding every parameter, one for their gradients; each parameter (and
+    its gradient) becomes a view into them, so autograd accumulates into the flat gradient."""
+    values = torch.cat([p.detach().reshape(-1) for p in params])
+    grads = torch.zeros_like(values)
+    offset = 0
+    for param in params:
+        size = param.numel()
+        param.data = values[offset:offset + size].view_as(param)
+        param.grad = grads[offset:offset + size].view_as(param)
+        offset += size
+    return values, grads
+
+
 class MemberOptimizer:
     """One optimiser over a stacked model's parameters, vectorised over its K members."""
 
@@ -26,67 +45,71 @@ class MemberOptimizer:
         if len(kinds) != 1:
             raise ValueError(f"members of one stack share an optimizer, got {sorted(kinds)}")
         self.kind = kinds.pop()
-        self.params = list(wide.parameters())
         self.k = len(recipes)
-        device = self.params[0].device
+        params = [p for p in wide.parameters() if p.requires_grad]
+        self.values, self.grads = _flatten(params)
+        device = self.values.device
+        self.member = torch.cat([torch.arange(self.k, device=device).repeat_interleave(
+            p.numel() // self.k) for p in params])  # the member each element belongs to
 
-        def column(values: list[float]) -> torch.Tensor:
-            return torch.tensor(values, dtype=torch.float32, device=device).view(self.k, 1)
+        def per_element(values: list[float]) -> torch.Tensor:
+            return torch.tensor(values, dtype=torch.float32, device=device)[self.member]
 
-        self.peak_lr = [r.lr for r in recipes]
-        self.weight_decay = column([r.weight_decay for r in recipes])
-        self.momentum = column([r.momentum for r in recipes])
-        self.nesterov = column([float(r.nesterov and r.momentum > 0) for r in recipes]).bool()
-        self.state: list[tuple[torch.Tensor, ...] | None] = [None] * len(self.params)
+        self.peak_lr = torch.tensor([r.lr for r in recipes], dtype=torch.float32,
+                                    device=device)
+        self.weight_decay = per_element([r.weight_decay for r in recipes])
+        self.momentum = per_element([r.momentum for r in recipes])
+        nesterov = [bool(r.nesterov and r.momentum > 0) for r in recipes]
+        self.nesterov: bool | torch.Tensor = all(nesterov)  # or, mixed, a mask per element
+        if any(nesterov) and not all(nesterov):
+            self.nesterov = per_element([float(n) for n in nesterov]).bool()
+        self.state: tuple[torch.Tensor, ...] | None = None
         self.steps = 0
-        self.device = device
 
     def zero_grad(self) -> None:
-        for param in self.params:
-            param.grad = None
+        self.grads.zero_()
 
     def forget(self, member: int) -> None:
         """Reset a member's optimiser state (momentum, Adam moments) to zero."""
-        for state in self.state:
-            for tensor in state or ():
-                tensor.view(self.k, -1)[member].zero_()
+        mine = self.member == member
+        for tensor in self.state or ():
+            tensor[mine] = 0.0
 
     @torch.no_grad()
     def step(self, lr_factors: list[float], active: torch.Tensor) -> None:
         """One update; ``lr_factors`` scale each member's peak rate, ``active`` (K,) bool."""
         self.steps += 1
-        lr = torch.tensor([p * f for p, f in zip(self.peak_lr, lr_factors, strict=True)],
-                          dtype=torch.float32, device=self.device).view(self.k, 1)
-        lr = lr * active.view(self.k, 1)
-        for i, param in enumerate(self.params):
-            if param.grad is None:
-                continue
-            weights, grad = param.view(self.k, -1), param.grad.view(self.k, -1)
-            if self.kind == "adamw":
-                self._adamw(i, weights, grad, lr)
-            else:
-                self._sgd(i, weights, grad, lr)
-
-    def _sgd(self, i: int, weights: torch.Tensor, grad: torch.Tensor, lr: torch.Tensor) -> None:
-        direction = grad + self.weight_decay * weights
-        if self.state[i] is None:
-            self.state[i] = (direction.clone(),)
+        factors = torch.tensor(lr_factors, dtype=torch.float32, device=self.values.device)
+        lr = (self.peak_lr * factors * active)[self.member]
+        if self.kind == "adamw":
+            self._adamw(lr)
         else:
-            self.state[i][0].mul_(self.momentum).add_(direction)
-        buffer = self.state[i][0]
-        direction = torch.where(self.nesterov, direction + self.momentum * buffer, buffer)
-        weights.sub_(lr * direction)
+            self._sgd(lr)
 
-    def _adamw(self, i: int, weights: torch.Tensor, grad: torch.Tensor,
-               lr: torch.Tensor) -> None:
-        if self.state[i] is None:
-            self.state[i] = (torch.zeros_like(weights), torch.zeros_like(weights))
-        first, second = self.state[i]
+    def _sgd(self, lr: torch.Tensor) -> None:
+        direction = torch.addcmul(self.grads, self.weight_decay, self.values)
+        if self.state is None:
+            self.state = (direction.clone(),)
+        else:
+            self.state[0].mul_(self.momentum).add_(direction)
+        buffer = self.state[0]
+        if isinstance(self.nesterov, torch.Tensor):
+            direction = torch.where(self.nesterov, direction + self.momentum * buffer, buffer)
+        elif self.nesterov:
+            direction.addcmul_(self.momentum, buffer)
+        else:
+            direction = buffer
+        self.values.addcmul_(lr, direction, value=-1.0)
+
+    def _adamw(self, lr: torch.Tensor) -> None:
+        if self.state is None:
+            self.state = (torch.zeros_like(self.values), torch.zeros_like(self.values))
+        first, second = self.state
         beta1 = self.momentum
-        weights.mul_(1 - lr * self.weight_decay)
-        first.mul_(beta1).add_((1 - beta1) * grad)
-        second.mul_(ADAM_BETA2).addcmul_(grad, grad, value=1 - ADAM_BETA2)
+        self.values.mul_(1 - lr * self.weight_decay)
+        first.mul_(beta1).add_((1 - beta1) * self.grads)
+        second.mul_(ADAM_BETA2).addcmul_(self.grads, self.grads, value=1 - ADAM_BETA2)
         correction1 = 1 - beta1 ** self.steps
         correction2 = 1 - ADAM_BETA2 ** self.steps
         denominator = (second.sqrt() / correction2 ** 0.5).add_(ADAM_EPS)
-        weights.sub_(lr / correction1 * first / denominator)
+        self.values.addcdiv_(lr / correction1 * first, denominator, value=-1.0)
