@@ -149,33 +149,44 @@ def print_hpo(summary: dict[str, Any], path: Path) -> None:
     console.print(table)
 
 
+def _values(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}"
+                     for k, v in params.items())
+
+
 def print_results(results: Results, run_dir: Path) -> None:
+    """Per pruned ratio its answer with what keeping the dense hyperparameters costs; where
+    the grid was centred and what keeping keeps; the verdict; where the report is."""
     from rich.table import Table
 
     from ..report import summary
-
-    def fmt(value: Any, spec: str) -> str:
-        return "-" if value is None else format(value, spec)
+    from ..report._text import level_words, points
 
     table = Table(title=f"pruneshift · {results.experiment}")
-    for column in ("ratio", "params", "MACs", "latency ms", "best acc", "acc at dense opt",
-                   "regret (points)", "W1 (steps)"):
+    level = next((e.answer.level for e in results.ratios.values() if e.answer), None)
+    for column in ("ratio", "MACs −%", "answer", "cost (points)",
+                   f"{level_words(level) if level else ''} interval", "test % re-tuned/kept"):
         table.add_column(column, justify="right")
-    for row in results.ratios.values():
-        eff, compared = row.efficiency, row.comparison
-        regret = None if compared is None else compared.regret.mean
-        table.add_row(f"{row.ratio:g}", fmt(eff and eff.params, ","), fmt(eff and eff.macs, ","),
-                      fmt(eff and eff.latency_ms, ".3f"), fmt(row.best and row.best.value, ".4f"),
-                      fmt(row.value_at_dense_optimum, ".4f"),
-                      fmt(None if regret is None else 100 * regret, "+.2f"),
-                      fmt(compared and compared.distances.wasserstein, ".3f"))
+    for entry in results.ratios.values():
+        if entry.ratio == 0:
+            continue
+        answer, removed = entry.answer, (entry.reductions or {}).get("macs")
+        confirmed = entry.settle.confirmation if entry.settle is not None else None
+        table.add_row(f"{entry.ratio:g}", "-" if removed is None else f"{100 * removed:.0f}",
+                      "-" if answer is None else answer.decision,
+                      "-" if answer is None else points(answer.regret),
+                      "-" if answer is None else
+                      f"{points(answer.ci_low)} to {points(answer.ci_high)}",
+                      "-" if confirmed is None else f"{100 * confirmed.recipe_accuracy:.1f} / "
+                                                    f"{100 * confirmed.kept_accuracy:.1f}")
     console.print(table)
     method = results.config["hpo"]["method"]
-    centre = ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}"
-                       for k, v in results.hpo_optimum.items())
-    origin = "the HPO optimum" if method != "none" else "the configured values"
-    console.print(f"grid centred on {origin} ({method}): {centre}", markup=False,
-                  soft_wrap=True)
+    origin = "HPO optimum" if method != "none" else "configured values"
+    console.print(f"grid centred on the {origin} ({method}): {_values(results.hpo_optimum)}",
+                  markup=False, soft_wrap=True)
+    if results.dense_optimum is not None:
+        console.print(f"dense optimum (the dense grid's best point, what keeping keeps): "
+                      f"{_values(results.dense_optimum)}", markup=False, soft_wrap=True)
     console.print(summary(results)[0], markup=False, soft_wrap=True)
     console.print(f"written: {run_dir / 'report.html'} (also report.md, results.json, "
                   f"landscapes.csv, recipes/)", markup=False, soft_wrap=True)

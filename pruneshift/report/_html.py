@@ -11,7 +11,8 @@ STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1180px;
        margin: 2em auto; padding: 0 1.2em; color: #222; line-height: 1.45; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ddd; }
-#summary p:first-of-type { font-size: 1.15em; font-weight: 600; }
+#answer p:first-of-type { font-size: 1.15em; font-weight: 600; }
+code { background: #f3f3f3; padding: 0 0.2em; font-size: 0.95em; }
 nav a { margin-right: 1em; }
 .wide { overflow-x: auto; } table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.88em; }
 th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: right; }
@@ -33,9 +34,17 @@ def _table(table: Table) -> str:
             "</table></div>")  # a wide table scrolls on a narrow screen, not the page
 
 
+def _inline(text: str) -> str:
+    """Escaped text whose `backticked` spans become code."""
+    pieces = escape(text).split("`")
+    if len(pieces) % 2 == 0:  # an unmatched backtick stays as it is
+        return escape(text)
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
+
+
 def _section(section: Section) -> str:
     parts = [f'<section id="{escape(section.anchor)}"><h2>{escape(section.title)}</h2>']
-    parts += [f"<p>{escape(p)}</p>" for p in section.paragraphs]
+    parts += [f"<p>{_inline(p)}</p>" for p in section.paragraphs]
     parts += [_table(t) for t in section.tables]
     for path, caption in section.figures:
         data = base64.b64encode(path.read_bytes()).decode("ascii")

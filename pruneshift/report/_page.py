@@ -20,7 +20,7 @@ from ..storage import HPOTrial
 from ._advice import recipe_rows, transfer_words
 from ._deployment import budget_words, deployment_rows, deployment_words
 from ._growth import growth_words
-from ._text import interval, pct, points, shift_words, summary
+from ._text import answer_lines, interval, level_words, pct, points, shift_words, summary
 
 
 @dataclass
@@ -74,6 +74,28 @@ def efficiency_table(results: Results) -> Table:
                   "re-tuned accuracy (validation / test)",
                   "accuracy at dense optimum (validation / test)", "regret (points)",
                   "diverged runs"], rows)
+
+
+def answer_table(results: Results) -> Table:
+    """Per pruned ratio: what pruning removes, the answer, what keeping the dense
+    hyperparameters costs with its interval, and the test accuracies it rests on."""
+    rows = []
+    for entry in results.ratios.values():
+        answer, removed = entry.answer, entry.reductions or {}
+        if entry.ratio == 0:
+            continue
+        confirmed = entry.settle.confirmation if entry.settle is not None else None
+        rows.append([
+            f"{entry.ratio:g}", _fmt(removed.get("macs") and 100 * removed["macs"], ".0f"),
+            "–" if answer is None else answer.decision,
+            "–" if answer is None else points(answer.regret),
+            "–" if answer is None else f"{points(answer.ci_low)} to {points(answer.ci_high)}"
+                                        f" ({level_words(answer.level)})",
+            "–" if confirmed is None else f"{100 * confirmed.recipe_accuracy:.1f} / "
+                                          f"{100 * confirmed.kept_accuracy:.1f}",
+            "–" if answer is None or answer.runs is None else str(answer.runs)])
+    return Table(["ratio", "MACs removed %", "answer", "keeping costs (points)", "interval",
+                  "test accuracy % re-tuned / kept", "fresh runs"], rows)
 
 
 def distance_table(results: Results) -> Table:
@@ -211,10 +233,13 @@ def sections(results: Results, figures: dict[str, Path | None],
 
     headers, recipes = recipe_rows(results)
     deployed_headers, deployed = deployment_rows(results)
+    sentences = summary(results)
     return [
+        Section("Answer", "answer",
+                [sentences[0], *answer_lines(results), *settings_words(results),
+                 *budget_words(results)], [answer_table(results)]),
         Section("What to do", "recipes",
-                [summary(results)[0], *settings_words(results), *budget_words(results),
-                 "Per ratio, the hyperparameters "
+                ["Per ratio, the hyperparameters "
                  "to train the pruned model with (the grid's best point, refined between grid "
                  "points where the landscape bends around it) and the accuracy they gain over "
                  "keeping the dense optimum."]
@@ -224,7 +249,7 @@ def sections(results: Results, figures: dict[str, Path | None],
                 + figure("transfer", "Each optimum against the share of channels kept, with "
                          "the chosen rule and, for the learning rate, the exponents theory "
                          "predicts.")),
-        Section("Summary", "summary", summary(results) + [what]),
+        Section("Summary", "summary", sentences[1:] + [what]),
         Section("Cost and accuracy per ratio", "efficiency",
                 ["Efficiency is measured on the physically pruned reference model; accuracies "
                  "are means over seeds of the validation accuracy; regret is what keeping the "
