@@ -23,7 +23,14 @@ from torch import nn
 from ._members import MemberOptimizer
 from ._schedule import lr_factor
 from ._stack import pack, replicate, split_outputs, stack, unstack
-from ._trainer import EVAL_BATCH, EpochMetrics, TrainResult, accuracy_of
+from ._trainer import (
+    EVAL_BATCH,
+    EpochMetrics,
+    TrainResult,
+    accuracy_of,
+    channels_last,
+    in_channels_last,
+)
 
 if TYPE_CHECKING:
     from ..config import TrainingConfig
@@ -62,7 +69,8 @@ def evaluate_members(wide: nn.Module, k: int, x: torch.Tensor, y: torch.Tensor
     loss = torch.zeros(k, dtype=torch.float64, device=x.device)
     correct = []
     for start in range(0, len(y), chunk):
-        logits = split_outputs(wide(replicate(x[start:start + chunk], k)), k).float()
+        logits = split_outputs(wide(channels_last(replicate(x[start:start + chunk], k))),
+                               k).float()
         target = y[start:start + chunk]
         loss += F.cross_entropy(logits.transpose(1, 2), target.expand(k, -1),
                                 reduction="none").sum(dim=1).double()
@@ -88,7 +96,7 @@ class _Freezer:
         k = len(self.alive)
         for name, tensor in wide.state_dict().items():
             if not name.endswith("num_batches_tracked"):
-                tensor.view(k, -1)[member].zero_()
+                tensor.unflatten(0, (k, -1))[member].zero_()
         optimizer.forget(member)
 
 
@@ -112,7 +120,7 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
     n_train = len(splits.train_y)
     batch_size = min(batch_size, n_train)
     steps_per_epoch = n_train // batch_size
-    wide = stack(models, splits.train_x[:EXAMPLE_BATCH])
+    wide = in_channels_last(stack(models, splits.train_x[:EXAMPLE_BATCH]))
     orders = [torch.Generator().manual_seed(seed) for seed in seeds]
     smoothing = torch.tensor([r.label_smoothing for r in recipes], device=device)
     optimizer = MemberOptimizer(wide, recipes)
@@ -129,7 +137,7 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
             inputs = splits.train_x[index]
             if splits.augment is not None:
                 inputs = torch.stack([splits.augment(inputs[m], orders[m]) for m in range(k)])
-            logits = split_outputs(wide(pack(inputs)), k)
+            logits = split_outputs(wide(channels_last(pack(inputs))), k)
             losses = member_losses(logits, splits.train_y[index], smoothing)
             values = losses.tolist()
             diverged = [m for m, v in enumerate(values)
@@ -146,7 +154,7 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
             loss_sums = [s + v for s, v in zip(loss_sums, values, strict=True)]
             step += 1
         if structure_hook is not None and (pruned := structure_hook(epoch, wide)) is not None:
-            wide = pruned
+            wide = in_channels_last(pruned)
             optimizer = MemberOptimizer(wide, recipes)
     val_losses, val_correct = evaluate_members(wide, k, splits.val_x, splits.val_y)
     for member in range(k):

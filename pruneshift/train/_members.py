@@ -23,16 +23,29 @@ if TYPE_CHECKING:
 ADAM_BETA2, ADAM_EPS = 0.999, 1e-8  # torch.optim.AdamW's defaults, as the single trainer uses
 
 
+def _in_memory_order(flat: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """A view of ``flat`` shaped and strided as ``like`` (channels-last weights stay so)."""
+    if like.dim() == 4 and like.is_contiguous(memory_format=torch.channels_last):
+        out, inputs, height, width = like.shape
+        return flat.view(out, height, width, inputs).permute(0, 3, 1, 2)
+    return flat.view_as(like)
+
+
 def _flatten(params: list[nn.Parameter]) -> tuple[torch.Tensor, torch.Tensor]:
     """One flat tensor holding every parameter, one for their gradients; each parameter (and
-    its gradient) becomes a view into them, so autograd accumulates into the flat gradient."""
-    values = torch.cat([p.detach().reshape(-1) for p in params])
+    its gradient) becomes a view into them, in the parameter's own memory order, so autograd
+    accumulates into the flat gradient without a copy. Member k's block of a parameter stays
+    the k-th of its leading dimension, so each member's elements stay together."""
+    values = torch.empty(sum(p.numel() for p in params), dtype=params[0].dtype,
+                         device=params[0].device)
     grads = torch.zeros_like(values)
     offset = 0
     for param in params:
         size = param.numel()
-        param.data = values[offset:offset + size].view_as(param)
-        param.grad = grads[offset:offset + size].view_as(param)
+        view = _in_memory_order(values[offset:offset + size], param)
+        view.copy_(param.detach())
+        param.data = view
+        param.grad = _in_memory_order(grads[offset:offset + size], param)
         offset += size
     return values, grads
 
@@ -57,6 +70,7 @@ class MemberOptimizer:
 
         self.peak_lr = torch.tensor([r.lr for r in recipes], dtype=torch.float32,
                                     device=device)
+        self.peak_lr_elements = self.peak_lr[self.member]
         self.weight_decay = per_element([r.weight_decay for r in recipes])
         self.momentum = per_element([r.momentum for r in recipes])
         nesterov = [bool(r.nesterov and r.momentum > 0) for r in recipes]
@@ -79,14 +93,18 @@ class MemberOptimizer:
     def step(self, lr_factors: list[float], active: torch.Tensor) -> None:
         """One update; ``lr_factors`` scale each member's peak rate, ``active`` (K,) bool."""
         self.steps += 1
-        factors = torch.tensor(lr_factors, dtype=torch.float32, device=self.values.device)
-        lr = (self.peak_lr * factors * active)[self.member]
-        if self.kind == "adamw":
-            self._adamw(lr)
+        if len(set(lr_factors)) == 1 and bool(active.all()):  # one schedule, nobody frozen
+            lr, scale = self.peak_lr_elements, lr_factors[0]
         else:
-            self._sgd(lr)
+            factors = torch.tensor(lr_factors, dtype=torch.float32, device=self.values.device)
+            lr, scale = (self.peak_lr * factors * active)[self.member], 1.0
+        if self.kind == "adamw":
+            self._adamw(lr * scale)
+        else:
+            self._sgd(lr, scale)
 
-    def _sgd(self, lr: torch.Tensor) -> None:
+    def _sgd(self, lr: torch.Tensor, scale: float) -> None:
+        """SGD with each element's rate ``scale * lr``."""
         direction = torch.addcmul(self.grads, self.weight_decay, self.values)
         if self.state is None:
             self.state = (direction.clone(),)
@@ -99,7 +117,7 @@ class MemberOptimizer:
             direction.addcmul_(self.momentum, buffer)
         else:
             direction = buffer
-        self.values.addcmul_(lr, direction, value=-1.0)
+        self.values.addcmul_(lr, direction, value=-scale)
 
     def _adamw(self, lr: torch.Tensor) -> None:
         if self.state is None:
