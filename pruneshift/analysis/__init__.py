@@ -50,7 +50,7 @@ from ._noise import (
     robust_offset,
     seed_noise,
 )
-from ._recipe import axis_value, position_of, recipe, refined_point
+from ._recipe import axis_value, position_of, recipe, recommended, refined_point, shipped
 from ._record import DISTANCES
 from ._regret import fold_differences, kept_point, kept_value, regret
 from ._results import BudgetChoice, RatioResult, Results, read_results
@@ -83,7 +83,7 @@ __all__ = ["Analysis", "Answer", "BudgetChoice", "Comparison", "Confirmation", "
            "load_run_data", "look_quantile", "marginal", "marginal_wasserstein", "move",
            "normalisation_for", "paired_error", "paired_runs", "pocock_boundary",
            "point_residuals", "position_of", "predict", "rank_agreement", "read_results", "recipe",
-           "recommend", "refined_point", "regret", "residuals", "robust_offset", "seed_noise",
-           "settle_answer", "settlement", "settlements", "shape_divergences", "subgrid_optimum",
-           "summarise", "threshold", "to_distribution", "to_landscape", "transfer", "verdict",
-           "wasserstein_on_grid", "width_at"]
+           "recommend", "recommended", "refined_point", "regret", "residuals", "robust_offset",
+           "seed_noise", "settle_answer", "settlement", "settlements", "shape_divergences",
+           "shipped", "subgrid_optimum", "summarise", "threshold", "to_distribution",
+           "to_landscape", "transfer", "verdict", "wasserstein_on_grid", "width_at"]

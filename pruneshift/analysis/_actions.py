@@ -1,12 +1,16 @@
 """The records that say what to do: each ratio's recipe, the transfer rule for ratios never
-trained, and each ratio's deployed model."""
+trained, and (owned by the storage, reported as stored) each ratio's deployed model."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
+from ..storage import Deployment, Export, Timing
 from ._claims import Regret
 from ._record import Record
+
+__all__ = ["Deployment", "Export", "HyperparameterRecipe", "Recipe", "Timing", "Transfer",
+           "TransferFit", "TransferForm", "TransferRatio"]
 
 
 class HyperparameterRecipe(Record):
@@ -24,6 +28,7 @@ class Recipe(Record):
 
     params: dict[str, Any]  # every hyperparameter the grid ran with, grid axes re-tuned
     per_hp: dict[str, HyperparameterRecipe]  # the grid axes
+    kept: bool = False  # the dense optimum's values: on fresh seeds the grid's recipe did worse
 
 
 class TransferForm(Record):
@@ -61,41 +66,3 @@ class Transfer(Record):
 
     def trained(self) -> dict[float, TransferRatio]:
         return {r.ratio: r for r in self.ratios}
-
-
-class Timing(Record):
-    """Milliseconds per forward pass of ``batch`` inputs on one CPU thread."""
-
-    batch: int
-    median_ms: float
-    p90_ms: float
-
-
-class Export(Record):
-    """A deployed model in one runtime's format (ONNX, LiteRT): its file, how closely the
-    runtime follows PyTorch on the validation split, and its latency there."""
-
-    file: str  # relative to the run folder
-    size_bytes: int
-    max_abs_diff: float  # largest |logit difference| to PyTorch
-    agreement: float  # share of validation examples with the same predicted class
-    timings: list[Timing]
-
-
-class Deployment(Record):
-    """A ratio's model trained at its best grid point, kept, exported and timed."""
-
-    artifact_id: str | None  # the trained weights (an Optuna artifact of the stages study)
-    params: dict[str, Any] | None  # the grid point it was trained at
-    seed: int | None
-    val_accuracy: float | None
-    grid_val_accuracy: float | None  # the same cell as the grid trained it
-    torch: list[Timing] | None  # PyTorch eager
-    onnx: Export | None
-    litert: Export | None
-    note: str | None  # why something is missing
-
-    def latency_ms(self, batch: int = 1) -> float | None:
-        """Median ONNX Runtime latency at ``batch`` (None without an export)."""
-        timings = self.onnx.timings if self.onnx is not None else []
-        return next((t.median_ms for t in timings if t.batch == batch), None)

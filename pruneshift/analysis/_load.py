@@ -11,7 +11,7 @@ from optuna.trial import FrozenTrial, TrialState
 from ..errors import StorageError
 from ..search import Grid
 from ..storage import (
-    DeployedRecord,
+    Deployment,
     HPOTrial,
     PrunedRecord,
     SettlePlan,
@@ -39,7 +39,7 @@ class RunData:
     optimum: dict[str, Any]
     reference: dict[str, Any] | None
     pruned: dict[float, PrunedRecord]
-    deployed: dict[float, DeployedRecord]
+    deployed: dict[float, Deployment]
     trials: dict[float, list[FrozenTrial]]
     hpo_trials: list[HPOTrial]
     settle_plans: dict[float, SettlePlan]

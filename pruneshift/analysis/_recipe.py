@@ -15,6 +15,7 @@ import numpy as np
 
 from ..search import Axis, Grid
 from ._actions import HyperparameterRecipe, Recipe
+from ._claims import Settlement
 from ._landscape import Landscape
 from ._shift import best_index, subgrid_optimum
 
@@ -65,3 +66,34 @@ def recipe(grid: Grid, landscape: Landscape, dense: dict[str, Any]) -> Recipe | 
             factor=value / before if numeric and axis.log and before else None,
             refined=numeric and value != axis.values[index])
     return Recipe(params={**grid.fixed, **refined}, per_hp=per_hp)
+
+
+def recommended(settled: Settlement | None) -> str:
+    """Which settle point a ratio's model should be trained at: ``recipe``, or ``kept`` where
+    the settle stage measured the recipe doing worse than the dense optimum on fresh seeds."""
+    if settled is None or settled.confirmation is None:
+        return "recipe"
+    return "kept" if settled.confirmation.gain < 0 else "recipe"
+
+
+def shipped(grid: Grid, found: Recipe | None, dense: dict[str, Any],
+            settled: Settlement | None) -> Recipe | None:
+    """The recipe a ratio's model is trained and shipped with: the grid's (``found``) unless
+    the settle stage measured another point better on fresh seeds (the dense optimum, where the
+    grid's recipe did worse; the runner-up it confirmed instead, where the grid's recipe was the
+    dense optimum itself)."""
+    if found is None or settled is None or settled.recipe is None:
+        return found
+    kept = recommended(settled) == "kept"
+    point = settled.kept if kept else settled.recipe
+    if not kept and point == {a.name: found.params[a.name] for a in grid.axes}:
+        return found
+    per_hp = {}
+    for axis in grid.axes:
+        value, before = point[axis.name], dense[axis.name]
+        numeric = axis.kind != "categorical"
+        per_hp[axis.name] = HyperparameterRecipe(
+            dense=before, grid_best=found.per_hp[axis.name].grid_best, recipe=value,
+            factor=value / before if numeric and axis.log and before else None,
+            refined=numeric and value not in axis.values)
+    return Recipe(params={**found.params, **point}, per_hp=per_hp, kept=kept)

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..storage import DeployedRecord
-from ._actions import Deployment
 from ._claims import Settlement
 from ._compare import Comparison, Normalisation
 from ._distribution import default_temperature, default_top_delta
@@ -17,7 +15,7 @@ from ._inference import analyse, claim_level
 from ._landscape import Landscape, landscape_rows, seed_mean, to_landscape
 from ._load import RunData
 from ._noise import seed_noise
-from ._recipe import recipe
+from ._recipe import recipe, shipped
 from ._results import BestPoint, BudgetChoice, DistributionSettings, Noise, RatioResult, Results
 from ._settle import settlement
 from ._shift import best_index
@@ -46,10 +44,6 @@ def normalisation_for(noise: float | None, settings: AnalysisConfig) -> Normalis
     return Normalisation(settings.normalisation,
                          settings.temperature or default_temperature(noise),
                          settings.top_delta or default_top_delta(noise))
-
-
-def deployment_of(record: DeployedRecord | None) -> Deployment | None:
-    return None if record is None else Deployment.model_validate(record.as_stored())
 
 
 def choose(ratios: dict[float, RatioResult], budget: dict[str, float]) -> BudgetChoice | None:
@@ -122,7 +116,9 @@ def summarise(data: RunData, settings: AnalysisConfig, settle: SettleConfig
                 params=grid.point_at(best), value=mean[best], test_accuracy=test[best]),
             value_at_dense_optimum=mean[dense_best] if dense_best is not None else None,
             importance=importance(data.trials[ratio], grid, settings.seed),
-            recipe=recipes.get(ratio), deployment=deployment_of(data.deployed.get(ratio)),
+            recipe=shipped(grid, recipes.get(ratio), dense_point, settled.get(ratio))
+            if dense_point else None,
+            deployment=data.deployed.get(ratio),
             settle=settled.get(ratio), answer=answers.get(ratio), comparison=comparisons[ratio])
     rule = None if found is None else transfer(
         grid, arrays, recipes, widths_kept(data, arrays), alpha=settings.alpha,

@@ -19,6 +19,7 @@ from ..train import Job, Trained, members_that_fit, train_many
 from ._context import Run
 from ._events import Events
 from ._hpo import record_result
+from ._models import store_model
 from ._protocols import GridProtocol
 
 
@@ -87,18 +88,24 @@ class GridTrainer:
         return self._members
 
     def together(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
-                 seeds: list[int]) -> list[float]:
-        """Train the taken cells (stacked where they can be); their values in order."""
+                 seeds: list[int], keep: list[bool] | None = None) -> list[float]:
+        """Train the taken cells (stacked where they can be); their values in order. The
+        trained weights of those flagged in ``keep`` are stored as artifacts, their ids in the
+        trials' ``artifact_id``."""
         recipes = [self.recipe(point) for point in points]
         jobs = [Job(recipe, seed, self._start(seed, recipe))
                 for recipe, seed in zip(recipes, seeds, strict=True)]
         outcomes = train_many(jobs, self.splits, stacked=self.batched,
                               on_unstackable=self._unstackable)
-        for trial, seed, trained in zip(trials, seeds, outcomes, strict=True):
+        kept = keep or [False] * len(trials)
+        for trial, seed, trained, stored in zip(trials, seeds, outcomes, kept, strict=True):
             record_result(trial, trained.result, seed)
             trial.set_user_attr(TrialKey.RATIO, self.ratio)
             trial.set_user_attr(TrialKey.PARAMS, sum(p.numel() for p in trained.model.parameters()))
             trial.set_user_attr(TrialKey.MEMBERS, trained.members)
+            if stored and not trained.result.diverged:
+                trial.set_user_attr(TrialKey.ARTIFACT, store_model(
+                    self.run, self.stages, trained.model, f"r{self.ratio:g}-trial{trial.number}"))
         return [trained.result.val_accuracy for trained in outcomes]
 
     def alone(self, point: dict[str, Any], seed: int) -> Trained:
@@ -122,7 +129,7 @@ class CellTrainer(Protocol):
     def members(self) -> int: ...
 
     def together(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
-                 seeds: list[int]) -> list[float]: ...
+                 seeds: list[int], keep: list[bool] | None = None) -> list[float]: ...
 
 
 class GridStage:

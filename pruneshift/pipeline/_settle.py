@@ -37,6 +37,7 @@ from ..storage import (
     SettlePlan,
     StudyKey,
     TrialKey,
+    key_of,
     settle_key,
     settle_study_name,
 )
@@ -80,6 +81,12 @@ def plan_settles(run: Run, stages: optuna.Study, grid: Grid,
             if ratio > 0 and StudyKey.settle(ratio) not in attrs:
                 plan = settle_plan(grid, dense, stored_landscape(study, grid, ratio))
                 stages.set_user_attr(StudyKey.settle(ratio), plan.as_stored())
+
+
+def deployable(trial: optuna.Trial | optuna.trial.FrozenTrial) -> bool:
+    """Whether a settle run is the one whose weights a deployment ships: each point's run on
+    the first seed of the first round."""
+    return key_of(trial) in {settle_key(0, point, 0) for point in SETTLE_POINTS}
 
 
 class Draws(Protocol):
@@ -157,7 +164,7 @@ class SettleStage:
                 points = [self.plan.point(t.user_attrs[TrialKey.POINT]) for t in same]
                 seeds = [int(t.user_attrs[TrialKey.SEED]) for t in same]
                 found = self.draws.trainer(same[0].user_attrs[TrialKey.ROUND]).together(
-                    same, points, seeds)
+                    same, points, seeds, keep=[deployable(t) for t in same])
                 values.update(zip((t.number for t in same), found, strict=True))
             return [values[t.number] for t in taken]
 

@@ -106,7 +106,8 @@ class SyntheticCells:
         return 1
 
     def together(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
-                 seeds: list[int]) -> list[float]:
+                 seeds: list[int], keep: list[bool] | None = None) -> list[float]:
+        """The formula's values (there are no weights to keep)."""
         return [self._one(t, p, s) for t, p, s in zip(trials, points, seeds, strict=True)]
 
     def _one(self, trial: optuna.Trial, point: dict[str, Any], seed: int) -> float:

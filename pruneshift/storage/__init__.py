@@ -9,6 +9,7 @@ what many machines share.
 """
 
 from ._artifacts import artifact_store
+from ._deployment import Deployment, Export, Timing
 from ._journal import LOCK_SUFFIX, KernelFileLock
 from ._open import (
     JOURNAL_NAME,
@@ -21,7 +22,6 @@ from ._open import (
 from ._schema import (
     REFERENCE_TASK,
     SETTLE_POINTS,
-    DeployedRecord,
     HPOTrial,
     PrunedRecord,
     ReferenceRecord,
@@ -52,9 +52,9 @@ from ._schema import (
     unpack_outcomes,
 )
 
-__all__ = ["DeployedRecord", "HPOTrial", "JOURNAL_NAME", "KernelFileLock", "LOCK_SUFFIX",
+__all__ = ["Deployment", "Export", "HPOTrial", "JOURNAL_NAME", "KernelFileLock", "LOCK_SUFFIX",
            "PrunedRecord", "REFERENCE_TASK", "ReferenceRecord", "RunRecord", "SETTLE_POINTS",
-           "SettlePlan", "StudyKey", "TrialKey", "artifact_store", "cell_key", "cell_of",
+           "SettlePlan", "StudyKey", "Timing", "TrialKey", "artifact_store", "cell_key", "cell_of",
            "default_storage_url", "deploy_task", "deployed_records", "experiments_in",
            "grid_ratios", "grid_study_name", "hpo_study_name", "journal_path", "key_of",
            "open_storage", "pack_outcomes", "prune_task", "pruned_records", "public_config",

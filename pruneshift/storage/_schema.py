@@ -16,6 +16,8 @@ import numpy as np
 import optuna
 from optuna.trial import FrozenTrial
 
+from ._deployment import Deployment
+
 Trial = optuna.Trial | FrozenTrial
 
 
@@ -141,6 +143,7 @@ class TrialKey:
     RATIO = "ratio"
     ROUND = "round"  # the settle stage's round
     POINT = "point"  # the settle point: "kept" or "recipe"
+    ARTIFACT = "artifact_id"  # the trained weights, where a run keeps them (the deployed ones)
     PARAMS = "params"  # parameters of the trained model
     MEMBERS = "members"  # models trained stacked together with it
 
@@ -239,23 +242,6 @@ class PrunedRecord(_Stored):
     val_accuracy_before_training: float | None = None
 
 
-@dataclass
-class DeployedRecord(_Stored):
-    """A ratio's model trained at its best grid point (``StudyKey.deployed(ratio)``), exported
-    to ONNX and timed. Where something is missing (no ONNX stack installed, no grid point that
-    trained), ``note`` says why."""
-
-    artifact_id: str | None  # the trained weights
-    params: dict[str, Any] | None  # the best grid point it was trained at
-    seed: int | None = None
-    val_accuracy: float | None = None
-    grid_val_accuracy: float | None = None  # the same cell as the grid trained it
-    torch: list[dict[str, float]] | None = None  # Timing per batch size: eager, one thread
-    onnx: dict[str, Any] | None = None  # file, size_bytes, max_abs_diff, agreement, timings
-    litert: dict[str, Any] | None = None  # the same for LiteRT
-    note: str | None = None
-
-
 @dataclass(frozen=True)
 class SettlePlan(_Stored):
     """The two points a ratio's settle stage trains on fresh seeds
@@ -276,9 +262,9 @@ def settle_plans(attrs: dict[str, Any]) -> dict[float, SettlePlan]:
             for ratio, stored in StudyKey.settle_plans(attrs).items()}
 
 
-def deployed_records(attrs: dict[str, Any]) -> dict[float, DeployedRecord]:
+def deployed_records(attrs: dict[str, Any]) -> dict[float, Deployment]:
     """Every deployed model's record in the stages study's attributes, by ratio."""
-    return {ratio: DeployedRecord.read(stored)
+    return {ratio: Deployment.read(stored)
             for ratio, stored in StudyKey.deployed_models(attrs).items()}
 
 

@@ -1,0 +1,66 @@
+"""A ratio's deployed model, as stored and as results.json reports it: one record, one owner.
+
+Stored as the stages study's attribute ``deployed/<ratio>`` (``as_stored``) and read back
+(``read``) by the analysis, which reports it unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Timing(_Part):
+    """Milliseconds per forward pass of ``batch`` inputs on one CPU thread."""
+
+    batch: int
+    median_ms: float
+    p90_ms: float
+
+
+class Export(_Part):
+    """A deployed model in one runtime's format (ONNX, LiteRT): its file, how closely the
+    runtime follows PyTorch on the validation split, and its latency there."""
+
+    file: str  # relative to the run folder
+    size_bytes: int
+    max_abs_diff: float  # largest |logit difference| to PyTorch
+    agreement: float  # share of validation examples with the same predicted class
+    timings: list[Timing]
+
+
+class Deployment(_Part):
+    """A ratio's model trained with the ratio's recipe, kept, exported and timed. Where
+    something is missing (no ONNX stack installed, no point that trained), ``note`` says why."""
+
+    artifact_id: str | None  # the trained weights (an Optuna artifact of the stages study)
+    params: dict[str, Any] | None  # the hyperparameters it was trained with: the recipe's
+    seed: int | None = None
+    trained: str | None = None  # "settle": the settle stage's run on its first seed, reused;
+    # "alone": trained for deployment
+    val_accuracy: float | None = None
+    test_accuracy: float | None = None
+    expected_test: float | None = None  # the recipe's mean test accuracy over fresh seeds
+    expected_spread: float | None = None  # one run's standard deviation around it
+    grid_val_accuracy: float | None = None  # the same cell in the grid, where it is one
+    torch: list[Timing] | None = None  # PyTorch eager
+    onnx: Export | None = None
+    litert: Export | None = None
+    note: str | None = None
+
+    def latency_ms(self, batch: int = 1) -> float | None:
+        """Median ONNX Runtime latency at ``batch`` (None without an export)."""
+        timings = self.onnx.timings if self.onnx is not None else []
+        return next((t.median_ms for t in timings if t.batch == batch), None)
+
+    def as_stored(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def read(cls, stored: dict[str, Any]) -> Deployment:
+        return cls.model_validate(stored)
