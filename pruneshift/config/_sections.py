@@ -36,6 +36,20 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
+def _accuracy_share(value: float | None) -> float | None:
+    """An accuracy difference given as a fraction (0.005 is half a point), in (0, 0.5]; a value
+    that reads as points or percent is refused with what was probably meant."""
+    if value is None or 0 < value <= 0.5:
+        return value
+    if value >= 1:
+        raise ValueError(f"must be a share of accuracy in (0, 0.5], got {value:g}; did you mean "
+                         f"{value / 100:g} ({value:g} points)?")
+    raise ValueError(f"must be a share of accuracy in (0, 0.5], got {value:g}")
+
+
+AccuracyShare = Annotated[float, AfterValidator(_accuracy_share)]
+
+
 MAX_GRID_RUNS = 1_000_000  # grid points x seeds of one ratio; beyond it the grid is a mistake
 
 
@@ -272,9 +286,9 @@ class AnalysisConfig(_Section):
     """Stage 5: how landscapes become distributions, and when a shift counts."""
 
     normalisation: choice(catalog.NORMALISATIONS) = "softmax"
-    temperature: PositiveFloat | None = None  # softmax, accuracy units; None: the seed noise
-    top_delta: PositiveFloat | None = None  # top: points within delta of the best; None: 2x noise
-    epsilon: NonNegativeFloat = 0.005  # regret that makes re-tuning pay (0.5 accuracy points)
+    temperature: AccuracyShare | None = None  # softmax, accuracy units; None: the seed noise
+    top_delta: AccuracyShare | None = None  # top: points within delta of the best; None: 2x noise
+    epsilon: AccuracyShare = 0.005  # regret that makes re-tuning pay (0.5 accuracy points)
     alpha: float = Field(0.05, gt=0, lt=1)  # family-wise level: half shifts, half regrets
     threshold_rule: choice(catalog.THRESHOLD_RULES) = "regret-or-shift"
     bootstrap: int = Field(500, ge=100)  # null replicates (more for big families), seed resamples
@@ -291,7 +305,7 @@ class SettleConfig(_Section):
     enabled: bool = True  # false: every answer comes from the grid alone
     seeds_per_round: int = Field(8, ge=2, le=10_000)  # fresh seeds per point in each round
     max_runs: PositiveInt = 128  # per ratio, both points; rounds = max_runs // (2 x seeds)
-    precision: PositiveFloat | None = None  # also go on until the interval is at most +- this
+    precision: AccuracyShare | None = None  # also go on until the interval is at most +- this
     # wide (accuracy: 0.003 = 0.3 points); None: stop as soon as it is clear of epsilon
 
     @model_validator(mode="after")

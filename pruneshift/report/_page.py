@@ -53,26 +53,32 @@ def _removed(reductions: dict[str, float] | None) -> str:
                       for k in ("channels", "macs", "params"))
 
 
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}"
+
+
 def efficiency_table(results: Results) -> Table:
     rows = []
     for e in results.ratios.values():
         eff, compared, best = e.efficiency, e.comparison, e.best
         regret = None if compared is None else compared.regret
+        onnx = e.deployment.latency_ms(1) if e.deployment else None
         rows.append([
             f"{e.ratio:g}", _removed(e.reductions),
             _fmt(eff and eff.params, ","), _fmt(eff and eff.macs, ","),
-            _fmt(e.macs_fraction and 100 * e.macs_fraction, ".0f"),
-            _fmt(eff and eff.latency_ms, ".3f"),
+            _fmt(onnx, ".3f"), _fmt(eff and eff.latency_ms, ".3f"),
             _fmt(eff and eff.size_bytes and eff.size_bytes / 1000, ".1f"),
-            _fmt(best and best.value, ".4f") + " / " + _fmt(best and best.test_accuracy, ".4f"),
-            _fmt(e.value_at_dense_optimum, ".4f") + " / "
-            + _fmt(compared and compared.test_at_dense_optimum, ".4f"),
+            _percent(best and best.value) + " / " + _percent(best and best.test_accuracy),
+            _percent(e.value_at_dense_optimum) + " / "
+            + _percent(compared and compared.test_at_dense_optimum),
             "–" if regret is None else points(regret.mean) + interval(regret, results.alpha),
             _fmt(compared and compared.diverged.runs, "d")])
-    return Table(["ratio", "removed % (channels / MACs / params)", "params", "MACs", "MACs %",
-                  "latency ms (batch 1)", "size kB",
-                  "re-tuned accuracy (validation / test)",
-                  "accuracy at dense optimum (validation / test)", "regret (points)",
+    return Table(["ratio", "removed % (channels / MACs / params)", "params", "MACs",
+                  "ONNX Runtime ms (batch 1, 1 thread)", "PyTorch eager ms (batch 1, 1 thread)",
+                  "size kB", "grid: best point's accuracy % (validation / test)",
+                  "grid: dense optimum's accuracy % (validation / test)",
+                  "grid regret (points; cross-fitted: each seed scored on a point chosen on "
+                  "the others, so not the difference of the two accuracies beside it)",
                   "diverged runs"], rows)
 
 
@@ -251,9 +257,12 @@ def sections(results: Results, figures: dict[str, Path | None],
                          "predicts.")),
         Section("Summary", "summary", sentences[1:] + [what]),
         Section("Cost and accuracy per ratio", "efficiency",
-                ["Efficiency is measured on the physically pruned reference model; accuracies "
-                 "are means over seeds of the validation accuracy; regret is what keeping the "
-                 "dense optimum costs."], [efficiency_table(results)],
+                ["Parameters, MACs, PyTorch latency and size are measured on the physically "
+                 "pruned reference model, ONNX Runtime latency on the deployed one; the grid's "
+                 "accuracies are means over its seeds, in percent; differences are in "
+                 "accuracy points. The answers above come from the settle stage's fresh runs; "
+                 "the grid's own regret estimate is here for comparison."],
+                [efficiency_table(results)],
                 figure("accuracy", "Re-tuned and untuned accuracy per ratio, and MACs kept.")),
         *([Section("Deployed models", "deployment", deployment_words(results),
                     [Table(deployed_headers, deployed)])] if deployed else []),
