@@ -108,7 +108,7 @@ def test_off_a_terminal_progress_is_plain_unwrapped_lines(tmp_path):
     grid = [line for line in lines if line.startswith("grid r=")]
     # one count over the whole job from its start: 10 HPO trials + 2 ratios x 49 points x 3 seeds
     assert all(line.split(" · ")[0].endswith("/304") for line in hpo + grid)
-    assert hpo[0].startswith("HPO (job): 1/304 · best HPO 0.") and len(hpo) <= 11
+    assert hpo[0].startswith("HPO (job): 1/304 · best HPO accuracy ") and len(hpo) <= 11
     assert grid[-1].split(" · ")[0].endswith(": 304/304")
     assert all(re.search(r"job left ≈ (\?|\d\d:\d\d:\d\d)$", line) for line in hpo + grid)
     assert f"written: {tmp_path / 'run' / 'report.html'}" in result.stdout.replace("\n", " ")

@@ -75,8 +75,9 @@ class CliEvents:
         from rich.progress import Progress as Bar
 
         self._account(progress)
-        best = "-" if progress.best is None else f"{progress.best:.4f}"
-        status = (f"best {progress.kind} {best} · job left ≈ {self._time_left(progress)}")
+        best = ("" if progress.best is None else
+                f"best {progress.kind} accuracy {100 * progress.best:.1f} % · ")
+        status = f"{best}job left ≈ {self._time_left(progress)}"
         label = f"{progress.label} (job)"
         if not errors.is_terminal:  # a log file, CI, a batch job: plain lines, now and then
             self._line(label, progress.done, progress.total, status)
@@ -189,7 +190,7 @@ def print_results(results: Results, run_dir: Path) -> None:
                       f"{_values(results.dense_optimum)}", markup=False, soft_wrap=True)
     console.print(summary(results)[0], markup=False, soft_wrap=True)
     console.print(f"written: {run_dir / 'report.html'} (also report.md, results.json, "
-                  f"landscapes.csv, recipes/)", markup=False, soft_wrap=True)
+                  f"landscapes.csv, recipes/, models/)", markup=False, soft_wrap=True)
 
 
 def print_recommendation(results: Results, ratio: float, params: dict[str, Any],

@@ -21,7 +21,7 @@ from ._schedule import View, counts, schedule
 
 
 def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
-                   reuse: bool = False) -> Results:
+                   reuse: bool = False, announce: bool = True) -> Results:
     """Write landscapes.csv, figures/, report.html, report.md and, last, results.json.
 
     The results carry their ``signature`` (what they were computed from); with ``reuse``,
@@ -43,8 +43,9 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
     write_report(run.run_dir, results, arrays, data.hpo_trials)
     faults.reached("report")
     write_json(run.run_dir / "results.json", results.to_json())
-    events.stage("report", f"wrote {run.run_dir / 'results.json'}, landscapes.csv "
-                 f"({len(table)} rows), report.html, report.md")
+    if announce:  # a run's closing summary says where the report is, once
+        events.stage("report", f"wrote {run.run_dir / 'results.json'}, landscapes.csv "
+                     f"({len(table)} rows), report.html, report.md")
     return results
 
 

@@ -78,7 +78,8 @@ class Worker:
         self.hpo.summary()
         lock = queue_lock_for(self.run.url, self.run.storage, f"{self.config.experiment}/analysis")
         with lock:  # another worker may just have written them: then they are reused
-            return analysis_stage(self.run, self.events, str(self.device), reuse=True)
+            return analysis_stage(self.run, self.events, str(self.device), reuse=True,
+                                  announce=False)
 
     def studies(self) -> list[optuna.Study]:
         return [self.hpo.study, *([self.stages] if self.stages else []),

@@ -161,31 +161,43 @@ def _interval_bars(ax: Any, ratios: list[float], centre: list[float | None],
 
 
 def regret_vs_ratio(results: Results, path: Path) -> Path:
-    """Regret of keeping the dense optimum and of keeping each hyperparameter, each with its
-    interval (nudged sideways so none hides another); ε as a line."""
+    """What keeping the dense hyperparameters costs: each ratio's answer with its interval
+    (the claim), and beside it the grid's own estimates, for all hyperparameters kept and for
+    each kept alone (nudged sideways so none hides another); ε as a line."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     names = [a.name for a in results.axes()]
     span = max(results.ratios) - min(results.ratios) or 1.0
-    series = [("all hyperparameters kept", lambda c: c.regret, "o-", "#2c7fb8")]
+    answered = [e for e in results.ratios.values() if e.answer is not None]
+    level = answered[0].answer.level if answered else None
+    grid_level = f"{100 * (1 - results.alpha):g} %"
+    series = [(f"the grid: all kept ({grid_level})", lambda c: c.regret, "s--", "#9ecae1")]
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"][1:]
-    series += [(f"only {n} kept", lambda c, n=n: c.per_hp[n].regret, ".:", colour)
-               for n, colour in zip(names, colours * 3, strict=False)]
-    for index, (label, get, style, colour) in enumerate(series):
+    series += [(f"the grid: only {n} kept ({grid_level})", lambda c, n=n: c.per_hp[n].regret,
+                ".:", colour) for n, colour in zip(names, colours * 3, strict=False)]
+    for index, (label, get, style, colour) in enumerate(series, start=1):
         ratios, regrets = _compared(results, get)
-        x = np.asarray(ratios) + (index - (len(series) - 1) / 2) * 0.012 * span
+        x = np.asarray(ratios) + index * 0.012 * span
         mean = 100 * _nan([r and r.mean for r in regrets])
         low = 100 * _nan([r and r.ci_low for r in regrets])
         high = 100 * _nan([r and r.ci_high for r in regrets])
         errors = np.clip([np.nan_to_num(mean - low), np.nan_to_num(high - mean)], 0, None)
-        ax.errorbar(x, mean, yerr=errors, fmt=style, capsize=3, color=colour, label=label,
-                    linewidth=1.6 if index == 0 else 1.0)
+        ax.errorbar(x, mean, yerr=errors, fmt=style, capsize=2, color=colour, label=label,
+                    linewidth=0.9, markersize=4)
+    if answered:
+        x = np.array([e.ratio for e in answered])
+        mean = np.array([100 * e.answer.regret for e in answered])
+        errors = [mean - [100 * e.answer.ci_low for e in answered],
+                  [100 * e.answer.ci_high for e in answered] - mean]
+        ax.errorbar(x, mean, yerr=np.clip(errors, 0, None), fmt="o-", capsize=4,
+                    color="#08519c", linewidth=2,
+                    label=f"the answer ({100 * level:g} % interval)")
     epsilon = results.epsilon
     ax.axhline(100 * epsilon, color="black", linewidth=0.8, label=f"ε = {100 * epsilon:g} points")
     mark_verdict(ax, results)
     ax.set_xlabel(RATIO_LABEL)
-    ax.set_ylabel("regret (accuracy points)")
-    ax.set_title("cost of not re-tuning (intervals: level 1 − alpha)")
+    ax.set_ylabel("accuracy points")
+    ax.set_title("what keeping the dense hyperparameters costs")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     return save(fig, path)
 
@@ -222,13 +234,14 @@ LR_THEORY = ((-1.0, "µP, Adam: w^-1"), (-0.5, "SP, cross-entropy: w^-1/2"),
 
 
 def transfer_vs_width(results: Results, path: Path) -> Path | None:
-    """Each fitted optimum against the channels kept (both log), the chosen rule, and for the
-    learning rate the exponents width-scaling theory predicts."""
+    """Each fitted optimum against the share of channels removed (growing to the right, as the
+    ratio in every other figure), the chosen rule, and for the learning rate the exponents
+    width-scaling theory predicts; the legend beside the plots, covering nothing."""
     rule = results.transfer
     if rule is None or not rule.fits:
         return None
     plt = pyplot()
-    fig, axes = plt.subplots(1, len(rule.fits), figsize=(4.6 * len(rule.fits), 3.4),
+    fig, axes = plt.subplots(1, len(rule.fits), figsize=(4.2 * len(rule.fits) + 2.2, 3.4),
                              squeeze=False)
     widths = np.array([r.width for r in rule.ratios])
     ratios = np.array([r.ratio for r in rule.ratios])
@@ -236,20 +249,31 @@ def transfer_vs_width(results: Results, path: Path) -> Path | None:
     curve_r = np.interp(curve_w, widths[::-1], ratios[::-1])
     for ax, (name, fit) in zip(axes[0], rule.fits.items(), strict=True):
         measured = 10 ** np.array([r.moves[name] for r in rule.ratios])
-        ax.plot(widths, measured, "o", color="#2c7fb8", label="measured (refined grid optimum)")
         form = fit.forms[fit.chosen]
         regressor = np.log10(curve_w) if fit.chosen == "power" else (
             curve_r if fit.chosen == "log-linear" else np.zeros_like(curve_w))
-        ax.plot(curve_w, 10 ** (form.slope * regressor), "-", color="#2c7fb8",
-                label=f"chosen: {fit.chosen}")
         if "lr" in name or "learning" in name:
-            for k, label in LR_THEORY:
-                ax.plot(curve_w, curve_w ** k, ":", linewidth=1, label=label)
-        ax.set_xscale("log")
+            for (k, label), style in zip(LR_THEORY, ("--", "-.", (0, (1, 2))), strict=True):
+                ax.plot(1 - curve_w, curve_w ** k, linestyle=style, linewidth=1.2, alpha=0.8,
+                        label=f"theory: {label}")
+        ax.plot(1 - curve_w, 10 ** (form.slope * regressor), "-", color="#2c7fb8",
+                linewidth=3, alpha=0.6, label=f"chosen rule: {fit.chosen}")
+        ax.plot(1 - widths, measured, "o", color="#08306b", zorder=5,
+                label="measured: each ratio's refined optimum")
         ax.set_yscale("log")
-        ax.invert_xaxis()
-        ax.set_xlabel("share of channels kept w (log)")
-        ax.set_ylabel(f"{name} optimum / dense optimum")
+        ax.yaxis.set_major_formatter(_plain())
+        ax.set_xlabel("share of channels removed (1 − w)")
+        ax.set_ylabel(f"{name} optimum ÷ refined dense optimum")
         ax.set_title(f"how the {name} optimum moves")
-        ax.legend(fontsize=6, loc="best")
+    handles = {label: handle for ax in axes[0] for handle, label in
+               zip(*ax.get_legend_handles_labels(), strict=True)}
+    fig.legend(handles.values(), handles.keys(), fontsize=7, loc="center left",
+               bbox_to_anchor=(1.0, 0.5), frameon=False)
     return save(fig, path)
+
+
+def _plain():
+    """Tick labels as plain numbers (0.3, 1, 3), never 3×10^-1."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda value, _: f"{value:g}")

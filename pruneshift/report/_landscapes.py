@@ -55,6 +55,8 @@ def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: tuple[int,
     if not arrays:
         return None
     plt = pyplot()
+    from matplotlib.ticker import FuncFormatter
+
     ratios = sorted(arrays)
     means = {r: arrays[r].mean() for r in ratios}
     finite = np.concatenate([m[np.isfinite(m)] for m in means.values()])
@@ -98,17 +100,18 @@ def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: tuple[int,
             _mark_growth(ax, arrays[ratio].grid, cols, vertical=True)
             if mean.ndim > 1:
                 _mark_growth(ax, arrays[ratio].grid, rows, vertical=False)
-            for point, marker, label in ((dense_optimum, "X", "dense optimum"),
-                                         (own, "*", "this ratio's optimum")):
-                if point is not None:
+            for point, marker, label, corner in ((dense_optimum, "X", "dense optimum", -1),
+                                                 (own, "*", "this ratio's optimum", 1)):
+                if point is not None:  # in the cell's top corner, clear of its number
                     y = point[rows] if mean.ndim > 1 else 0
-                    ax.scatter([point[cols]], [y], marker=marker, s=130, c="white",
-                               edgecolors="black", linewidths=1.0, label=label)
+                    ax.scatter([point[cols] + 0.33 * corner], [y + 0.3], marker=marker, s=55,
+                               c="white", edgecolors="black", linewidths=0.8, label=label)
             if row_index == 0:
                 ax.set_title(f"ratio {ratio:g}")
     below = vmin > finite.min()
     fig.colorbar(shown, ax=panels, extend="min" if below else "neither",
-                 label="validation accuracy, mean over seeds"
+                 format=FuncFormatter(lambda value, _: f"{100 * value:.1f}"),
+                 label="validation accuracy %, mean over seeds"
                  + (f"\n(darkest: {100 * COLOUR_RANGE:.0f}+ points below the best, or diverged)"
                     if below else ""))
     handles, labels = panels[0][0].get_legend_handles_labels()

@@ -101,7 +101,8 @@ def answer_table(results: Results) -> Table:
                                           f"{100 * confirmed.kept_accuracy:.1f}",
             "–" if answer is None or answer.runs is None else str(answer.runs)])
     return Table(["ratio", "MACs removed %", "answer", "keeping costs (points)", "interval",
-                  "test accuracy % re-tuned / kept", "fresh runs"], rows)
+                  "test accuracy %, recipe / dense optimum kept, over the fresh seeds (and test "
+                  "draws) the answer rests on", "fresh runs"], rows)
 
 
 def distance_table(results: Results) -> Table:
@@ -250,8 +251,9 @@ def sections(results: Results, figures: dict[str, Path | None],
                  "points where the landscape bends around it) and the accuracy they gain over "
                  "keeping the dense optimum."]
                 + transfer_words(results), [Table(headers, recipes)] if recipes else [],
-                figure("tradeoff", "Accuracy against MACs and measured latency: the gap "
-                       "between the fronts is what re-tuning is worth.")
+                figure("tradeoff", "Accuracy against MACs and measured latency on the grid: "
+                       "the gap between the fronts is what re-tuning looks worth on the grid's "
+                       "seeds; what it is confirmed to be worth on fresh seeds is the answer.")
                 + figure("transfer", "Each optimum against the share of channels kept, with "
                          "the chosen rule and, for the learning rate, the exponents theory "
                          "predicts.")),
