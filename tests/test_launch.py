@@ -14,6 +14,8 @@ from pruneshift.launch import Resources, launch
 from .conftest import SYNTHETIC
 from .fault_tests.scenarios import GIVEN_OPTIMUM, SMALL, audit
 
+pytestmark = pytest.mark.slow  # whole studies in subprocesses
+
 pytest.importorskip("submitit")
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from pruneshift.threads import SHORT_SPIN, prefer_short_spin
 
+pytestmark = pytest.mark.slow  # whole studies in subprocesses
+
 
 def test_a_short_spin_is_set_where_the_user_chose_nothing():
     environment: dict[str, str] = {}

@@ -27,6 +27,8 @@ from pruneshift.storage import (
 
 from .conftest import QUICK
 
+pytestmark = pytest.mark.slow  # whole studies in subprocesses
+
 FAST_HEARTBEAT = ["--set", "workers.heartbeat_interval=1", "--set", "workers.grace_period=4",
                   "--set", "workers.poll_interval=0.3"]
 

@@ -370,6 +370,7 @@ class WorkersConfig(_Section):
     heartbeat_interval: PositiveInt = 20  # seconds between a running trial's heartbeats (RDB)
     grace_period: PositiveInt = 90  # seconds of silence after which a trial is redone (RDB)
     poll_interval: PositiveFloat = 0.5  # seconds a worker waits when others hold all the work
+    retry_seconds: PositiveFloat = 63.0  # how long a lost database connection is retried
     artifacts: str | None = None  # checkpoint store: a shared folder or s3://bucket
 
     @field_validator("artifacts")

@@ -50,6 +50,7 @@ class Worker:
 
     def __init__(self, config: ExperimentConfig, *, out: Path | None = None,
                  storage: str | None = None, events: Events | None = None):
+        queue.retry_for(config.workers.retry_seconds)
         self.run = Run.open(config, out, storage)
         self.config, self.events = config, events or Events()
         self.device = resolve_device(config.training.device)

@@ -8,7 +8,7 @@ its owner and heartbeats (``claim``, ``heartbeat``); abandoned ones are failed a
 
 from ._locks import queue_lock_for
 from ._owners import claim, fail_orphans
-from ._retry import retrying
+from ._retry import retry_for, retrying
 from ._units import (
     DONE,
     PENDING,
@@ -25,5 +25,5 @@ from ._units import (
 )
 
 __all__ = ["DONE", "PENDING", "Unit", "claim", "done_cells", "enqueue_missing", "execute",
-           "execute_many", "fail_orphans", "heartbeat", "keys_in", "queue_lock_for", "retrying",
-           "state_counts", "take", "take_many"]
+           "execute_many", "fail_orphans", "heartbeat", "keys_in", "queue_lock_for", "retry_for",
+           "retrying", "state_counts", "take", "take_many"]

@@ -14,7 +14,25 @@ from ..storage import redact
 T = TypeVar("T")
 
 
-RETRY_DELAYS_S = (1, 2, 4, 8, 16, 32)  # about a minute in all
+RETRY_DELAYS_S = (1, 2, 4, 8, 16, 32)  # about a minute in all (workers.retry_seconds)
+_delays = RETRY_DELAYS_S
+
+
+def retry_for(seconds: float) -> None:
+    """Retry a lost connection for about ``seconds`` in all (delays doubling from one second,
+    the last one cut to fit), in every retry of this process from now on."""
+    global _delays
+    delays, left = [], float(seconds)
+    while left > 0:
+        delay = min(2.0 ** len(delays), left)
+        delays.append(delay)
+        left -= delay
+    _delays = tuple(delays) or (0.0,)
+
+
+def retry_delays() -> tuple[float, ...]:
+    """The back-off between retries of a lost connection, in seconds."""
+    return _delays
 
 
 def is_connection_error(exc: BaseException) -> bool:
@@ -25,9 +43,11 @@ def is_connection_error(exc: BaseException) -> bool:
                       optuna.exceptions.StorageInternalError)
 
 
-def retrying(action: Callable[[], T], url: str, delays: tuple[float, ...] = RETRY_DELAYS_S,
+def retrying(action: Callable[[], T], url: str, delays: tuple[float, ...] | None = None,
              on_retry: Callable[[str], None] | None = None) -> T:
-    """Run ``action``; on a lost database connection retry with back-off, then fail clearly."""
+    """Run ``action``; on a lost database connection retry with back-off (``retry_delays``
+    unless ``delays`` are given), then fail clearly."""
+    delays = retry_delays() if delays is None else delays
     for delay in (*delays, None):
         try:
             return action()

@@ -17,6 +17,8 @@ from pruneshift.search import Grid
 
 from ..conftest import SYNTHETIC
 
+pytestmark = pytest.mark.slow  # whole studies
+
 TOLERANCE = 0.1  # decades: a fifth of the grid's half-decade step
 JOINT = ("wasserstein", "js", "hellinger", "tv")
 # The grid centred on the task's optimum. Centred on a noisy HPO winner instead (the example

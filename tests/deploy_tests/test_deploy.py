@@ -108,6 +108,7 @@ def test_a_study_ships_each_ratio_s_re_tuned_model_in_onnx(quick_run):
     assert pruned.onnx.size_bytes < dense.onnx.size_bytes
 
 
+@pytest.mark.slow
 def test_a_run_killed_while_deploying_ships_each_model_once(tmp_path, quick_run):
     config = load_config(QUICK)
     worker = subprocess.Popen([sys.executable, "-m", "pruneshift", "run", str(QUICK),
@@ -148,6 +149,7 @@ def test_a_run_killed_while_deploying_ships_each_model_once(tmp_path, quick_run)
         assert entry.deployment.val_accuracy == clean.ratios[ratio].deployment.val_accuracy
 
 
+@pytest.mark.slow
 def test_a_budget_names_the_most_accurate_ratio_within_it(quick_run, tmp_path):
     out = tmp_path / "copy"
     shutil.copytree(quick_run[0], out)
@@ -193,6 +195,7 @@ def test_a_pruned_model_runs_in_litert_as_in_pytorch(tmp_path):
         assert timing.batch == batch and 0 < timing.median_ms <= timing.p90_ms
 
 
+@pytest.mark.slow
 def test_a_study_with_litert_ships_each_model_in_both_runtimes(tmp_path):
     needs_litert()
     results = run_study(load_config(QUICK, ["deploy.litert=true", "deploy.runs=20"]),

@@ -31,7 +31,8 @@ from pruneshift.storage import default_storage_url, open_storage
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "synthetic.yaml"
 SMALL = ["hpo.n_trials=12", "hpo.n_startup_trials=4", "grid.axes.lr.points=5",
          "grid.axes.lr.span=100", "grid.axes.weight_decay.points=5",
-         "grid.axes.weight_decay.span=100", "pruning.ratios=[0, 0.5, 0.75]"]
+         "grid.axes.weight_decay.span=100", "pruning.ratios=[0, 0.5, 0.75]",
+         "settle.seeds_per_round=4", "settle.max_runs=16"]
 GIVEN_OPTIMUM = ["hpo.method=none", "training.lr=0.05", "training.weight_decay=0.0005"]
 FAST_HEARTBEAT = ["workers.heartbeat_interval=1", "workers.grace_period=3"]
 VOLATILE = {"environment", "signature", "seconds", "latency_ms", "wall_seconds",
@@ -337,7 +338,8 @@ def outage(out: Path, database_url: str, reference: Path, seconds: float) -> Out
     proxy = Proxy(("127.0.0.1", 5432))
     proxy.start()
     url = database_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
-    sets = [*SMALL, *GIVEN_OPTIMUM, *FAST_HEARTBEAT, "training.members=4"]
+    sets = [*SMALL, *GIVEN_OPTIMUM, *FAST_HEARTBEAT, "training.members=4",
+            f"workers.retry_seconds={2 * seconds + 3:g}"]  # retries outlast the outage
     env = {**os.environ, "PRUNESHIFT_STORAGE": url}
     out.mkdir(parents=True, exist_ok=True)
     workers = [start(out, sets, env=env, stderr=subprocess.PIPE, text=True)[0]

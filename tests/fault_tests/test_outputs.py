@@ -16,6 +16,8 @@ from ..conftest import QUICK
 from . import scenarios
 from .scenarios import EXAMPLE, GIVEN_OPTIMUM, SMALL
 
+pytestmark = pytest.mark.slow  # whole studies
+
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):

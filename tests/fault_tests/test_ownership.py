@@ -8,6 +8,7 @@ import threading
 import time
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 
 from pruneshift import queue
@@ -29,6 +30,7 @@ def _heartbeat_rows(study):
         return connection.execute(text("SELECT count(*) FROM trial_heartbeats")).scalar()
 
 
+@pytest.mark.slow
 def test_a_taken_trial_sends_heartbeats_on_postgresql(postgres_url):
     study = _study(postgres_url)
     study.enqueue_trial({}, user_attrs={TrialKey.KEY: "u"})
@@ -40,6 +42,7 @@ def test_a_taken_trial_sends_heartbeats_on_postgresql(postgres_url):
     assert study.trials[0].state == TrialState.RUNNING
 
 
+@pytest.mark.slow
 def test_a_trial_of_a_host_lost_for_good_is_failed_after_the_grace_period(postgres_url):
     """The owner is on another host, so no pid can be checked here: only the heartbeat that
     stopped tells that it is gone."""
@@ -55,6 +58,7 @@ def test_a_trial_of_a_host_lost_for_good_is_failed_after_the_grace_period(postgr
     assert study.trials[0].state == TrialState.FAIL
 
 
+@pytest.mark.slow
 def test_a_trial_taken_as_the_database_goes_away_is_claimed_once_it_is_back(
         postgres_url, monkeypatch):
     """The outage falls between taking the trial and recording its owner and first heartbeat

@@ -6,7 +6,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from .scenarios import EXAMPLE, GIVEN_OPTIMUM, SMALL
+
+pytestmark = pytest.mark.slow  # whole studies in subprocesses
 
 SECRET = "s3cret-pw"
 

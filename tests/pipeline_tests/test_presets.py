@@ -18,13 +18,15 @@ from pruneshift.storage import default_storage_url, hpo_study_name, open_storage
 
 from ..conftest import EXAMPLES
 
+pytestmark = pytest.mark.slow  # whole studies in subprocesses
+
 THESIS = sorted(EXAMPLES.glob("thesis-*.yaml"))
 RUN = [EXAMPLES / f"thesis-{name}.yaml"
        for name in ("resnet56-cifar10", "mobilenetv2-cifar10-finetune")]
 TINY = ["training.epochs=1", "training.batch_size=32", "model.kwargs.width=0.25",
         "grid.axes.lr.values=[0.01, 0.1]", "grid.axes.weight_decay.values=[1.0e-4]",
-        "pruning.ratios=[0, 0.6]", "pruning.latency_runs=3",
-        "grid.max_extend=0"]  # the presets' wiring, on a grid of known size
+        "pruning.ratios=[0, 0.6]", "pruning.latency_runs=3", "settle.seeds_per_round=2",
+        "settle.max_runs=4", "grid.max_extend=0"]  # the presets' wiring, on a grid of known size
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """results.json does not drift: the synthetic example's results, field by field, against those
-written by commit f43e9de (before the interfaces were given owners; issue 16).
+written by commit f43e9de (before the interfaces were given owners).
 
 The synthetic task trains nothing, so every number is a function of the seeds and is the same on
 every machine (to rounding). A key renamed on purpose is listed in ``renamed`` and in
@@ -12,10 +12,14 @@ import json
 import math
 from pathlib import Path
 
+import pytest
+
 from pruneshift.config import load_config
 from pruneshift.pipeline import run_study
 
 from ..conftest import SYNTHETIC
+
+pytestmark = pytest.mark.slow  # whole studies
 
 GOLDEN = Path(__file__).parent / "golden" / "synthetic-results.json"
 MACHINE_SPECIFIC = {"environment"}
@@ -25,6 +29,7 @@ SINCE = [("transfer",), ("choice",), ("ratios", "*", "recipe"), ("ratios", "*", 
          ("signature", "analysis", "budget"), ("grid", "grown"), ("config", "grid", "max_extend"),
          ("config", "pruning", "retrain_schedule"), ("config", "training", "schedule_epochs")]
 SINCE += [("ratios", "*", "settle"), ("ratios", "*", "answer"), ("config", "settle"),
+          ("config", "workers", "retry_seconds"),
           *[("config", "synthetic", k) for k in (
               "seed_effect", "training_noise", "examples", "example_spread",
               "example_interaction", "noise_growth", "noise_near_optimum",
@@ -35,7 +40,7 @@ SINCE += [("ratios", "*", "settle"), ("ratios", "*", "answer"), ("config", "sett
           ("transfer", "ratios", "*", "predicted_regret", "standard_error")]
 # values that changed on purpose since f43e9de (docs/results.md), by path prefix
 CHANGED = [
-    ("signature", "trials"),  # counted per stage of the schedule (issue 26)
+    ("signature", "trials"),  # counted per stage of the schedule
     ("ratios", "*", "best", "test_accuracy"),  # the synthetic task scores a test split
     ("ratios", "*", "test_at_dense_optimum"),
     ("ratios", "*", "regret", "p_adjusted"),  # fixed sequence instead of Holm

@@ -72,6 +72,7 @@ def test_a_changed_grid_is_refused_naming_the_difference(quick_run):
         run_study(changed, out=out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("protocol", ["finetune", "scratch"])
 def test_each_protocol_trains_the_pruned_reference(tmp_path, protocol):
     config = load_config(QUICK, [f"pruning.protocol={protocol}", "grid.axes.weight_decay.points=1",
@@ -87,6 +88,7 @@ def test_each_protocol_trains_the_pruned_reference(tmp_path, protocol):
         assert table.loc[table.ratio == 0.0, "val_accuracy"].max() > 0.9
 
 
+@pytest.mark.slow
 def test_the_re_training_schedule_reaches_the_fine_tuned_cells(tmp_path):
     accuracies = {}
     for schedule in ("restart", "rewind"):
@@ -100,6 +102,7 @@ def test_the_re_training_schedule_reaches_the_fine_tuned_cells(tmp_path):
     assert accuracies["restart"] != accuracies["rewind"]
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_to_exactly_the_uninterrupted_result(tmp_path, quick_run):
     clean_out, _ = quick_run
     config = load_config(QUICK)
@@ -143,6 +146,7 @@ def test_a_killed_run_resumes_to_exactly_the_uninterrupted_result(tmp_path, quic
             assert (merged[f"{column}_clean"] == merged[f"{column}_resumed"]).all(), column
 
 
+@pytest.mark.slow
 def test_stacked_cells_match_cells_trained_one_at_a_time(tmp_path, quick_run, digits):
     """Equal up to floating-point reduction order, which training at a large learning rate can
     amplify: seen on one CPU, 1 of 36 cells by one validation image, and with other seeds a
@@ -161,6 +165,7 @@ def test_stacked_cells_match_cells_trained_one_at_a_time(tmp_path, quick_run, di
     assert (merged["val_loss_s"] - merged["val_loss_a"]).abs().max() < 1e-2
 
 
+@pytest.mark.slow
 def test_global_pruning_during_training_trains_cells_alone(tmp_path):
     config = load_config(QUICK, ["pruning.scope=global", "grid.axes.weight_decay.points=1",
                                  "hpo.n_trials=2"])

@@ -11,6 +11,8 @@ from pruneshift.pipeline import run_study
 
 from ..conftest import QUICK, SYNTHETIC
 
+pytestmark = pytest.mark.slow  # whole studies
+
 SMALL = ["hpo.method=none", "training.lr=0.05", "training.weight_decay=0.0005",
          "grid.axes.lr.points=5", "grid.axes.lr.span=100", "grid.axes.weight_decay.points=3",
          "grid.axes.weight_decay.span=10", "pruning.ratios=[0, 0.5, 0.75]", "grid.max_extend=0"]

@@ -29,6 +29,7 @@ def study_of(config, out):
                              storage=open_storage(storage_url_for(config, out)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", list(METHODS))
 def test_each_method_finishes_a_twelve_trial_study(tmp_path, method):
     """Every registered method, on the synthetic task (the plumbing is the same as with
@@ -57,6 +58,7 @@ def test_each_method_finishes_a_twelve_trial_study(tmp_path, method):
     assert all(t.user_attrs["epochs"] <= 3 for t in study.trials)
 
 
+@pytest.mark.slow
 def test_bohb_stops_weak_trials_before_their_full_budget(tmp_path):
     config = load_config(SYNTHETIC, ["hpo.method=bohb", "hpo.n_trials=8", "training.epochs=3",
                                      "hpo.n_startup_trials=3"])
@@ -101,6 +103,7 @@ def test_changed_settings_are_refused_naming_the_difference(tmp_path, tiny_overr
         run_hpo(changed, out=tmp_path)
 
 
+@pytest.mark.slow
 def test_a_trial_of_a_killed_process_is_failed_and_run_again(tmp_path):
     overrides = ["hpo.method=random", "hpo.n_trials=3", "training.epochs=40"]
     command = [sys.executable, "-m", "pruneshift", "hpo", "--out", str(tmp_path)]
@@ -176,6 +179,7 @@ def _finished_by_ticket(study):
             for t in study.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED))}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", [name for name, m in METHODS.items() if m.searches])
 def test_trials_killed_during_hpo_leave_the_study_as_if_uninterrupted(tmp_path, method):
     """Three trials die after reporting some epochs and are redone (new trial numbers, the
