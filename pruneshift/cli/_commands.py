@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from .. import STORAGE_ENV
 from ..threads import prefer_short_spin
-from ._terminal import CliEvents, console, guarded, print_hpo, print_results
+from ._terminal import CliEvents, console, errors, guarded, print_hpo, print_results
 
 if TYPE_CHECKING:
     from ..config import ExperimentConfig
@@ -90,15 +90,19 @@ def hpo(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
 def run(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
         storage: StorageOpt = None, budget: BudgetOpt = None,
         workers: Annotated[int, typer.Option(
-            min=1, help="Local worker processes sharing the study, each with its share of "
+            help="Local worker processes sharing the study, each with its share of "
             "the CPU threads.")] = 1,
         debug: DebugOpt = False) -> None:
-    """The whole study: HPO, vicinity grid, pruning, pruned grids, analysis, report.
+    """The whole study: HPO, grid, pruning, pruned grids, settle, deployment, analysis, report.
 
     Stages already finished are skipped, so running it again continues a stopped run.
     """
 
     def action() -> None:
+        from ..errors import ConfigError
+
+        if workers < 1:
+            raise ConfigError(f"--workers must be at least 1, got {workers}")
         experiment = _experiment(config, _with_budget(set_, budget), worker=True)
         from ..launch import start_local_workers
         from ..pipeline import run_dir_for, run_study
@@ -110,7 +114,9 @@ def run(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
         except BaseException:
             helpers.stop()  # this process's own error is the one to show
             raise
-        helpers.wait()
+        if (failed := helpers.wait()) is not None:
+            errors.print(f"[yellow]warning:[/] {escape(failed)}", highlight=False,
+                         soft_wrap=True)
         print_results(results, run_dir_for(experiment, out))
 
     guarded(debug, action)

@@ -17,6 +17,7 @@ from ..report import write_report
 from ..storage import StudyKey, open_storage, redact, stages_study_name
 from ._context import Run, locate_run, usable_run_dir, write_json
 from ._events import Events
+from ._outputs import check_outputs
 from ._schedule import View, counts, schedule
 
 
@@ -35,6 +36,7 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
     if written is not None and written.signature == signature:
         return written
     results, table, arrays = summarise(data, run.config.analysis, run.config.settle)
+    check_outputs(run, results, events)
     results.environment = environment(device)
     results.signature = signature
     partial = run.run_dir / ".landscapes.csv.tmp"

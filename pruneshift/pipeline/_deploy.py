@@ -43,6 +43,7 @@ from ..storage import (
     StudyKey,
     Timing,
     TrialKey,
+    file_digest,
     key_of,
     ratio_key,
     settle_key,
@@ -53,6 +54,7 @@ from ._context import Run
 from ._events import Events
 from ._grids import GridTrainer, stored_landscape
 from ._models import example_input, store_model, stored_model
+from ._reference import publish
 
 
 def _onnx(model: nn.Module, splits: Splits, path: Path, batches: list[int],
@@ -101,15 +103,16 @@ def _expected(trials: list[optuna.trial.FrozenTrial], point: str) -> tuple[float
 
 
 def deploy_ratio(run: Run, stages: optuna.Study, splits: Splits, trainer: GridTrainer,
-                 study: optuna.Study, events: Events) -> None:
+                 study: optuna.Study, events: Events, trial: optuna.Trial) -> None:
     """Train (or take from the settle stage), keep, export, check and time one ratio's model
-    with its recipe; record it."""
+    with its recipe; record it, fenced by ``trial`` (``_reference.publish``): its files are
+    written under names of their own and moved into ``models/`` only once the record is."""
     ratio, settings = trainer.ratio, run.config.deploy
     found = _settled(run, stages, ratio)
     record = (_from_settle(run, stages, splits, ratio, *found) if found is not None
               else _alone(run, stages, splits, trainer, study))
     if record.artifact_id is None:
-        stages.set_user_attr(StudyKey.deployed(ratio), record.as_stored())
+        publish(trial, stages, StudyKey.deployed(ratio), record.as_stored())
         return
     model = stored_model(run, splits, record.artifact_id)
     record.val_accuracy = evaluate(model, splits.val_x, splits.val_y)[1]
@@ -122,19 +125,29 @@ def deploy_ratio(run: Run, stages: optuna.Study, splits: Splits, trainer: GridTr
                                                      settings.runs).as_stored())
                     for b in batches]
     notes = [] if record.note is None else [record.note]
+    written: dict[Path, Path] = {}  # each export's own file -> its place in models/
     for kind in ("onnx", "litert") if settings.litert else ("onnx",):
         suffix, export = EXPORTS[kind]
         path = run.run_dir / "models" / f"r={ratio_key(ratio)}{suffix}"
+        own = path.with_name(f".{path.name}.{trial.number}")
         try:
-            measured = export(model, splits, path, batches, settings.runs)
+            measured = export(model, splits, own, batches, settings.runs)
         except ExportStackMissing as missing:
             notes.append(str(missing))
             events.warning(str(missing))
             continue
+        written[own] = path
         setattr(record, kind, Export.model_validate(
             {"file": path.relative_to(run.run_dir).as_posix(),
-             "size_bytes": path.stat().st_size, **measured}))
+             "size_bytes": own.stat().st_size, "sha256": file_digest(own), **measured}))
     record.note = "; ".join(notes) or None
+    try:
+        trial.set_user_attr(TrialKey.RECORD, record.as_stored())  # the fence: still ours?
+        for own, path in written.items():
+            own.replace(path)
+    finally:
+        for own in written:
+            own.unlink(missing_ok=True)
     stages.set_user_attr(StudyKey.deployed(ratio), record.as_stored())
     timing = record.onnx.timings[0] if record.onnx else record.torch[0]
     runtime = "ONNX Runtime" if record.onnx else "PyTorch"
@@ -196,3 +209,4 @@ def _consistency(test: float | None, mean: float, spread: float) -> str | None:
             f"{CONSISTENT_SPREADS:g} runs' spreads from the recipe's mean over fresh seeds "
             f"({100 * mean:.1f} % ± {100 * spread:.1f}): an unlucky seed; retrain it with "
             "another")
+

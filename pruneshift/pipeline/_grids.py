@@ -88,25 +88,34 @@ class GridTrainer:
         return self._members
 
     def together(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
-                 seeds: list[int], keep: list[bool] | None = None) -> list[float]:
-        """Train the taken cells (stacked where they can be); their values in order. The
-        trained weights of those flagged in ``keep`` are stored as artifacts, their ids in the
-        trials' ``artifact_id``."""
+                 seeds: list[int], keep: list[bool] | None = None) -> list[float | None]:
+        """Train the taken cells (stacked where they can be); their values in order (None for a
+        cell taken over by another worker meanwhile, whose result is dropped). The trained
+        weights of those flagged in ``keep`` are stored as artifacts, their ids in the trials'
+        ``artifact_id``."""
         recipes = [self.recipe(point) for point in points]
         jobs = [Job(recipe, seed, self._start(seed, recipe))
                 for recipe, seed in zip(recipes, seeds, strict=True)]
         outcomes = train_many(jobs, self.splits, stacked=self.batched,
                               on_unstackable=self._unstackable)
         kept = keep or [False] * len(trials)
+        values: list[float | None] = []
         for trial, seed, trained, stored in zip(trials, seeds, outcomes, kept, strict=True):
-            record_result(trial, trained.result, seed)
-            trial.set_user_attr(TrialKey.RATIO, self.ratio)
-            trial.set_user_attr(TrialKey.PARAMS, sum(p.numel() for p in trained.model.parameters()))
-            trial.set_user_attr(TrialKey.MEMBERS, trained.members)
-            if stored and not trained.result.diverged:
-                trial.set_user_attr(TrialKey.ARTIFACT, store_model(
-                    self.run, self.stages, trained.model, f"r{self.ratio:g}-trial{trial.number}"))
-        return [trained.result.val_accuracy for trained in outcomes]
+            try:
+                record_result(trial, trained.result, seed)
+                trial.set_user_attr(TrialKey.RATIO, self.ratio)
+                trial.set_user_attr(TrialKey.PARAMS,
+                                    sum(p.numel() for p in trained.model.parameters()))
+                trial.set_user_attr(TrialKey.MEMBERS, trained.members)
+                if stored and not trained.result.diverged:
+                    trial.set_user_attr(TrialKey.ARTIFACT, store_model(
+                        self.run, self.stages, trained.model,
+                        f"r{self.ratio:g}-trial{trial.number}"))
+            except optuna.exceptions.UpdateFinishedTrialError:
+                values.append(None)  # taken over by another worker: this result is dropped
+                continue
+            values.append(trained.result.val_accuracy)
+        return values
 
     def alone(self, point: dict[str, Any], seed: int) -> Trained:
         """Train one cell by itself (not stacked), as the grid trains it."""
@@ -129,7 +138,7 @@ class CellTrainer(Protocol):
     def members(self) -> int: ...
 
     def together(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
-                 seeds: list[int], keep: list[bool] | None = None) -> list[float]: ...
+                 seeds: list[int], keep: list[bool] | None = None) -> list[float | None]: ...
 
 
 class GridStage:
@@ -149,10 +158,11 @@ class GridStage:
         return (self.done() == len(self.grid.cells())
                 and not self.study.get_trials(deepcopy=False, states=open_work))
 
-    def step(self) -> bool:
+    def step(self, on_lost: queue.Warn | None = None) -> bool:
         """Train free cells (up to a stack's worth); False when none is free.
 
         Missing cells (never enqueued, or failed) are enqueued whenever the queue runs empty.
+        A cell taken over by another worker meanwhile is left out (``on_lost`` hears of it).
         """
         if not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             queue.enqueue_missing(self.study, self.units, self.run.lock)
@@ -161,13 +171,20 @@ class GridStage:
             return False
         axes = self.grid.axes
 
-        def cell(trial: optuna.Trial) -> tuple[dict[str, Any], int]:
-            point = {axis.name: axis.record(trial) for axis in axes}
+        def cell(trial: optuna.Trial) -> tuple[dict[str, Any], int] | None:
+            try:
+                point = {axis.name: axis.record(trial) for axis in axes}
+            except optuna.exceptions.UpdateFinishedTrialError:
+                return None  # failed as stale meanwhile: another worker redoes it
             return point, int(trial.user_attrs[TrialKey.SEED])
 
-        def work(taken: list[optuna.Trial]) -> list[float]:
-            points, seeds = zip(*(cell(t) for t in taken), strict=True)
-            return self.trainer.together(taken, list(points), list(seeds))
+        def work(taken: list[optuna.Trial]) -> list[float | None]:
+            cells = {t.number: found for t in taken if (found := cell(t)) is not None}
+            live = [t for t in taken if t.number in cells]
+            values = dict(zip((t.number for t in live), self.trainer.together(
+                live, [cells[t.number][0] for t in live], [cells[t.number][1] for t in live]),
+                strict=True)) if live else {}
+            return [values.get(t.number) for t in taken]
 
-        queue.execute_many(self.study, trials, work, self.run.lock)
+        queue.execute_many(self.study, trials, work, self.run.lock, on_lost)
         return True

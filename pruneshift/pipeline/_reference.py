@@ -45,15 +45,24 @@ def task_units(stages: optuna.Study, ratios: list[float]) -> list[Unit]:
     return units
 
 
+def publish(trial: optuna.Trial, stages: optuna.Study, key: str, record: dict[str, Any]) -> None:
+    """A task's record, fenced: first on the task's own trial, which fails
+    (``UpdateFinishedTrialError``) where the trial is no longer this worker's because it was
+    silent so long that another took the task over; only then in the stages study, where every
+    stage reads it. So a worker that lost its task never overwrites what the new holder wrote."""
+    trial.set_user_attr(TrialKey.RECORD, record)
+    stages.set_user_attr(key, record)
+
+
 def train_reference(run: Run, stages: optuna.Study, splits: Splits, optimum: dict[str, Any],
-                    events: Events) -> None:
+                    events: Events, trial: optuna.Trial) -> None:
     """Train the dense model at the HPO optimum and store it."""
     config = run.config
     recipe = TrainingConfig.model_validate({**config.training.model_dump(), **optimum})
     seed = stage_seed(config.seed, "reference")
     model = fresh_model(run, splits, seed)
     result = train(model, splits, recipe, seed=seed)
-    stages.set_user_attr(StudyKey.REFERENCE, ReferenceRecord(
+    publish(trial, stages, StudyKey.REFERENCE, ReferenceRecord(
         artifact_id=store_model(run, stages, model, "reference"),
         val_accuracy=result.val_accuracy, test_accuracy=result.test_accuracy,
         diverged=result.diverged, epochs=result.epochs,
@@ -63,7 +72,7 @@ def train_reference(run: Run, stages: optuna.Study, splits: Splits, optimum: dic
 
 
 def prune_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float,
-                    events: Events) -> None:
+                    events: Events, trial: optuna.Trial) -> None:
     """Prune the reference to ``ratio``; store the model, its costs and what pruning removed."""
     settings = run.config.pruning
     model = stored_model(run, splits, stages.user_attrs[StudyKey.REFERENCE]["artifact_id"])
@@ -82,27 +91,27 @@ def prune_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float
         target=settings.target, channel_ratio=channels, reductions=reductions(dense, pruned),
         channels=channel_counts(model),
         val_accuracy_before_training=evaluate(model, splits.val_x, splits.val_y)[1])
-    stages.set_user_attr(StudyKey.pruned(ratio), record.as_stored())
+    publish(trial, stages, StudyKey.pruned(ratio), record.as_stored())
     eff, removed = record.efficiency, record.reductions
     events.stage("pruning", f"ratio {ratio:g}: {eff['params']:,} params, {eff['macs']:,} MACs "
                  f"({removed['macs']:.1%} removed), {eff['latency_ms']:.3f} ms at batch 1")
 
 
 def task_runner(run: Run, stages: optuna.Study, splits: Splits, optimum: dict[str, Any],
-                events: Events, deploy: Callable[[float], None]):
+                events: Events, deploy: Callable[[float, optuna.Trial], None]):
     """The objective of a task trial: do the task (train the reference, prune it to a ratio,
-    or ``deploy`` a ratio's re-tuned model), value 0."""
+    or ``deploy`` a ratio's model), value 0; each publishes its record fenced (``publish``)."""
 
     def work(trial: optuna.Trial) -> float:
         task = key_of(trial)
         if task == REFERENCE_TASK:
-            train_reference(run, stages, splits, optimum, events)
+            train_reference(run, stages, splits, optimum, events, trial)
             return 0.0
         ratio = float(trial.user_attrs[TrialKey.RATIO])
         if task == deploy_task(ratio):
-            deploy(ratio)
+            deploy(ratio, trial)
         else:
-            prune_reference(run, stages, splits, ratio, events)
+            prune_reference(run, stages, splits, ratio, events, trial)
         return 0.0
 
     return work

@@ -241,7 +241,7 @@ class GridRatio(Stage):
         return self.ready(worker) and worker.grid_stage(self.ratio).finished()
 
     def step(self, worker: Worker) -> bool:
-        return worker.grid_stage(self.ratio).step()
+        return worker.grid_stage(self.ratio).step(worker.events.warning)
 
 
 class Growth(Stage):

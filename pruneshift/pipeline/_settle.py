@@ -157,8 +157,8 @@ class SettleStage:
         if not trials:
             return False
 
-        def work(taken: list[optuna.Trial]) -> list[float]:
-            values: dict[int, float] = {}
+        def work(taken: list[optuna.Trial]) -> list[float | None]:
+            values: dict[int, float | None] = {}
             for same in ([t for t in taken if t.user_attrs[TrialKey.ROUND] == r]
                          for r in sorted({t.user_attrs[TrialKey.ROUND] for t in taken})):
                 points = [self.plan.point(t.user_attrs[TrialKey.POINT]) for t in same]
@@ -168,7 +168,7 @@ class SettleStage:
                 values.update(zip((t.number for t in same), found, strict=True))
             return [values[t.number] for t in taken]
 
-        queue.execute_many(self.study, trials, work, self.run.lock)
+        queue.execute_many(self.study, trials, work, self.run.lock, self.events.warning)
         self._report()
         return True
 

@@ -106,17 +106,21 @@ class SyntheticCells:
         return 1
 
     def together(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
-                 seeds: list[int], keep: list[bool] | None = None) -> list[float]:
-        """The formula's values (there are no weights to keep)."""
+                 seeds: list[int], keep: list[bool] | None = None) -> list[float | None]:
+        """The formula's values (there are no weights to keep); None for a trial taken over by
+        another worker meanwhile."""
         return [self._one(t, p, s) for t, p, s in zip(trials, points, seeds, strict=True)]
 
-    def _one(self, trial: optuna.Trial, point: dict[str, Any], seed: int) -> float:
+    def _one(self, trial: optuna.Trial, point: dict[str, Any], seed: int) -> float | None:
         started = time.perf_counter()
         params = {**self.grid.fixed, **point}
         scored = (None if synthetic.diverges(self.config, params, self.ratio)
                   else synthetic.run(self.config, params, self.ratio, seed, self.resplit))
-        _record(trial, self.config.training.epochs, seed, started, scored)
-        trial.set_user_attr(TrialKey.RATIO, self.ratio)
+        try:
+            _record(trial, self.config.training.epochs, seed, started, scored)
+            trial.set_user_attr(TrialKey.RATIO, self.ratio)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            return None
         return 0.0 if scored is None else scored.val_accuracy
 
 

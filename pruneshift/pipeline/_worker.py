@@ -133,13 +133,13 @@ class Worker:
             return False
         queue.execute(self.stages, trial, task_runner(self.run, self.stages, self.task.splits,
                                                        self.optimum, self.events, self._deploy),
-                      self.run.lock)
+                      self.run.lock, self.events.warning)
         return True
 
-    def _deploy(self, ratio: float) -> None:
+    def _deploy(self, ratio: float, trial: optuna.Trial) -> None:
         grid = self.grid_stage(ratio)
         deploy_ratio(self.run, self.stages, self.task.splits, grid.trainer, grid.study,
-                     self.events)
+                     self.events, trial)
 
     def grid_stage(self, ratio: float) -> GridStage:
         if ratio not in self.grids:

@@ -13,6 +13,7 @@ from ._units import (
     DONE,
     PENDING,
     Unit,
+    Warn,
     done_cells,
     enqueue_missing,
     execute,
@@ -24,6 +25,6 @@ from ._units import (
     take_many,
 )
 
-__all__ = ["DONE", "PENDING", "Unit", "claim", "done_cells", "enqueue_missing", "execute",
+__all__ = ["DONE", "PENDING", "Unit", "Warn", "claim", "done_cells", "enqueue_missing", "execute",
            "execute_many", "fail_orphans", "heartbeat", "keys_in", "queue_lock_for", "retry_for",
            "retrying", "state_counts", "take", "take_many"]

@@ -115,20 +115,37 @@ def take_many(study: optuna.Study, limit: int,
     return trials
 
 
+Warn = Callable[[str], None]
+
+
+def _lost(trials: list[optuna.Trial], on_lost: Warn | None) -> None:
+    """Say, in one line, that another worker redoes these units: this one was silent so long
+    that its trials were failed (or it was frozen), so what it did is dropped."""
+    if on_lost is not None:
+        keys = ", ".join(str(key_of(t)) for t in trials[:3]) + (", …" if len(trials) > 3 else "")
+        on_lost(f"{len(trials)} unit(s) ({keys}) were taken over by another worker while this "
+                "one was silent; what it did for them is dropped")
+
+
 def execute(study: optuna.Study, trial: optuna.Trial, work: Callable[[optuna.Trial], float],
-            lock: contextlib.AbstractContextManager) -> FrozenTrial | None:
+            lock: contextlib.AbstractContextManager,
+            on_lost: Warn | None = None) -> FrozenTrial | None:
     """Run ``work`` on a taken trial and record its outcome.
 
     TrialPruned records PRUNED; an exception records FAIL and propagates; a stop
     (KeyboardInterrupt, SystemExit) also enqueues the unit again, under ``lock``, for another
     worker. None is returned when the trial was failed meanwhile as stale (its unit is redone
-    elsewhere).
+    elsewhere): then ``work``'s writes to it fail, and ``on_lost`` hears of it in one line.
     """
     try:
         with heartbeat(study, trial):
+            faults.starting(faults.kind_of(key_of(trial)))
             value = work(trial)
     except optuna.TrialPruned:
         return _tell(study, trial, state=TrialState.PRUNED)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        _lost([trial], on_lost)
+        return None
     except (KeyboardInterrupt, SystemExit):
         _give_back(study, [trial], lock)
         raise
@@ -136,20 +153,25 @@ def execute(study: optuna.Study, trial: optuna.Trial, work: Callable[[optuna.Tri
         _tell(study, trial, state=TrialState.FAIL)
         raise
     faults.reached(faults.kind_of(key_of(trial)))
-    return _tell(study, trial, values=value)
+    told = _tell(study, trial, values=value)
+    if told is None:
+        _lost([trial], on_lost)
+    return told
 
 
 def execute_many(study: optuna.Study, trials: list[optuna.Trial],
                  work: Callable[[list[optuna.Trial]], list[float]],
-                 lock: contextlib.AbstractContextManager) -> None:
+                 lock: contextlib.AbstractContextManager, on_lost: Warn | None = None) -> None:
     """Run ``work`` on taken trials together (one value each) and record every outcome.
 
-    As ``execute``: an exception fails them all and propagates; a stop gives them all back.
+    As ``execute``: an exception fails them all and propagates; a stop gives them all back; a
+    trial failed meanwhile as stale is dropped (``on_lost`` hears of it) and the rest recorded.
     """
     try:
         with contextlib.ExitStack() as beats:
             for trial in trials:
                 beats.enter_context(heartbeat(study, trial))
+                faults.starting(faults.kind_of(key_of(trial)))
             values = work(trials)
     except (KeyboardInterrupt, SystemExit):
         _give_back(study, trials, lock)
@@ -158,9 +180,13 @@ def execute_many(study: optuna.Study, trials: list[optuna.Trial],
         for trial in trials:
             _tell(study, trial, state=TrialState.FAIL)
         raise
+    lost = []
     for trial, value in zip(trials, values, strict=True):
         faults.reached(faults.kind_of(key_of(trial)))
-        _tell(study, trial, values=value)
+        if value is None or _tell(study, trial, values=value) is None:
+            lost.append(trial)
+    if lost:
+        _lost(lost, on_lost)
 
 
 def _give_back(study: optuna.Study, trials: list[optuna.Trial],

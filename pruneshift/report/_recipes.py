@@ -17,9 +17,16 @@ def short(value: Any) -> Any:
     return float(f"{value:.4g}") if isinstance(value, float) else value
 
 
+HOW_IT_RAN = ("device", "threads", "batched", "members")  # this machine's, not the recipe's
+
+
 def recipe_config(config: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """``config`` with every hyperparameter of ``params`` set in its training section."""
+    """``config`` with every hyperparameter of ``params`` set in its training section, and
+    without how this machine trained (device, threads, stacking), which is no part of a
+    recipe."""
     ready = copy.deepcopy(config)
+    for name in HOW_IT_RAN:
+        ready["training"].pop(name, None)
     for name, value in params.items():
         if name in ready["training"]:
             ready["training"][name] = short(value)

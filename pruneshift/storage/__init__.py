@@ -9,7 +9,7 @@ what many machines share.
 """
 
 from ._artifacts import artifact_store
-from ._deployment import Deployment, Export, Timing
+from ._deployment import Deployment, Export, Timing, file_digest
 from ._journal import LOCK_SUFFIX, KernelFileLock
 from ._open import (
     JOURNAL_NAME,
@@ -56,8 +56,7 @@ __all__ = ["Deployment", "Export", "HPOTrial", "JOURNAL_NAME", "KernelFileLock",
            "PrunedRecord", "REFERENCE_TASK", "ReferenceRecord", "RunRecord", "SETTLE_POINTS",
            "SettlePlan", "StudyKey", "Timing", "TrialKey", "artifact_store", "cell_key", "cell_of",
            "default_storage_url", "deploy_task", "deployed_records", "experiments_in",
-           "grid_ratios", "grid_study_name", "hpo_study_name", "journal_path", "key_of",
-           "open_storage", "pack_outcomes", "prune_task", "pruned_records", "public_config",
-           "ratio_key", "redact", "settle_key", "settle_plans", "settle_ratios",
-           "settle_study_name", "stages_study_name", "ticket_key", "ticket_of",
-           "unpack_outcomes"]
+           "file_digest", "grid_ratios", "grid_study_name", "hpo_study_name", "journal_path",
+           "key_of", "open_storage", "pack_outcomes", "prune_task", "pruned_records",
+           "public_config", "ratio_key", "redact", "settle_key", "settle_plans", "settle_ratios",
+           "settle_study_name", "stages_study_name", "ticket_key", "ticket_of", "unpack_outcomes"]

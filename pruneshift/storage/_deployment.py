@@ -6,9 +6,17 @@ Stored as the stages study's attribute ``deployed/<ratio>`` (``as_stored``) and 
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+
+def file_digest(path: Path) -> str:
+    """A file's SHA-256, hex."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 class _Part(BaseModel):
@@ -29,6 +37,7 @@ class Export(_Part):
 
     file: str  # relative to the run folder
     size_bytes: int
+    sha256: str | None = None  # the file's digest, so a report can tell it is the one recorded
     max_abs_diff: float  # largest |logit difference| to PyTorch
     agreement: float  # share of validation examples with the same predicted class
     timings: list[Timing]

@@ -19,7 +19,12 @@ from ._journal import PatientJournalFile
 
 JOURNAL_NAME = "journal.log"
 _JOURNAL_PREFIX = "journal:"
-_CONNECT_TIMEOUT_S = 10
+# Bounded waits on PostgreSQL (libpq settings): a connection attempt gives up after 10 s, and a
+# connection whose data goes unacknowledged for 10 s (a silent partition: packets held, no
+# reset) or whose idle keepalives go unanswered is dropped, so a worker retries within seconds
+# instead of hanging until the network resets.
+POSTGRES_TIMEOUTS = {"connect_timeout": 10, "tcp_user_timeout": 10_000, "keepalives": 1,
+                     "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
 
 
 def redact(url: str) -> str:
@@ -100,7 +105,7 @@ def _open_rdb(url: str, heartbeat_interval: int | None = None,
     if not url.startswith("sqlite"):
         engine_kwargs = {"pool_pre_ping": True}
         if url.startswith("postgresql"):
-            engine_kwargs["connect_args"] = {"connect_timeout": _CONNECT_TIMEOUT_S}
+            engine_kwargs["connect_args"] = POSTGRES_TIMEOUTS
     try:
         return _create_rdb(_rdb_url(url), engine_kwargs, heartbeat_interval, grace_period)
     except StorageError:

@@ -144,6 +144,7 @@ class TrialKey:
     ROUND = "round"  # the settle stage's round
     POINT = "point"  # the settle point: "kept" or "recipe"
     ARTIFACT = "artifact_id"  # the trained weights, where a run keeps them (the deployed ones)
+    RECORD = "record"  # a task's record, written on its trial first (fenced; then published)
     PARAMS = "params"  # parameters of the trained model
     MEMBERS = "members"  # models trained stacked together with it
 

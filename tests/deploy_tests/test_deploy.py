@@ -179,6 +179,7 @@ def needs_litert() -> None:
         pytest.skip("the litert extra is not installed")
 
 
+@pytest.mark.slow
 def test_a_pruned_model_runs_in_litert_as_in_pytorch(tmp_path):
     needs_litert()
     from pruneshift.deploy import export_litert, litert_agreement, time_litert

@@ -29,6 +29,7 @@ from optuna.trial import TrialState
 from pruneshift.storage import default_storage_url, open_storage
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "synthetic.yaml"
+QUICK = EXAMPLE.with_name("quick.yaml")
 SMALL = ["hpo.n_trials=12", "hpo.n_startup_trials=4", "grid.axes.lr.points=5",
          "grid.axes.lr.span=100", "grid.axes.weight_decay.points=5",
          "grid.axes.weight_decay.span=100", "pruning.ratios=[0, 0.5, 0.75]",
@@ -36,7 +37,8 @@ SMALL = ["hpo.n_trials=12", "hpo.n_startup_trials=4", "grid.axes.lr.points=5",
 GIVEN_OPTIMUM = ["hpo.method=none", "training.lr=0.05", "training.weight_decay=0.0005"]
 FAST_HEARTBEAT = ["workers.heartbeat_interval=1", "workers.grace_period=3"]
 VOLATILE = {"environment", "signature", "seconds", "latency_ms", "wall_seconds",
-            "trial_seconds", "train_seconds", "members", "trial"}  # timings, how work was split
+            "trial_seconds", "train_seconds", "members", "trial", "median_ms", "p90_ms",
+            "artifact_id"}  # timings, how work was split, the storage's own ids
 STAGE_TIMEOUT_S = 300
 
 
@@ -58,24 +60,25 @@ class Outcome:
                 f"({'; '.join(self.faults + self.notes)})")
 
 
-def command(out: Path, sets: list[str]) -> list[str]:
-    """``pruneshift run`` of the synthetic example into ``out``."""
-    args = [sys.executable, "-m", "pruneshift", "run", str(EXAMPLE), "--out", str(out)]
+def command(out: Path, sets: list[str], config: Path = EXAMPLE) -> list[str]:
+    """``pruneshift run`` of ``config`` (the synthetic example) into ``out``."""
+    args = [sys.executable, "-m", "pruneshift", "run", str(config), "--out", str(out)]
     for item in sets:
         args += ["--set", item]
     return args
 
 
-def finish(out: Path, sets: list[str], env: dict[str, str] | None = None) -> None:
+def finish(out: Path, sets: list[str], env: dict[str, str] | None = None,
+           config: Path = EXAMPLE) -> None:
     """Run the study to its end in one process (the user's rerun)."""
-    done = subprocess.run(command(out, sets), capture_output=True, text=True,
+    done = subprocess.run(command(out, sets, config), capture_output=True, text=True,
                           timeout=STAGE_TIMEOUT_S, env=env)
     if done.returncode != 0:
         raise AssertionError(f"the rerun failed ({done.returncode}): {done.stderr[-2000:]}")
 
 
-def uninterrupted(out: Path, sets: list[str]) -> Path:
-    finish(out, sets)
+def uninterrupted(out: Path, sets: list[str], config: Path = EXAMPLE) -> Path:
+    finish(out, sets, config=config)
     return out
 
 
@@ -261,6 +264,59 @@ def host_lost(out: Path, url: str, reference: Path) -> Outcome:
     outcome.faults.append("host lost holding cells")
     if local.wait(timeout=STAGE_TIMEOUT_S) != 0:
         outcome.notes.append(f"the local worker failed: {local.stderr.read()[-300:]}")
+    outcome.lost, outcome.duplicated, outcome.running = audit(url)
+    outcome.equal = same_results(out, reference)
+    return outcome
+
+
+def _stopped(pid: int) -> bool:
+    """Whether process ``pid`` is stopped (SIGSTOP)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+    except OSError:
+        return False
+
+
+def _outputs(out: Path) -> dict[str, str]:
+    """Every result and model file of a run folder by its digest."""
+    import hashlib
+
+    files = [out / "results.json", *sorted((out / "models").glob("*"))]
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files if f.exists()}
+
+
+def frozen_worker(out: Path, url: str, reference: Path, kind: str,
+                  config: Path = EXAMPLE, sets: list[str] | None = None) -> Outcome:
+    """Worker A frozen (SIGSTOP, injected as it starts its first unit of ``kind``) past the
+    grace period, worker B finishing the study meanwhile (redoing A's unit), then A thawed
+    (SIGCONT): A must drop its unit with one line, change no result or model file, and exit
+    cleanly."""
+    outcome = Outcome(f"frozen {kind}")
+    sets = [*(SMALL if sets is None else sets), *GIVEN_OPTIMUM, *FAST_HEARTBEAT]
+    env = {**os.environ, "PRUNESHIFT_STORAGE": url}
+    out.mkdir(parents=True, exist_ok=True)
+    args = command(out, sets, config)
+    frozen = subprocess.Popen(args, env={**env, "PRUNESHIFT_STOP_AT": f"{kind}:1"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if not wait_for(lambda: _stopped(frozen.pid), STAGE_TIMEOUT_S, poll=0.05):
+        frozen.kill()
+        raise AssertionError(f"the worker never started a unit of kind {kind}")
+    helper = subprocess.run(args, env=env, capture_output=True, text=True,
+                            timeout=STAGE_TIMEOUT_S)
+    if helper.returncode != 0:
+        outcome.notes.append(f"the other worker failed: {helper.stderr[-300:]}")
+    before = _outputs(out)
+    frozen.send_signal(signal.SIGCONT)
+    code = frozen.wait(timeout=STAGE_TIMEOUT_S)
+    outcome.faults.append(f"worker frozen at its first {kind} unit past the grace period, "
+                          "then thawed")
+    errors = frozen.stderr.read()
+    if code != 0 or "Traceback" in errors:
+        outcome.notes.append(f"the thawed worker failed ({code}): {errors[-300:]}")
+    if "taken over by another worker" not in errors:
+        outcome.notes.append("the thawed worker did not say its unit was taken over")
+    if _outputs(out) != before:
+        outcome.notes.append("the thawed worker changed a result or model file")
     outcome.lost, outcome.duplicated, outcome.running = audit(url)
     outcome.equal = same_results(out, reference)
     return outcome

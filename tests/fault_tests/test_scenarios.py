@@ -60,3 +60,31 @@ def test_a_full_disk_stops_the_run_with_one_line_and_loses_nothing(tmp_path, ref
     outcome = scenarios.full_disk(tmp_path / "disk", reference)
     _clean(outcome)
     assert outcome.faults, outcome.row()
+
+
+def test_a_frozen_worker_thawed_after_its_cells_were_redone_drops_them(tmp_path, postgres_url,
+                                                                      reference_given):
+    outcome = scenarios.frozen_worker(tmp_path / "run", postgres_url, reference_given, "cell")
+    _clean(outcome)
+    assert not outcome.notes, outcome.row()
+
+
+QUICK_SMALL = ["settle.seeds_per_round=2", "settle.max_runs=4", "deploy.runs=5",
+               "pruning.latency_runs=5"]
+
+
+@pytest.fixture(scope="module")
+def reference_quick(tmp_path_factory):
+    """The quick example, real training, with the optimum given, uninterrupted."""
+    return scenarios.uninterrupted(tmp_path_factory.mktemp("whole-quick"),
+                                   [*QUICK_SMALL, *GIVEN_OPTIMUM], scenarios.QUICK)
+
+
+def test_a_frozen_worker_thawed_after_its_deployment_was_redone_writes_no_file(
+        tmp_path, postgres_url, reference_quick):
+    """Real training: a worker frozen as it starts deploying a ratio, another one redoing the
+    deployment and writing the report; thawed, the first rewrites no model and no result."""
+    outcome = scenarios.frozen_worker(tmp_path / "run", postgres_url, reference_quick,
+                                      "deploy", scenarios.QUICK, QUICK_SMALL)
+    _clean(outcome)
+    assert not outcome.notes, outcome.row()

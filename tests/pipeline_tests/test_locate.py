@@ -32,6 +32,7 @@ def test_a_folder_without_a_run_is_a_one_line_error(tmp_path):
         run_status(tmp_path)
 
 
+@pytest.mark.slow
 def test_analyze_and_report_write_the_signature_run_writes(tmp_path):
     """results.json says what it was computed from, whichever command wrote it."""
     config = load_config(SYNTHETIC, [*SMALL, "pruning.ratios=[0, 0.5]",
