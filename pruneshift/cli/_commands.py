@@ -21,7 +21,23 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Measure how structured pruning shifts a network's optimal "
                   "training hyperparameters.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+                  pretty_exceptions_enable=False, add_completion=False,
+                  rich_markup_mode="markdown")  # a docstring's lines wrap as one paragraph
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        console.print(f"pruneshift {version('pruneshift')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    """Measure how structured pruning shifts a network's optimal training hyperparameters."""
 
 ConfigArg = Annotated[Path | None, typer.Argument(
     help="Experiment YAML file; without it, the built-in default (digits, cnn).",
@@ -138,7 +154,7 @@ def launch(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
            wait: Annotated[bool, typer.Option(help="Wait for every task to end.")] = False,
            debug: DebugOpt = False) -> None:
     """Submit workers as one Slurm job array (submitit); they share the study like
-    ``pruneshift worker``. Needs the slurm extra (submitit)."""
+    `pruneshift worker`. Needs the slurm extra (submitit)."""
 
     def action() -> None:
         import os
@@ -215,7 +231,7 @@ def report(run_dir: RunDirArg, storage: StorageOpt = None, experiment: Experimen
 def _analyze(run_dir: Path, storage: str | None, experiment: str | None,
              overrides: list[str], *, out: Path | None = None,
              keep_settings: bool = False) -> None:
-    """What ``analyze`` and ``report`` do: the analysis recomputed from the storage, printed."""
+    """What `analyze` and `report` do: the analysis recomputed from the storage, printed."""
     _quiet_optuna()
     from ..pipeline import analyze_run
 

@@ -22,7 +22,8 @@ from ._schedule import View, counts, schedule
 
 
 def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
-                   reuse: bool = False, announce: bool = True) -> Results:
+                   reuse: bool = False, announce: bool = True,
+                   models_in: Run | None = None) -> Results:
     """Write landscapes.csv, figures/, report.html, report.md and, last, results.json.
 
     The results carry their ``signature`` (what they were computed from); with ``reuse``,
@@ -36,7 +37,7 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
     if written is not None and written.signature == signature:
         return written
     results, table, arrays = summarise(data, run.config.analysis, run.config.settle)
-    check_outputs(run, results, events)
+    check_outputs(models_in or run, results, events)  # the run folder's, wherever this writes
     results.environment = environment(device)
     results.signature = signature
     partial = run.run_dir / ".landscapes.csv.tmp"
@@ -105,7 +106,8 @@ def analyze_run(run_dir: Path, *, storage: str | None = None, experiment: str | 
                 f"analysis.{k}={v}" for k, v in kept.items()))
     config = build_config(apply_overrides(base, overrides or []))
     target = usable_run_dir(Path(out)) if out is not None else Path(run_dir)
-    return analysis_stage(Run(config, target, url), events)
+    return analysis_stage(Run(config, target, url), events, models_in=Run(config, Path(run_dir),
+                                                                          url))
 
 
 def _kept_settings(run_dir: Path, stored: dict[str, Any]) -> dict[str, Any]:

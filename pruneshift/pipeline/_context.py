@@ -68,6 +68,18 @@ class Run:
         run_dir = usable_run_dir(run_dir_for(config, out))
         return cls(config, run_dir, storage_url_for(config, run_dir, storage))
 
+    @contextlib.contextmanager
+    def discarded_if_left_empty(self):
+        """On an error, remove the run folder if nothing was written into it (what fails
+        before the first trial leaves no empty folder behind)."""
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(OSError):
+                if not any(self.run_dir.iterdir()):
+                    self.run_dir.rmdir()
+            raise
+
     @cached_property
     def storage(self) -> optuna.storages.BaseStorage:
         workers = self.config.workers

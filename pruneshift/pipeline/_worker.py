@@ -51,15 +51,16 @@ class Worker:
     def __init__(self, config: ExperimentConfig, *, out: Path | None = None,
                  storage: str | None = None, events: Events | None = None):
         queue.retry_for(config.workers.retry_seconds)
-        self.run = Run.open(config, out, storage)
         self.config, self.events = config, events or Events()
         self.device = resolve_device(config.training.device)
-        self.task = task_for(config, self.device)
+        self.task = task_for(config, self.device)  # data and model checked before any folder
         self.trains = self.task.builds_models
         self.protocol = PROTOCOLS.load(config.pruning.protocol)
-        self.hpo = HPOStage(self.run, self.task.hpo_objective, str(self.device))
-        # refuse at once, naming the difference, if the experiment was made with other settings
-        self.run.study(stages_study_name(config.experiment), GRID_SECTIONS)
+        self.run = Run.open(config, out, storage)
+        with self.run.discarded_if_left_empty():  # a storage that cannot open leaves no folder
+            self.hpo = HPOStage(self.run, self.task.hpo_objective, str(self.device))
+            # refuse at once, naming the difference, if the experiment was made otherwise
+            self.run.study(stages_study_name(config.experiment), GRID_SECTIONS)
         self.schedule: list[Stage] = schedule(config)
         self.stages: optuna.Study | None = None
         self.grids: dict[float, GridStage] = {}

@@ -60,13 +60,8 @@ def transfer_words(results: Results) -> list[str]:
     if rule is None or not rule.fits:
         return []
     words = ["How the optimum moves, for ratios never trained (`pruneshift recommend RUN_DIR "
-             "--ratio R`): each form is anchored at the dense optimum and chosen by its "
-             "leave-one-ratio-out error. " + "; ".join(
-                 _slope_words(n, f) for n, f in rule.fits.items()) + ". Width-scaling theory "
-             "for the learning rate: k = -1 under µP with Adam, about 0 under µP with SGD "
-             "(Yang et al. 2022), -1/2 under standard parametrisation with cross-entropy "
-             "(Haas et al. 2025); sparser networks are reported to want larger rates (S-Cyc, "
-             "SILO), i.e. k < 0."]
+             "--ratio R`): " + "; ".join(_slope_words(n, f) for n, f in rule.fits.items())
+             + ". (How the rule is chosen, and what theory predicts: Method.)"]
     checks = [(r.ratio, r.predicted_regret) for r in rule.ratios
               if r.predicted_regret is not None]
     if checks:
@@ -79,3 +74,17 @@ def transfer_words(results: Results) -> list[str]:
         words.append("Checked by leaving each ratio out: the recipe predicted from the other "
                      "ratios, at its nearest grid point, loses " + "; ".join(parts) + ".")
     return words
+
+
+def theory_words(results: Results) -> list[str]:
+    """How the transfer rule is made, and what width-scaling theory says it should be."""
+    if results.transfer is None or not results.transfer.fits:
+        return []
+    return ["The transfer rule: for every log-scaled hyperparameter, a power law in the share "
+            "of channels kept, a move log-linear in the ratio, or no move, each anchored at "
+            "the dense optimum refined between grid points; a moving form is chosen only where "
+            "its slope's bootstrap interval excludes no move, and among those the one that "
+            "predicts a left-out ratio best. Width-scaling theory for the learning rate: "
+            "k = -1 under µP with Adam, about 0 under µP with SGD (Yang et al. 2022), -1/2 "
+            "under standard parametrisation with cross-entropy (Haas et al. 2025); sparser "
+            "networks are reported to want larger rates (S-Cyc, SILO), i.e. k < 0."]

@@ -17,7 +17,7 @@ from ..analysis import DISTANCES, Results, Statistic
 from ..catalog import DATASETS, METHODS
 from ..config import AnalysisConfig
 from ..storage import HPOTrial
-from ._advice import recipe_rows, transfer_words
+from ._advice import recipe_rows, theory_words, transfer_words
 from ._deployment import budget_words, deployment_rows, deployment_words
 from ._growth import growth_words
 from ._text import answer_lines, interval, level_words, pct, points, shift_words, summary
@@ -136,24 +136,65 @@ def per_hp_table(results: Results) -> Table:
                   "regret if only it is kept (points)", "fANOVA", "PED-ANOVA"], rows)
 
 
+GLOSSARY = (
+    ("HPO optimum", "the hyperparameters the HPO found for the dense model: the grid's centre"),
+    ("dense optimum", "the dense grid's best point: the hyperparameters a user keeps, and what "
+     "every ratio's answer compares with"),
+    ("recipe", "a ratio's hyperparameters to train with: its best grid point, refined between "
+     "grid points, or the dense optimum where that did better on fresh seeds "
+     "(recipes/r=<ratio>.yaml; the deployed model is trained with it)"),
+    ("regret", "what keeping the dense optimum costs at a ratio: the recipe's accuracy minus "
+     "the dense optimum's, never below 0"),
+    ("answer", "per ratio: keep (the regret's interval lies below ε), re-tune (above ε) or "
+     "open, with the regret's estimate and interval"),
+    ("ε", "the regret from which re-tuning pays (analysis.epsilon)"),
+    ("settle stage", "the recipe and the dense optimum trained again on fresh seeds, in "
+     "rounds, until the answer is clear of ε or the runs are spent"),
+    ("points", "differences of accuracy in percentage points (0.5 points: 98.0 % against "
+     "98.5 %)"),
+    ("W1", "the Wasserstein-1 distance between two grids' distributions, in grid steps: how "
+     "far the good region moved"),
+    ("noise floor", "what a distance reaches by seed noise alone, under 'pruning moved "
+     "nothing'"),
+)
+
+
+def method_words(results: Results) -> list[str]:
+    """How the answers are reached, with the methods' names (details: docs/results.md)."""
+    level = next((e.answer.level for e in results.ratios.values() if e.answer), None)
+    settled = any(e.settle is not None for e in results.ratios.values())
+    words = []
+    if settled:
+        words.append("Each pruned ratio's answer: the recipe and the dense optimum trained on "
+                     "fresh seeds, scored on test examples drawn afresh each round (nothing "
+                     "was chosen on them), paired per seed; the gain's standard error is "
+                     "two-way over seeds and examples (Cameron, Gelbach & Miller 2011), and "
+                     "its interval a repeated confidence interval with Pocock's boundary "
+                     "(Jennison & Turnbull), valid however often it was read between rounds.")
+    if level is not None:
+        words.append(f"The answers are claims tested in fixed sequences (re-tune from the "
+                     f"largest ratio down, keep from the smallest up) at the regret family's "
+                     f"level, so their intervals are {level_words(level)} intervals; the shift "
+                     "claims are Holm-adjusted over ratios and hyperparameters; together the "
+                     f"report holds a false claim with probability at most {results.alpha:g}.")
+    return words
+
+
 def _threshold_words(results: Results) -> list[str]:
     threshold = results.threshold
     if threshold is None:
         return ["No threshold yet: the study is incomplete."]
-    rule = ("the regret stands significantly above ε, or the distance significantly above its "
-            "noise floor" if threshold.rule == "regret-or-shift"
-            else "the regret stands significantly above ε")
-    words = [f"Re-tuning counts as paying where {rule} (ε = {points(threshold.epsilon)} "
-             f"points). Every claim is Holm-adjusted over all pruned ratios and "
-             f"hyperparameters, the shift claims and the regret claims each at the family-wise "
-             f"level {threshold.level:.3g}, so the report holds a false claim with "
-             f"probability at most {2 * threshold.level:.3g}."]
-    for found, label in ((threshold.by_regret, "by regret"),
-                         (threshold.by_shift, "by a significant shift")):
-        per = ", ".join(f"{n}: {'none' if r is None else pct(r)}"
-                        for n, r in found.per_hp.items())
-        overall = "none" if found.overall is None else pct(found.overall)
-        words.append(f"Threshold {label}: overall {overall}; {per}.")
+    rule = ("its answer is re-tune, or the distance stands significantly above its noise "
+            "floor" if threshold.rule == "regret-or-shift" else "its answer is re-tune")
+    words = [f"Re-tuning counts as paying at a ratio where {rule} (ε = "
+             f"{points(threshold.epsilon)} points); each family of claims is tested at the "
+             f"family-wise level {threshold.level:.3g} (Method)."]
+    regret = threshold.by_regret.overall
+    words.append(f"Threshold by the answers: {'none' if regret is None else pct(regret)}.")
+    shift = threshold.by_shift
+    per = ", ".join(f"{n}: {'none' if r is None else pct(r)}" for n, r in shift.per_hp.items())
+    overall = "none" if shift.overall is None else pct(shift.overall)
+    words.append(f"Threshold by a significant shift: overall {overall}; {per}.")
     return words
 
 
@@ -290,6 +331,9 @@ def sections(results: Results, figures: dict[str, Path | None],
                 + figure("regret", "Regret of keeping the dense optimum, with its interval; "
                          "the horizontal line is ε.")),
         Section("Threshold ratio", "threshold", _threshold_words(results)),
+        Section("Method", "method", method_words(results) + theory_words(results)),
+        Section("Glossary", "glossary", [], [Table(["term", "meaning"],
+                                                   [list(row) for row in GLOSSARY])]),
         Section("Configuration and environment", "configuration",
                 ["Everything needed to reproduce this run. In the config below, the training "
                  "section holds the values the grid ran with: the HPO optimum it is centred on "

@@ -22,8 +22,11 @@ def pct(ratio: float) -> str:
 
 
 def points(value: float | None) -> str:
-    """An accuracy difference in accuracy points: 0.018 -> '1.8'."""
-    return "–" if value is None else f"{100 * value:.1f}"
+    """An accuracy difference in accuracy points: 0.018 -> '1.8'; below a tenth of a point
+    two decimals, so a small bound does not read as zero: 0.0003 -> '0.03'."""
+    if value is None:
+        return "–"
+    return f"{100 * value:.2f}" if 0 < abs(value) < 0.001 else f"{100 * value:.1f}"
 
 
 def interval(regret: Regret, level: float, bare: bool = False) -> str:
@@ -92,9 +95,9 @@ def _costs_words(entry: RatioResult, dense: RatioResult | None) -> str:
     latency = entry.deployment.latency_ms(1) if entry.deployment else None
     before = dense.deployment.latency_ms(1) if dense is not None and dense.deployment else None
     if latency is not None:
-        change = "" if not before else f", {100 * (latency / before - 1):+.0f} %"
-        parts.append(f"ONNX Runtime {latency:.3f} ms at batch 1 (one thread{change})")
-    return "; ".join(parts)
+        change = "" if not before else f" ({100 * (latency / before - 1):+.0f} %)"
+        parts.append(f"ONNX Runtime {latency:.3f} ms at batch 1 on one thread{change}")
+    return ", ".join(parts)
 
 
 def _accuracy_words(entry: RatioResult) -> str:
@@ -111,19 +114,25 @@ def answer_line(entry: RatioResult, dense: RatioResult | None, epsilon: float) -
     keeping the dense hyperparameters costs with its interval, in points."""
     answer = entry.answer
     costs = _costs_words(entry, dense)
-    head = f"Prune to {pct(entry.ratio)}" + (f" ({costs})" if costs else "")
+    head = f"Prune to {pct(entry.ratio)}" + (f": {costs}" if costs else "")
     if answer is None:
-        return f"{head}: no answer yet (the grid or the settle stage is not complete)."
+        return f"{head}; no answer yet (the grid or the settle stage is not complete)."
     bar = f"ε = {points(epsilon)}"
     cost = (f"keeping the dense hyperparameters costs {points(answer.regret)} points "
             f"({answer_interval(answer)})")
     tail = _accuracy_words(entry)
+    confirmed = entry.settle.confirmation if entry.settle is not None else None
+    if answer.decision == "keep" and confirmed is not None and confirmed.gain < 0:
+        return (f"{head}; keep your hyperparameters: the grid's re-tuned recipe did "
+                f"{points(-confirmed.gain)} points worse on fresh seeds, so re-tuning gains at "
+                f"most {points(answer.ci_high)} ({level_words(answer.level)}), below "
+                f"{bar}{tail}.")
     if answer.decision == "keep":
-        return (f"{head}: keep your hyperparameters: re-tuning gains {points(answer.regret)} "
+        return (f"{head}; keep your hyperparameters: re-tuning gains {points(answer.regret)} "
                 f"points, at most {points(answer.ci_high)} ({level_words(answer.level)}), "
                 f"below {bar}{tail}.")
     if answer.decision == "re-tune":
-        return (f"{head}: re-tune (recipes/r={entry.ratio:g}.yaml): {cost}, above {bar}"
+        return (f"{head}; re-tune (recipes/r={entry.ratio:g}.yaml): {cost}, above {bar}"
                 f"{tail}.")
     if answer.ci_low < epsilon < answer.ci_high:
         if answer.planned_seeds is None:
@@ -132,9 +141,9 @@ def answer_line(entry: RatioResult, dense: RatioResult | None, epsilon: float) -
         else:
             settle = (f"; about {answer.planned_seeds} fresh seeds per point would settle it "
                       "(settle.max_runs)")
-        return f"{head}: not settled: {cost}, an interval across {bar}{settle}{tail}."
-    return (f"{head}: not claimed: {cost}, but a smaller ratio is not settled, and the claims "
-            f"are tested in sequence{tail}.")
+        return f"{head}; not settled: {cost}, an interval across {bar}{settle}{tail}."
+    return (f"{head}; not claimed: {cost}, but a ratio before it in its sequence is not settled"
+            f" (the claims are tested in sequence){tail}.")
 
 
 def answer_lines(results: Results) -> list[str]:
