@@ -159,6 +159,76 @@ def test_a_real_browser_opens_the_report_offline(quick_run, tmp_path):
     assert_real_picture(tmp_path / "report.png")
 
 
+def _browser(playwright):
+    import os
+
+    executable = chromium_path()
+    if executable is None:
+        if os.environ.get("PRUNESHIFT_REQUIRE_BROWSER"):
+            pytest.fail("no Chromium on this machine; .ci/run installs Debian's chromium")
+        pytest.skip("no Chromium here (install Debian's chromium to run this test)")
+    return playwright.chromium.launch(executable_path=executable, args=[
+        "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"])
+
+
+@pytest.mark.parametrize("width", [800, 1400])
+def test_the_answer_fits_a_narrow_screen(quick_run, tmp_path, width):
+    """At 800 px the page does not overflow sideways and the answer table's cost column is in
+    view without scrolling (screenshots kept for a look by eye)."""
+    sync = pytest.importorskip("playwright.sync_api")
+    with sync.sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": width, "height": 1000})
+        page.goto((quick_run[0] / "report.html").as_uri(), wait_until="load")
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        cost = page.locator("#answer th", has_text="keeping costs (points)").bounding_box()
+        page.screenshot(path=str(tmp_path / f"answer-{width}.png"))
+        browser.close()
+    assert overflow <= width
+    assert cost is not None and cost["x"] + cost["width"] <= width
+    assert_real_picture(tmp_path / f"answer-{width}.png")
+
+
+def test_every_first_screen_number_comes_from_results_json(quick_run):
+    """The answer section recomputed from results.json alone: each ratio's MACs removed,
+    ONNX Runtime latency and its change, what keeping costs and its bounds, the test
+    accuracies the answer rests on, and the headline's bound."""
+    import json
+
+    out, _ = quick_run
+    results = json.loads((out / "results.json").read_text())
+    answer = (out / "report.md").read_text().split("## Answer", 1)[1].split("\n## ", 1)[0]
+    dense = results["ratios"]["0"]["deployment"]["onnx"]["timings"][0]["median_ms"]
+    worst = 0.0
+    for key, entry in results["ratios"].items():
+        if key == "0":
+            continue
+        found = entry["answer"]
+        start = f"Prune to {100 * float(key):.0f} %"
+        line = next(x for x in answer.splitlines() if x.startswith(start))
+        assert f"{100 * entry['reductions']['macs']:.0f} % fewer MACs" in line
+        latency = entry["deployment"]["onnx"]["timings"][0]["median_ms"]
+        assert f"ONNX Runtime {latency:.3f} ms at batch 1 on one thread " \
+               f"({100 * (latency / dense - 1):+.0f} %)" in line
+        assert f"at most {_points(found['ci_high'])}" in line or \
+            f"{_points(found['ci_low'])} to {_points(found['ci_high'])}" in line
+        confirmed = entry["settle"]["confirmation"]
+        assert f"test accuracy {100 * confirmed['recipe_accuracy']:.1f} % re-tuned, " \
+               f"{100 * confirmed['kept_accuracy']:.1f} % kept (over {confirmed['seeds']} " \
+               "fresh seeds)" in line
+        row = next(x for x in answer.splitlines() if x.startswith(f"| {key} |"))
+        assert f"| {found['decision']} | {_points(found['regret'])} |" in row
+        worst = max(worst, found["ci_high"])
+    kind = results["verdict"]["kind"]
+    if kind == "keep":
+        assert f"costs at most {_points(worst)} accuracy points" in answer
+
+
+def _points(value):
+    return (f"{100 * value:.2f}" if 0 < abs(value) < 0.001 else f"{100 * value:.1f}")
+
+
 def test_a_shift_that_costs_nothing_is_not_told_to_be_re_tuned(hostile_synthetic):
     from pruneshift.analysis import ThresholdCriterion
     from pruneshift.report._text import summary
