@@ -15,6 +15,7 @@ from ._figures import (
     sensitivity_per_hp,
     transfer_vs_width,
 )
+from ._hover import hover_tables
 from ._html import render_html
 from ._landscapes import hpo_history, landscape_heatmaps
 from ._markdown import render_markdown
@@ -49,11 +50,11 @@ def write_report(run_dir: Path, results: Results, arrays: dict[float, Landscape]
             "transfer": transfer_vs_width(results, folder / "transfer.png"),
         }
     write_recipes(run_dir, results)
-    content = sections(results, figures, hpo_trials)
     title = f"pruneshift report: {results.experiment}"
     html_path, md_path = run_dir / "report.html", run_dir / "report.md"
-    write_text(html_path, render_html(title, content))
-    write_text(md_path, render_markdown(title, content, run_dir))
+    write_text(html_path, render_html(title, sections(
+        results, figures, hpo_trials, hover_tables(arrays, dense_optimum))))
+    write_text(md_path, render_markdown(title, sections(results, figures, hpo_trials), run_dir))
     return {"html": html_path, "markdown": md_path,
             **{k: v for k, v in figures.items() if v is not None}}
 

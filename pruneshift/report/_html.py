@@ -20,6 +20,9 @@ th { background: #f4f6f8; } td:first-child, th:first-child { text-align: left; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.88em; }
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+table.heat { display: inline-table; margin-right: 1em; vertical-align: top; }
+table.heat td { text-align: center; min-width: 2.6em; cursor: help; }
+table.heat caption { caption-side: bottom; font-size: 0.85em; color: #555; text-align: left; }
 """
 
 # No script, no external resource: the policy forbids fetching anything but inline images.
@@ -46,6 +49,8 @@ def _section(section: Section) -> str:
     parts = [f'<section id="{escape(section.anchor)}"><h2>{escape(section.title)}</h2>']
     parts += [f"<p>{_inline(p)}</p>" for p in section.paragraphs]
     parts += [_table(t) for t in section.tables]
+    if section.html:
+        parts.append(section.html)
     for path, caption in section.figures:
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{escape(caption)}">'

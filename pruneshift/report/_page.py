@@ -37,6 +37,7 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     figures: list[tuple[Path, str]] = field(default_factory=list)
     code: str | None = None
+    html: str = ""  # built (and escaped) for report.html only, before its figures
 
 
 def _fmt(value: Any, spec: str) -> str:
@@ -238,7 +239,8 @@ def settings_words(results: Results) -> list[str]:
     """The analysis settings that differ from the run's own (changed by ``analyze``)."""
     stored = AnalysisConfig.model_validate(results.config.get("analysis", {})).model_dump(
         mode="json")  # an older run's config lacks newer settings: their defaults apply
-    changed = {k: v for k, v in results.analysis.items() if stored.get(k) != v}
+    changed = {k: v for k, v in results.analysis.model_dump(mode="json").items()
+               if stored.get(k) != v}
     if not changed:
         return []
     return ["Analysis settings changed from the run's config (by `pruneshift analyze`): "
@@ -267,7 +269,7 @@ def hpo_words(hpo_trials: list[HPOTrial], config: dict[str, Any]) -> list[str]:
 
 
 def sections(results: Results, figures: dict[str, Path | None],
-             hpo_trials: list[HPOTrial]) -> list[Section]:
+             hpo_trials: list[HPOTrial], hover: str = "") -> list[Section]:
     """Every section of the report, in order."""
     config = results.config
     environment = results.environment or {}
@@ -315,8 +317,11 @@ def sections(results: Results, figures: dict[str, Path | None],
         Section("Landscapes", "landscapes",
                 ["Mean validation accuracy on the grid at every ratio, on one colour scale "
                  "covering the top 10 accuracy points (anything lower is darkest); X marks the "
-                 "dense optimum, * each ratio's own.", *growth_words(results)], [],
-                figure("landscapes", "The grid at every pruning ratio.")),
+                 "dense optimum, * each ratio's own."
+                 + (" Hover a cell for its accuracy on each seed." if hover else ""),
+                 *growth_words(results)], [],
+                [] if hover else figure("landscapes", "The grid at every pruning ratio."),
+                html=hover),
         Section("Sensitivity", "sensitivity",
                 [f"Each grid is a {results.distribution.normalisation} distribution "
                  f"(temperature {results.distribution.temperature:.3g}); floors are what "

@@ -271,3 +271,26 @@ def test_the_configuration_shows_what_the_grid_ran_with(quick_run, hostile_synth
     summary_section = markdown.split("## Summary", 1)[1].split("##", 1)[0]
     assert "The synthetic task" in summary_section and "model cnn" not in summary_section
     assert "synthetic" in config_block(hostile_synthetic[0])
+
+
+def test_the_html_landscapes_give_every_cell_on_hover(quick_run):
+    """report.html draws each ratio's grid as a table whose cells name their hyperparameters
+    and their accuracy on every seed; report.md keeps the picture."""
+    import json
+    import re
+    from html import unescape
+
+    from pruneshift.config import build_config
+
+    out, _ = quick_run
+    html = (out / "report.html").read_text()
+    config = build_config(json.loads((out / "results.json").read_text())["config"])
+    tables = html.count('<table class="heat">')
+    tips = [unescape(t) for t in re.findall(r'<td title="([^"]+)"', html)]
+    assert tables == len(config.pruning.ratios) and tips and len(tips) % tables == 0
+    for tip in tips:
+        point, rest = tip.split(": ", 1)
+        assert all(f"{name} = " in point for name in config.grid.axes)
+        assert "% mean validation accuracy" in rest
+        assert len(rest.split("per seed ", 1)[1].split(", ")) == config.grid.seeds
+    assert "(figures/landscapes.png)" in (out / "report.md").read_text()
