@@ -37,6 +37,14 @@ class Method(Entry):
     searches: bool = True
 
 
+@dataclass(frozen=True)
+class Schedule(Entry):
+    """A learning-rate schedule: a function ``(recipe, progress) -> multiplier of the peak
+    rate``; one that ``warms_up`` follows the recipe's linear warm-up first."""
+
+    warms_up: bool = True
+
+
 def _at(module: str, name: str) -> str:
     return f"pruneshift.{module}:{name}"
 
@@ -144,21 +152,27 @@ OPTIMIZERS: Registry[Entry] = Registry("optimizer", {
     "adamw": Entry("AdamW, decoupled weight decay; momentum is beta1"),
 })
 
-SCHEDULES: Registry[Entry] = Registry("schedule", {
-    "cosine": Entry("cosine decay to zero after the warm-up"),
-    "step": Entry("multiply by gamma at each milestone"),
-    "constant": Entry("the peak rate throughout"),
-    "one-cycle": Entry("one cycle: up from lr/25 over 30 % of training, then down to lr/2.5e5 "
-                       "(cosine, as torch's OneCycleLR)"),
+SCHEDULES: Registry[Schedule] = Registry("schedule", {
+    "cosine": Schedule("cosine decay to zero after the warm-up",
+                       _at("train._schedule", "cosine_decay")),
+    "step": Schedule("multiply by gamma at each milestone", _at("train._schedule", "step_decay")),
+    "constant": Schedule("the peak rate throughout", _at("train._schedule", "constant_rate")),
+    "one-cycle": Schedule("one cycle: up from lr/25 over 30 % of training, then down to "
+                          "lr/2.5e5 (cosine, as torch's OneCycleLR)",
+                          _at("train._schedule", "one_cycle"), warms_up=False),
 })
 
 RETRAIN_SCHEDULES: Registry[Entry] = Registry("re-training schedule", {
     "restart": Entry("the training schedule run anew over the fine-tune epochs (learning-rate "
-                     "restarting; what pruneshift did before the choice existed)"),
-    "fixed": Entry("the grid point's rate held constant: the classic fine-tune"),
+                     "restarting; what pruneshift did before the choice existed)",
+                     _at("train._schedule", "restart")),
+    "fixed": Entry("the grid point's rate held constant: the classic fine-tune",
+                   _at("train._schedule", "fixed")),
     "rewind": Entry("the last fine-tune epochs of the original training schedule replayed "
-                    "(learning-rate rewinding, Renda et al. 2020)"),
-    "one-cycle": Entry("one cycle up to the grid point's rate and down (Le & Hua 2021)"),
+                    "(learning-rate rewinding, Renda et al. 2020)",
+                    _at("train._schedule", "rewind")),
+    "one-cycle": Entry("one cycle up to the grid point's rate and down (Le & Hua 2021)",
+                       _at("train._schedule", "one_cycle_retrain")),
 })
 
 NORMALISATIONS: Registry[Entry] = Registry("normalisation", {

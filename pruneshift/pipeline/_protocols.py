@@ -11,9 +11,12 @@
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 import optuna
 from torch import nn
 
+from ..catalog import RETRAIN_SCHEDULES
 from ..config import ExperimentConfig, TrainingConfig
 from ..data import Splits
 from ..prune import GradualPruning, reinitialise
@@ -23,12 +26,25 @@ from ._reference import channel_ratio_of, pruned_reference
 
 Start = tuple[nn.Module, GradualPruning | None]
 
-RETRAINING = {  # pruning.retrain_schedule: how it changes a fine-tuning cell's recipe
-    "restart": lambda config: {},
-    "fixed": lambda config: {"schedule": "constant", "warmup_epochs": 0.0},
-    "rewind": lambda config: {"schedule_epochs": config.training.epochs},
-    "one-cycle": lambda config: {"schedule": "one-cycle", "warmup_epochs": 0.0},
-}
+
+@runtime_checkable
+class GridProtocol(Protocol):
+    """What a grid asks of ``pruning.protocol``: how long and with what recipe a cell trains,
+    whether a ratio's cells share shapes, the model a cell starts from, the largest it holds."""
+
+    starts_from_reference: bool  # whether even the dense grid waits for the reference model
+
+    def epochs(self, config: ExperimentConfig) -> int: ...
+
+    def recipe(self, config: ExperimentConfig, recipe: TrainingConfig) -> TrainingConfig: ...
+
+    def stackable(self, config: ExperimentConfig, ratio: float) -> bool: ...
+
+    def start(self, run: Run, stages: optuna.Study, splits: Splits, ratio: float, seed: int,
+              recipe: TrainingConfig) -> Start: ...
+
+    def largest(self, run: Run, stages: optuna.Study, splits: Splits, ratio: float
+                ) -> nn.Module: ...
 
 
 class DuringTraining:
@@ -81,7 +97,8 @@ class FromReference:
         rate its peak (``fixed``: its constant)."""
         if self.reinitialised:
             return recipe
-        return recipe.model_copy(update=RETRAINING[config.pruning.retrain_schedule](config))
+        change = RETRAIN_SCHEDULES.load(config.pruning.retrain_schedule)
+        return recipe.model_copy(update=change(recipe, config.training.epochs))
 
     def stackable(self, config: ExperimentConfig, ratio: float) -> bool:
         return True  # every cell of a ratio has the pruned reference's shapes
@@ -99,4 +116,3 @@ class FromReference:
 DURING_TRAINING = DuringTraining()
 FINETUNE = FromReference(reinitialised=False)
 SCRATCH = FromReference(reinitialised=True)
-GridProtocol = DuringTraining | FromReference

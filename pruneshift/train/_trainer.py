@@ -74,7 +74,7 @@ def build_optimizer(model: nn.Module, recipe: TrainingConfig) -> torch.optim.Opt
 
 def channels_last(x: torch.Tensor) -> torch.Tensor:
     """An image batch in channels-last memory order (NHWC), which convolution, batch norm and
-    pooling run about twice as fast on on a CPU (``benchmarks/roofline.py``); a tensor of any
+    pooling run about twice as fast on a CPU (``benchmarks/trainer_overhead.py``); a tensor of any
     other rank as it is. The values, and what the model computes, do not change."""
     return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
 
