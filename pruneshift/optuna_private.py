@@ -1,7 +1,8 @@
 """Every place pruneshift reaches past Optuna's public API, in one module.
 
 Optuna keeps a study's storage and a trial's id private; whether a storage records heartbeats
-is answered only by a private helper; the journal file's lock interface and Hyperband's choice
+is answered only by a private helper; the parameters a trial was enqueued with live in its
+system attributes under a private key; the journal file's lock interface and Hyperband's choice
 of bracket (``_get_bracket_id``, which ``search.TicketHyperbandPruner`` overrides) are private too.
 tests/test_optuna_private.py checks each against the installed Optuna, so an upgrade that moves
 one fails there, by name, instead of somewhere in a running study.
@@ -13,7 +14,7 @@ import optuna
 from optuna.storages._heartbeat import is_heartbeat_enabled
 from optuna.storages.journal._file import BaseJournalFileLock
 
-__all__ = ["BaseJournalFileLock", "keeps_heartbeats", "storage_of",
+__all__ = ["BaseJournalFileLock", "enqueued_params", "keeps_heartbeats", "storage_of",
            "trial_id"]
 
 
@@ -30,3 +31,9 @@ def trial_id(trial: optuna.Trial | optuna.trial.FrozenTrial) -> int:
 def keeps_heartbeats(study: optuna.Study) -> bool:
     """Whether the study's storage records trial heartbeats (a database opened with them)."""
     return is_heartbeat_enabled(storage_of(study))
+
+
+def enqueued_params(study: optuna.Study, trial: optuna.Trial) -> dict[str, object]:
+    """The parameters ``trial`` was enqueued with (``Study.enqueue_trial``), as stored."""
+    stored = storage_of(study).get_trial(trial_id(trial))
+    return dict(stored.system_attrs.get("fixed_params", {}))

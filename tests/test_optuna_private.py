@@ -22,6 +22,14 @@ def test_a_study_s_storage_and_a_trial_s_id_are_reachable(tmp_path):
     assert storage.get_trial(optuna_private.trial_id(trial)).number == trial.number
 
 
+def test_an_enqueued_trial_s_parameters_are_read_back(tmp_path):
+    study = optuna.create_study(storage=open_storage(str(tmp_path / "journal.log")))
+    study.enqueue_trial({"lr": 0.1, "depth": 3})
+    trial = study.ask()
+    assert optuna_private.enqueued_params(study, trial) == {"lr": 0.1, "depth": 3}
+    assert optuna_private.enqueued_params(study, study.ask()) == {}
+
+
 def test_whether_a_storage_keeps_heartbeats_is_answered(tmp_path):
     url = f"sqlite:///{tmp_path / 'beats.db'}"
     beating = optuna.create_study(storage=open_storage(url, heartbeat_interval=5,
@@ -45,7 +53,7 @@ def test_hyperband_still_asks_the_overridden_bracket_method():
 
 def test_no_other_module_reaches_past_optuna_s_public_api():
     private = re.compile(r"\._storage\b|\._trial_id\b|from optuna\S*\._\w+ import|"
-                         r"import optuna\S*\._\w+")
+                         r"import optuna\S*\._\w+|system_attrs")
     offenders = [str(path.relative_to(SOURCE)) for path in SOURCE.rglob("*.py")
                  if path.name != "optuna_private.py" and private.search(path.read_text())]
     assert offenders == []

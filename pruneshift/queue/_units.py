@@ -22,7 +22,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from .. import faults
-from ..optuna_private import keeps_heartbeats, storage_of, trial_id
+from ..optuna_private import enqueued_params, keeps_heartbeats, storage_of, trial_id
 from ..storage import TrialKey, cell_of, key_of
 from ._owners import claim
 from ._retry import retrying
@@ -196,9 +196,8 @@ def _give_back(study: optuna.Study, trials: list[optuna.Trial],
         for trial in trials:
             _tell(study, trial, state=TrialState.FAIL)
             frozen = storage_of(study).get_trial(trial_id(trial))
-            fixed = frozen.system_attrs.get("fixed_params", {})
-            study.enqueue_trial(dict(fixed), user_attrs={TrialKey.KEY: key_of(frozen),
-                                                         **_unit_attrs(frozen)})
+            study.enqueue_trial(enqueued_params(study, trial),
+                                user_attrs={TrialKey.KEY: key_of(frozen), **_unit_attrs(frozen)})
 
 
 def _unit_attrs(trial: FrozenTrial) -> dict[str, Any]:
