@@ -1,8 +1,16 @@
 """The stored schema: names and records written by the pipeline read back by the analysis."""
 
+import pytest
+
+from pruneshift.analysis._load import load_run_data
+from pruneshift.config import GRID_SECTIONS, load_config
+from pruneshift.errors import StorageError
+from pruneshift.pipeline._context import Run
 from pruneshift.storage import (
+    SCHEMA_VERSION,
     PrunedRecord,
     StudyKey,
+    default_storage_url,
     experiments_in,
     grid_ratios,
     grid_study_name,
@@ -11,6 +19,8 @@ from pruneshift.storage import (
     stages_study_name,
     ticket_key,
 )
+
+from .conftest import SYNTHETIC
 
 
 def test_study_names_parse_back_to_their_experiment_and_ratio():
@@ -34,3 +44,22 @@ def test_a_pruned_record_round_trips_and_an_older_one_reads_with_gaps():
 
 def test_unit_keys_are_distinct_across_kinds():
     assert ticket_key(3) == "hpo/3" and StudyKey.pruned(0.25) == "pruned/0.25"
+
+
+def test_a_record_missing_a_required_field_is_a_one_line_error():
+    with pytest.raises(StorageError, match="a stored PrunedRecord lacks artifact_id"):
+        pruned_records({StudyKey.pruned(0.5): {"target": "macs"}})
+
+
+def test_a_study_in_another_schema_version_is_refused_by_the_run_and_the_analysis(tmp_path):
+    config = load_config(SYNTHETIC)
+    name = stages_study_name(config.experiment)
+    stages = Run.open(config, out=tmp_path).study(name, GRID_SECTIONS)
+    assert stages.user_attrs[StudyKey.SCHEMA] == SCHEMA_VERSION
+    stages.set_user_attr(StudyKey.SCHEMA, SCHEMA_VERSION + 1)
+    refusal = f"'{name}' is stored in schema version {SCHEMA_VERSION + 1}; this pruneshift " \
+              f"reads version {SCHEMA_VERSION}"
+    with pytest.raises(StorageError, match=refusal):
+        Run.open(config, out=tmp_path).study(name, GRID_SECTIONS)
+    with pytest.raises(StorageError, match=refusal):
+        load_run_data(default_storage_url(tmp_path), config.experiment)

@@ -16,6 +16,7 @@ from ..storage import (
     PrunedRecord,
     SettlePlan,
     StudyKey,
+    check_schema,
     deployed_records,
     grid_ratios,
     grid_study_name,
@@ -56,6 +57,7 @@ def load_run_data(url: str, experiment: str) -> RunData:
         raise StorageError(f"no grid of experiment '{experiment}' in this storage yet; "
                            "run the study first")
     stages = optuna.load_study(study_name=stages_study_name(experiment), storage=storage)
+    check_schema(stages)
     attrs = stages.user_attrs
     ratios = grid_ratios(names, experiment)
     trials = {r: _complete(storage, grid_study_name(experiment, r)) for r in ratios}

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from pydantic import model_serializer, model_validator
 
+from ..config import AnalysisConfig
 from ..errors import StorageError
 from ..search import Axis, Grid
 from ._actions import Deployment, Recipe, Transfer
@@ -127,7 +128,7 @@ class Results(Record):
     reference: dict[str, Any] | None
     noise: Noise
     distribution: DistributionSettings
-    analysis: dict[str, Any]
+    analysis: AnalysisConfig  # the settings the analysis ran with (analyze may change them)
     ratios: dict[float, RatioResult]
     threshold: Threshold | None
     verdict: Verdict | None
@@ -146,11 +147,11 @@ class Results(Record):
 
     @property
     def alpha(self) -> float:
-        return self.analysis["alpha"]
+        return self.analysis.alpha
 
     @property
     def epsilon(self) -> float:
-        return self.analysis["epsilon"]
+        return self.analysis.epsilon
 
     def axes(self) -> tuple[Axis, ...]:
         """The grid's axes, in order."""

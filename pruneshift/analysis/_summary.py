@@ -132,7 +132,7 @@ def summarise(data: RunData, settings: AnalysisConfig, settle: SettleConfig
         distribution=DistributionSettings(normalisation=normalisation.kind,
                                           temperature=normalisation.temperature,
                                           top_delta=normalisation.delta),
-        analysis=settings.model_dump(mode="json"), ratios=ratios, threshold=found,
+        analysis=settings, ratios=ratios, threshold=found,
         verdict=answer, transfer=rule, choice=choose(ratios, settings.budget),
         config=data.config)
     return results, table, arrays

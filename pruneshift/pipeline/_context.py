@@ -17,8 +17,10 @@ from ..errors import ConfigError, StorageError
 from ..queue import queue_lock_for
 from ..storage import (
     JOURNAL_NAME,
+    SCHEMA_VERSION,
     StudyKey,
     artifact_store,
+    check_schema,
     default_storage_url,
     experiments_in,
     open_storage,
@@ -103,9 +105,13 @@ class Run:
         current = fingerprint(self.config, sections)
         stored = study.user_attrs.get(StudyKey.FINGERPRINT)
         if stored is None:
+            study.set_user_attr(StudyKey.SCHEMA, SCHEMA_VERSION)
             study.set_user_attr(StudyKey.FINGERPRINT, current)
             study.set_user_attr(StudyKey.CONFIG, public_config(self.config))
-        elif stored != current:
+            self._studies[name] = study
+            return study
+        check_schema(study)
+        if stored != current:
             changes = fingerprint_differences(stored, current)
             raise ConfigError(f"study '{name}' in {redact(self.url)} was made with other "
                               f"settings ({'; '.join(changes)}); restore them or choose another "

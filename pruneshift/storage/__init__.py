@@ -21,6 +21,7 @@ from ._open import (
 )
 from ._schema import (
     REFERENCE_TASK,
+    SCHEMA_VERSION,
     SETTLE_POINTS,
     HPOTrial,
     PrunedRecord,
@@ -31,6 +32,7 @@ from ._schema import (
     TrialKey,
     cell_key,
     cell_of,
+    check_schema,
     deploy_task,
     deployed_records,
     experiments_in,
@@ -53,8 +55,10 @@ from ._schema import (
 )
 
 __all__ = ["Deployment", "Export", "HPOTrial", "JOURNAL_NAME", "KernelFileLock", "LOCK_SUFFIX",
-           "PrunedRecord", "REFERENCE_TASK", "ReferenceRecord", "RunRecord", "SETTLE_POINTS",
+           "PrunedRecord", "REFERENCE_TASK", "ReferenceRecord", "RunRecord", "SCHEMA_VERSION",
+           "SETTLE_POINTS",
            "SettlePlan", "StudyKey", "Timing", "TrialKey", "artifact_store", "cell_key", "cell_of",
+           "check_schema",
            "default_storage_url", "deploy_task", "deployed_records", "experiments_in",
            "file_digest", "grid_ratios", "grid_study_name", "hpo_study_name", "journal_path",
            "key_of", "open_storage", "pack_outcomes", "prune_task", "pruned_records",

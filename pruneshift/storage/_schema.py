@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any, Self
 
 import numpy as np
 import optuna
 from optuna.trial import FrozenTrial
 
+from ..errors import StorageError
 from ._deployment import Deployment
 
 Trial = optuna.Trial | FrozenTrial
@@ -71,13 +72,18 @@ def experiments_in(study_names: set[str]) -> list[str]:
     return sorted(name.removesuffix(suffix) for name in study_names if name.endswith(suffix))
 
 
+SCHEMA_VERSION = 1  # the layout below; a study without a stamp predates it and is read as 1
+
+
 class StudyKey:
-    """User attributes of the studies: every study's config and fingerprint; the stages
+    """User attributes of the studies: every study's config, fingerprint and schema version; the
+    stages
     study's grid, the optimum it was built around, the reference, each pruned model, each
     ratio's settle plan and each ratio's deployed model."""
 
     CONFIG = "config"
     FINGERPRINT = "fingerprint"
+    SCHEMA = "schema_version"
     GRID = "grid"
     OPTIMUM = "optimum"
     REFERENCE = "reference"
@@ -123,6 +129,15 @@ class StudyKey:
     def deployed_models(attrs: dict[str, Any]) -> dict[float, dict[str, Any]]:
         """Each deployed model's record by its ratio."""
         return _by_ratio(attrs, StudyKey._DEPLOYED)
+
+
+def check_schema(study: optuna.Study) -> None:
+    """Refuse, in one line, a study stored in a layout this pruneshift does not read."""
+    version = study.user_attrs.get(StudyKey.SCHEMA, 1)
+    if version != SCHEMA_VERSION:
+        raise StorageError(f"study '{study.study_name}' is stored in schema version {version}; "
+                           f"this pruneshift reads version {SCHEMA_VERSION}: open it with the "
+                           "pruneshift that wrote it, or start another experiment name")
 
 
 def _by_ratio(attrs: dict[str, Any], prefix: str) -> dict[float, dict[str, Any]]:
@@ -205,15 +220,21 @@ def cell_of(trial: Trial) -> tuple[int, int] | None:
 
 
 class _Stored:
-    """A record kept as a study attribute: stored as a plain dict, read back with the fields
-    an older pruneshift did not store as None."""
+    """A record kept as a study attribute: stored as a plain dict, read back with its optional
+    fields that an older pruneshift did not store at their defaults; a required field missing is
+    a one-line StorageError naming it."""
 
     def as_stored(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def read(cls, stored: dict[str, Any]) -> Self:
-        return cls(**{name: stored.get(name) for name in cls.__dataclass_fields__})
+        missing = [f.name for f in fields(cls) if f.name not in stored
+                   and f.default is MISSING and f.default_factory is MISSING]
+        if missing:
+            raise StorageError(f"a stored {cls.__name__} lacks {', '.join(missing)}; the storage "
+                               "is damaged or was written by another program")
+        return cls(**{f.name: stored[f.name] for f in fields(cls) if f.name in stored})
 
 
 @dataclass(frozen=True)
