@@ -91,6 +91,13 @@ def test_broken_yaml_names_the_line(tmp_path):
         load_config(write(tmp_path, "training:\n  epochs: 3: 4\n"))
 
 
+def test_a_config_in_latin_1_names_the_byte_and_line(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("training:\n  epochs: 2\nexperiment: café\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="is not UTF-8 text: byte 0xe9 on line 3; save it as"):
+        load_config(path)
+
+
 def test_missing_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read config"):
         load_config(tmp_path / "nope.yaml")

@@ -115,9 +115,13 @@ def read_yaml(path: Path) -> dict[str, Any]:
     """Read a YAML mapping with the safe loader, refusing one whose aliases expand past
     ``MAX_CONFIG_VALUES`` values (the "billion laughs", which would hang validation)."""
     try:
-        text = Path(path).read_text()
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        line = Path(path).read_bytes()[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"config {path} is not UTF-8 text: byte 0x{exc.object[exc.start]:02x} "
+                          f"on line {line}; save it as UTF-8") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
