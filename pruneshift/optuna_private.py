@@ -2,7 +2,8 @@
 
 Optuna keeps a study's storage and a trial's id private; whether a storage records heartbeats
 is answered only by a private helper; the parameters a trial was enqueued with live in its
-system attributes under a private key; the journal file's lock interface and Hyperband's choice
+system attributes under a private key; its database storage logs through a private module's
+logger; the journal file's lock interface and Hyperband's choice
 of bracket (``_get_bracket_id``, which ``search.TicketHyperbandPruner`` overrides) are private too.
 tests/test_optuna_private.py checks each against the installed Optuna, so an upgrade that moves
 one fails there, by name, instead of somewhere in a running study.
@@ -14,8 +15,10 @@ import optuna
 from optuna.storages._heartbeat import is_heartbeat_enabled
 from optuna.storages.journal._file import BaseJournalFileLock
 
-__all__ = ["BaseJournalFileLock", "enqueued_params", "keeps_heartbeats", "storage_of",
+__all__ = ["RDB_LOGGER", "BaseJournalFileLock", "enqueued_params", "keeps_heartbeats", "storage_of",
            "trial_id"]
+
+RDB_LOGGER = "optuna.storages._rdb.storage"  # the logger of Optuna's database storage
 
 
 def storage_of(study: optuna.Study) -> optuna.storages.BaseStorage:

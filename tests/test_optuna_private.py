@@ -30,6 +30,12 @@ def test_an_enqueued_trial_s_parameters_are_read_back(tmp_path):
     assert optuna_private.enqueued_params(study, study.ask()) == {}
 
 
+def test_the_database_storage_logs_through_the_named_logger():
+    from optuna.storages._rdb import storage
+
+    assert storage._logger.name == optuna_private.RDB_LOGGER
+
+
 def test_whether_a_storage_keeps_heartbeats_is_answered(tmp_path):
     url = f"sqlite:///{tmp_path / 'beats.db'}"
     beating = optuna.create_study(storage=open_storage(url, heartbeat_interval=5,

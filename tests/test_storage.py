@@ -1,12 +1,15 @@
 
+import logging
+
 import optuna
 import pytest
 
 import pruneshift.storage._journal as journal_module
 from pruneshift.config import load_config
 from pruneshift.errors import StorageError
+from pruneshift.optuna_private import RDB_LOGGER
 from pruneshift.pipeline import run_hpo
-from pruneshift.storage import default_storage_url, open_storage, redact
+from pruneshift.storage import database_reason, default_storage_url, open_storage, redact
 
 
 def test_redact_hides_passwords_only():
@@ -39,6 +42,36 @@ def test_an_unreachable_database_is_a_one_line_error_without_the_password():
     message = str(info.value)
     assert "hunter2" not in message and "postgresql://ann:***@127.0.0.1:9/nothing" in message
     assert "\n" not in message
+
+
+def _dropped_connection():
+    import sqlalchemy.exc
+
+    return sqlalchemy.exc.OperationalError(
+        "SELECT trials.trial_id FROM trials WHERE trials.trial_id IN (%(p_1)s, %(p_2)s)",
+        {"p_1": 1, "p_2": 2}, Exception("server closed the connection unexpectedly"))
+
+
+def test_a_lost_connection_is_named_by_its_cause_without_the_sql():
+    try:
+        try:
+            raise _dropped_connection()
+        except Exception as cause:
+            raise optuna.exceptions.StorageInternalError(
+                "An exception is raised during the commit. ... e.g. exceeding max length.") from cause
+    except optuna.exceptions.StorageInternalError as exc:
+        reason = database_reason(exc)
+    assert reason == "(builtins.Exception) server closed the connection unexpectedly"
+
+
+def test_optuna_s_database_warnings_leave_the_sql_out(tmp_path, caplog):
+    open_storage(f"sqlite:///{tmp_path / 'x.db'}")
+    with caplog.at_level("WARNING", logger=RDB_LOGGER):
+        logging.getLogger(RDB_LOGGER).warning(
+            f"Caught an error from sqlalchemy: {_dropped_connection()!s}. Falling back.")
+    [line] = caplog.messages
+    assert "SELECT" not in line and "p_1" not in line and line.endswith("(SQL left out)")
+    assert "server closed the connection unexpectedly" in line
 
 
 def test_hpo_runs_and_resumes_on_postgresql(tmp_path, tiny_overrides, postgres_url):

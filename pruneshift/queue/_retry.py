@@ -9,7 +9,7 @@ from typing import TypeVar
 import optuna
 
 from ..errors import StorageError
-from ..storage import redact
+from ..storage import database_reason, redact
 
 T = TypeVar("T")
 
@@ -54,8 +54,7 @@ def retrying(action: Callable[[], T], url: str, delays: tuple[float, ...] | None
         except Exception as exc:
             if not is_connection_error(exc):
                 raise
-            reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else
-                            type(exc).__name__)
+            reason = database_reason(exc)
             if delay is None:
                 raise StorageError(f"lost the connection to {redact(url)} and could not get it "
                                    f"back after {len(delays)} retries: {reason}") from None

@@ -13,6 +13,7 @@ from ._deployment import Deployment, Export, Timing, file_digest
 from ._journal import LOCK_SUFFIX, KernelFileLock
 from ._open import (
     JOURNAL_NAME,
+    database_reason,
     default_storage_url,
     journal_path,
     open_storage,
@@ -58,7 +59,7 @@ __all__ = ["Deployment", "Export", "HPOTrial", "JOURNAL_NAME", "KernelFileLock",
            "PrunedRecord", "REFERENCE_TASK", "ReferenceRecord", "RunRecord", "SCHEMA_VERSION",
            "SETTLE_POINTS",
            "SettlePlan", "StudyKey", "Timing", "TrialKey", "artifact_store", "cell_key", "cell_of",
-           "check_schema",
+           "check_schema", "database_reason",
            "default_storage_url", "deploy_task", "deployed_records", "experiments_in",
            "file_digest", "grid_ratios", "grid_study_name", "hpo_study_name", "journal_path",
            "key_of", "open_storage", "pack_outcomes", "prune_task", "pruned_records",

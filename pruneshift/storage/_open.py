@@ -4,6 +4,7 @@ passwords kept out of every message."""
 from __future__ import annotations
 
 import importlib.util
+import logging
 import re
 import time
 import warnings
@@ -15,6 +16,7 @@ import optuna
 from optuna.storages.journal import JournalStorage
 
 from ..errors import StorageError
+from ..optuna_private import RDB_LOGGER
 from ._journal import PatientJournalFile
 
 JOURNAL_NAME = "journal.log"
@@ -32,6 +34,26 @@ def redact(url: str) -> str:
     name) and in query parameters (``?password=``)."""
     url = re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
     return re.sub(r"([?&][^=&]*password=)[^&]*", r"\1***", url, flags=re.IGNORECASE)
+
+
+def database_reason(exc: BaseException) -> str:
+    """What went wrong with a database, in one line: the cause behind Optuna's generic "invalid
+    data in the commit" message, without the SQL statement and its values, passwords redacted."""
+    while isinstance(exc, optuna.exceptions.StorageInternalError) and exc.__cause__ is not None:
+        exc = exc.__cause__
+    text = str(exc).strip()
+    return redact(text.splitlines()[0] if text else type(exc).__name__)
+
+
+class _WithoutSQL(logging.Filter):
+    """Optuna's log lines that quote a database error, cut to their first line: no SQL
+    statement, no bound values (a worker's stderr is no place for 74 of them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "\n[SQL:" in message or "\n[parameters:" in message:
+            record.msg, record.args = f"{redact(message.splitlines()[0])} (SQL left out)", None
+        return True
 
 
 def default_storage_url(run_dir: Path) -> str:
@@ -101,6 +123,8 @@ def _create_rdb(url: str, engine_kwargs: dict, heartbeat_interval: int | None,
 def _open_rdb(url: str, heartbeat_interval: int | None = None,
               grace_period: int | None = None) -> optuna.storages.RDBStorage:
     """One RDBStorage (and so one connection pool) per URL and process."""
+    if not any(isinstance(f, _WithoutSQL) for f in logging.getLogger(RDB_LOGGER).filters):
+        logging.getLogger(RDB_LOGGER).addFilter(_WithoutSQL())
     engine_kwargs: dict = {}
     if not url.startswith("sqlite"):
         engine_kwargs = {"pool_pre_ping": True}
@@ -111,8 +135,7 @@ def _open_rdb(url: str, heartbeat_interval: int | None = None,
     except StorageError:
         raise
     except Exception as exc:  # SQLAlchemy and driver errors have many types; all mean "unreachable"
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StorageError(f"cannot open storage {redact(url)}: {redact(reason)}") from None
+        raise StorageError(f"cannot open storage {redact(url)}: {database_reason(exc)}") from None
 
 
 def public_config(config: Any) -> dict[str, Any]:
