@@ -58,7 +58,7 @@ def test_a_lost_connection_is_named_by_its_cause_without_the_sql():
             raise _dropped_connection()
         except Exception as cause:
             raise optuna.exceptions.StorageInternalError(
-                "An exception is raised during the commit. ... e.g. exceeding max length.") from cause
+                "An exception is raised during the commit.") from cause
     except optuna.exceptions.StorageInternalError as exc:
         reason = database_reason(exc)
     assert reason == "(builtins.Exception) server closed the connection unexpectedly"
