@@ -133,6 +133,33 @@ def test_sigterm_gives_the_running_trial_back(tmp_path, postgres_url):
     assert TrialState.RUNNING not in states
 
 
+def test_sigterm_on_local_workers_stops_them_all_with_one_line(tmp_path):
+    """``run --workers 2`` stopped in its grid: one stop line (the helper's clean stop is the
+    run's to report), no traceback, nothing left RUNNING, and the same command finishes."""
+    args = [sys.executable, "-m", "pruneshift", "run", str(QUICK), "--workers", "2",
+            "--out", str(tmp_path), "--set", "training.epochs=6"]
+    run = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"journal:{tmp_path / 'journal.log'}"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.2)
+        if (tmp_path / "journal.log").exists() and any(
+                s.study_name.endswith("/grid/r=0") and s.n_trials
+                for s in optuna.get_all_study_summaries(open_storage(url))):
+            break
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert err.count("stopped:") == 1 and "given back" in err, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    storage = open_storage(url)
+    assert not [t for name in optuna.get_all_study_names(storage)
+                for t in optuna.load_study(study_name=name, storage=storage).trials
+                if t.state == TrialState.RUNNING]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+
+
 def test_a_worker_with_a_changed_grid_is_refused(tmp_path, postgres_url):
     finish([start_worker(postgres_url, tmp_path, "--set", "hpo.n_trials=1",
                          "--set", "pruning.ratios=[0]", "--set", "grid.axes.lr.points=1",

@@ -183,7 +183,8 @@ def launch(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
 
 @app.command()
 def worker(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
-           storage: StorageOpt = None, debug: DebugOpt = False) -> None:
+           storage: StorageOpt = None, debug: DebugOpt = False,
+           helper: Annotated[bool, typer.Option(hidden=True)] = False) -> None:
     """Join an experiment as one of many workers (any machines sharing --storage).
 
     Every unit of work is done once, stages keep their order, and the worker that finds the
@@ -198,7 +199,7 @@ def worker(config: ConfigArg = None, set_: SetOpt = None, out: OutOpt = None,
         results = run_study(experiment, out=out, storage=storage, events=CliEvents())
         print_results(results, run_dir_for(experiment, out))
 
-    guarded(debug, action)
+    guarded(debug, action, helper=helper)
 
 
 @app.command()

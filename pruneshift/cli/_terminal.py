@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,8 +21,24 @@ errors = Console(stderr=True)
 PLAIN_EVERY_S = 30.0  # the longest a log goes without a progress line
 
 
-def guarded(debug: bool, action: Callable[[], Any]) -> Any:
-    """Run ``action``; a pruneshift error becomes one line on stderr and exit code 2."""
+def stop_line() -> str:
+    """What a stop leaves: every taken unit given back, or the ones that stay RUNNING."""
+    units = sys.modules.get("pruneshift.queue._units")  # not loaded: nothing was taken
+    held = units.held_units() if units is not None else []
+    if not held:
+        return ("stopped: finished trials are kept and running ones were given back; run the "
+                "same command to continue")
+    shown = ", ".join(held[:3]) + (", …" if len(held) > 3 else "")
+    return (f"stopped: finished trials are kept, but {len(held)} unit(s) ({shown}) could not be "
+            "given back (the storage did not answer) and stay RUNNING until another worker "
+            "fails them: on this machine when the same command runs again, elsewhere after "
+            "workers.grace_period; run the same command to continue")
+
+
+def guarded(debug: bool, action: Callable[[], Any], helper: bool = False) -> Any:
+    """Run ``action``; a pruneshift error becomes one line on stderr and exit code 2. A stop
+    says what it left; a ``helper`` of ``run --workers`` says so only when it left units
+    RUNNING (the run itself speaks for a clean stop)."""
     from ..errors import PruneshiftError
 
     try:
@@ -32,8 +49,9 @@ def guarded(debug: bool, action: Callable[[], Any]) -> Any:
         errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
-        errors.print("stopped: finished trials are kept and the running one was given back; "
-                     "run the same command to continue")
+        line = stop_line()
+        if not (helper and "RUNNING" not in line):
+            errors.print(escape(line), highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
     except OSError as exc:  # a full disk, a read-only folder, a file that vanished
         if debug:

@@ -76,7 +76,8 @@ def start_local_workers(config: ExperimentConfig, workers: int, *, out: Path | N
     config = config.model_copy(update={"training": config.training.model_copy(update=share)})
     run_dir = run_dir_for(config, out)
     path = write_effective_config(config, run_dir)
-    command = [sys.executable, "-m", "pruneshift", "worker", str(path), "--out", str(run_dir)]
+    command = [sys.executable, "-m", "pruneshift", "worker", str(path), "--out", str(run_dir),
+               "--helper"]
     environment = dict(os.environ)
     if storage or config.storage:  # the written config has the password redacted
         environment[STORAGE_ENV] = storage or config.storage  # not on any command line

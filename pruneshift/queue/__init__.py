@@ -19,6 +19,7 @@ from ._units import (
     execute,
     execute_many,
     heartbeat,
+    held_units,
     keys_in,
     state_counts,
     take,
@@ -26,5 +27,5 @@ from ._units import (
 )
 
 __all__ = ["DONE", "PENDING", "Unit", "Warn", "claim", "done_cells", "enqueue_missing", "execute",
-           "execute_many", "fail_orphans", "heartbeat", "keys_in", "queue_lock_for", "retry_for",
-           "retrying", "state_counts", "take", "take_many"]
+           "execute_many", "fail_orphans", "heartbeat", "held_units", "keys_in", "queue_lock_for",
+           "retry_for", "retrying", "state_counts", "take", "take_many"]

@@ -29,6 +29,15 @@ from ._retry import retrying
 
 PENDING = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.WAITING, TrialState.RUNNING)
 DONE = (TrialState.COMPLETE, TrialState.PRUNED)
+GIVE_BACK_DELAYS_S = (1.0, 2.0)  # a stopping worker's retries to give its trials back
+
+_held: dict[int, str] = {}  # trial id -> unit key: taken by this process, not yet told
+
+
+def held_units() -> list[str]:
+    """The keys of the units this process took and has neither recorded nor given back (what
+    stays RUNNING, should it stop now, until another worker fails it)."""
+    return sorted(_held.values())
 
 
 @dataclass(frozen=True)
@@ -88,12 +97,15 @@ def take(study: optuna.Study) -> optuna.Trial | None:
     with warnings.catch_warnings():  # heartbeats are recorded by ``heartbeat`` below
         warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed")
         trial = study.ask()
+    _held[trial_id(trial)] = str(key_of(trial))
     if key_of(trial) is None:  # the queue ran dry between the check and the ask
         study.tell(trial, state=TrialState.FAIL)
+        _held.pop(trial_id(trial), None)
         return None
     try:
         retrying(lambda: claim(study, trial), "the study's storage")
     except optuna.exceptions.UpdateFinishedTrialError:
+        _held.pop(trial_id(trial), None)
         return None  # cut off so long that another worker failed it as unclaimed
     return trial
 
@@ -191,13 +203,24 @@ def execute_many(study: optuna.Study, trials: list[optuna.Trial],
 
 def _give_back(study: optuna.Study, trials: list[optuna.Trial],
                lock: contextlib.AbstractContextManager) -> None:
-    """Fail stopped trials and enqueue their units again, under ``lock``, for another worker."""
-    with lock:
+    """Fail stopped trials and enqueue their units again, under ``lock``, for another worker.
+
+    Tried briefly (``GIVE_BACK_DELAYS_S``): a worker stopped while the database is away leaves
+    what it could not give back RUNNING, named by ``held_units``, rather than outstaying its stop.
+    """
+    with contextlib.suppress(Exception), lock:
         for trial in trials:
-            _tell(study, trial, state=TrialState.FAIL)
-            frozen = storage_of(study).get_trial(trial_id(trial))
-            study.enqueue_trial(enqueued_params(study, trial),
-                                user_attrs={TrialKey.KEY: key_of(frozen), **_unit_attrs(frozen)})
+            retrying(lambda t=trial: _give_back_one(study, t), "the study's storage",
+                     delays=GIVE_BACK_DELAYS_S)
+
+
+def _give_back_one(study: optuna.Study, trial: optuna.Trial) -> None:
+    frozen = storage_of(study).get_trial(trial_id(trial))
+    if frozen.state == TrialState.RUNNING:
+        study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+        study.enqueue_trial(enqueued_params(study, trial),
+                            user_attrs={TrialKey.KEY: key_of(frozen), **_unit_attrs(frozen)})
+    _held.pop(trial_id(trial), None)
 
 
 def _unit_attrs(trial: FrozenTrial) -> dict[str, Any]:
@@ -212,7 +235,9 @@ def _tell(study: optuna.Study, trial: optuna.Trial, **outcome: Any) -> FrozenTri
         try:
             frozen = study.tell(trial, skip_if_finished=True, **outcome)
         except optuna.exceptions.UpdateFinishedTrialError:
+            _held.pop(trial_id(trial), None)
             return None
+        _held.pop(trial_id(trial), None)
         told = outcome.get("state", TrialState.COMPLETE)
         return frozen if frozen.state == told else None
 

@@ -26,3 +26,47 @@ def test_a_stop_while_taking_several_gives_the_taken_ones_back(monkeypatch):
     assert TrialState.RUNNING not in states
     assert states.count(TrialState.FAIL) == 1 and states.count(TrialState.WAITING) == 3
     assert _queue.keys_in(study, (TrialState.WAITING,)) == {"cell/0", "cell/1", "cell/2"}
+
+
+def test_a_stop_that_cannot_give_back_names_what_stays_running(monkeypatch):
+    """The storage gone as the worker stops: the trial stays RUNNING, the stop says which unit,
+    and the worker does not outstay its stop retrying."""
+    import sqlalchemy.exc
+
+    from pruneshift.cli._terminal import stop_line
+
+    monkeypatch.setattr(_queue, "_held", {})
+    monkeypatch.setattr(_queue, "GIVE_BACK_DELAYS_S", (0.0,))
+    study, lock = optuna.create_study(), contextlib.nullcontext()
+    _queue.enqueue_missing(study, [_queue.Unit("cell/4/1")], lock)
+    trial = _queue.take(study)
+    assert _queue.held_units() == ["cell/4/1"]
+
+    def storage_gone(study, trial):
+        raise sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    def stopped(trial):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_queue, "_give_back_one", storage_gone)
+    with pytest.raises(KeyboardInterrupt):
+        _queue.execute(study, trial, stopped, lock)
+    assert [t.state for t in study.trials] == [TrialState.RUNNING]
+    assert "1 unit(s) (cell/4/1) could not be given back" in stop_line()
+
+
+def test_a_stop_that_gives_everything_back_says_so(monkeypatch):
+    from pruneshift.cli._terminal import stop_line
+
+    monkeypatch.setattr(_queue, "_held", {})
+    study, lock = optuna.create_study(), contextlib.nullcontext()
+    _queue.enqueue_missing(study, [_queue.Unit("cell/0/0")], lock)
+    trial = _queue.take(study)
+
+    def stopped(trial):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _queue.execute(study, trial, stopped, lock)
+    assert _queue.held_units() == [] and "running ones were given back" in stop_line()
+    assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.WAITING]
