@@ -12,7 +12,7 @@ from optuna.artifacts.exceptions import ArtifactNotFound
 from torch import nn
 
 from ..data import Splits
-from ..errors import StorageError
+from ..errors import CheckpointError, StorageError
 from ..models import build_model
 from ..prune import load_into, save_checkpoint
 from ._context import Run
@@ -59,6 +59,7 @@ def stored_model(run: Run, splits: Splits, artifact_id: str) -> nn.Module:
         raise StorageError(f"stored checkpoint id {artifact_id!r} is not an artifact id "
                            "(letters, digits and dashes); the storage was altered")
     cache = run.run_dir / "checkpoints" / "downloaded" / f"{artifact_id}.pt"
+    store = run.config.workers.artifacts or run.run_dir / "artifacts"
     if not cache.exists():
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(".part")
@@ -68,8 +69,14 @@ def stored_model(run: Run, splits: Splits, artifact_id: str) -> nn.Module:
                                                file_path=str(partial), artifact_id=artifact_id)
         except ArtifactNotFound:
             raise StorageError(f"checkpoint {artifact_id} is missing from the artifact store "
-                               f"({run.config.workers.artifacts or run.run_dir / 'artifacts'}); "
-                               "was the folder moved or cleaned?") from None
+                               f"({store}); was the folder moved or cleaned?") from None
         Path(partial).replace(cache)
     model = fresh_model(run, splits, seed=0)
-    return load_into(model.cpu(), cache).to(splits.train_x.device)
+    try:
+        return load_into(model.cpu(), cache).to(splits.train_x.device)
+    except CheckpointError as exc:
+        cache.unlink(missing_ok=True)  # a repaired store is read afresh next time
+        raise CheckpointError(
+            f"stored checkpoint {artifact_id} in {store} is damaged "
+            f"({str(exc).split(': ', 1)[-1]}); finished trials are kept: restore the file and "
+            "run the same command to continue") from None

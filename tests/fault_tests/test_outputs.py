@@ -1,6 +1,7 @@
 """Outputs that a kill, a full disk or an altered storage left behind are redone, not trusted."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -96,3 +97,40 @@ def test_a_read_only_run_folder_is_a_one_line_error(tmp_path):
     assert done.returncode == 2, done.stderr[-2000:]
     assert "Read-only file system" in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_truncated_checkpoint_under_finetune_is_one_line_and_loses_nothing(tmp_path):
+    """Fine-tuning reads the stored models: one cut in half stops the run with one line naming
+    it, every finished trial kept; restored, the same command finishes."""
+    import optuna
+    from optuna.trial import TrialState
+
+    from pruneshift.storage import default_storage_url, open_storage
+
+    args = [sys.executable, "-m", "pruneshift", "run", str(QUICK), "--out", str(tmp_path),
+            "--set", "pruning.protocol=finetune", "--set", "pruning.finetune_epochs=1"]
+    killed = subprocess.run(args, capture_output=True, text=True,
+                            env={**os.environ, "PRUNESHIFT_KILL_AT": "cell:1"})
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    stored = sorted((tmp_path / "artifacts").iterdir()) + sorted(
+        (tmp_path / "checkpoints" / "downloaded").glob("*.pt"))
+    backups = {path: path.read_bytes() for path in stored}
+    for path, content in backups.items():
+        path.write_bytes(content[:len(content) // 2])
+
+    def finished():
+        storage = open_storage(default_storage_url(tmp_path))
+        return {(name, t.number) for name in optuna.get_all_study_names(storage)
+                for t in optuna.load_study(study_name=name, storage=storage).trials
+                if t.state == TrialState.COMPLETE}
+
+    before = finished()
+    damaged = subprocess.run(args, capture_output=True, text=True)
+    assert damaged.returncode == 2 and "Traceback" not in damaged.stderr, damaged.stderr[-2000:]
+    line = damaged.stderr.strip().splitlines()[-1]
+    assert "is damaged" in line and str(tmp_path / "artifacts") in line, line
+    assert before <= finished()
+    for path, content in backups.items():
+        path.write_bytes(content)
+    restored = subprocess.run(args, capture_output=True, text=True)
+    assert restored.returncode == 0, restored.stderr[-2000:]
