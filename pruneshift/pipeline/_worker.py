@@ -50,8 +50,8 @@ class Worker:
 
     def __init__(self, config: ExperimentConfig, *, out: Path | None = None,
                  storage: str | None = None, events: Events | None = None):
-        queue.retry_for(config.workers.retry_seconds)
         self.config, self.events = config, events or Events()
+        queue.retry_for(config.workers.retry_seconds, self.events.warning)
         self.device = resolve_device(config.training.device)
         self.task = task_for(config, self.device)  # data and model checked before any folder
         self.trains = self.task.builds_models

@@ -16,12 +16,15 @@ T = TypeVar("T")
 
 RETRY_DELAYS_S = (1, 2, 4, 8, 16, 32)  # about a minute in all (workers.retry_seconds)
 _delays = RETRY_DELAYS_S
+_warn: Callable[[str], None] | None = None
 
 
-def retry_for(seconds: float) -> None:
+def retry_for(seconds: float, warn: Callable[[str], None] | None = None) -> None:
     """Retry a lost connection for about ``seconds`` in all (delays doubling from one second,
-    the last one cut to fit), in every retry of this process from now on."""
-    global _delays
+    the last one cut to fit), in every retry of this process from now on, each retry said to
+    ``warn`` where a retry names no listener of its own."""
+    global _delays, _warn
+    _warn = warn
     delays, left = [], float(seconds)
     while left > 0:
         delay = min(2.0 ** len(delays), left)
@@ -48,6 +51,7 @@ def retrying(action: Callable[[], T], url: str, delays: tuple[float, ...] | None
     """Run ``action``; on a lost database connection retry with back-off (``retry_delays``
     unless ``delays`` are given), then fail clearly."""
     delays = retry_delays() if delays is None else delays
+    on_retry = on_retry or _warn
     for delay in (*delays, None):
         try:
             return action()

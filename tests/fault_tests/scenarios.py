@@ -326,14 +326,14 @@ class Proxy:
     """A TCP relay in front of a database that can be cut (every connection dropped, new ones
     refused) and restored on the same port: a database outage as its clients see it."""
 
-    def __init__(self, target: tuple[str, int]):
-        self.target, self.port = target, _free_port()
+    def __init__(self, target: tuple[str, int], host: str = "127.0.0.1"):
+        self.target, self.host, self.port = target, host, _free_port()
         self._sockets: set[socket.socket] = set()
         self._guard = threading.Lock()
         self._listener: socket.socket | None = None
 
     def start(self) -> None:
-        listener = socket.create_server(("127.0.0.1", self.port))  # SO_REUSEADDR on POSIX
+        listener = socket.create_server((self.host, self.port))  # SO_REUSEADDR on POSIX
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
@@ -413,6 +413,86 @@ def outage(out: Path, database_url: str, reference: Path, seconds: float) -> Out
     outcome.lost, outcome.duplicated, outcome.running = audit(url)
     outcome.equal = same_results(out, reference)
     proxy.cut()
+    return outcome
+
+
+LINK = ("10.231.0.1", "10.231.0.2")  # this side and the far side of a test's private link
+
+
+def can_partition() -> bool:
+    """Whether this machine can make network namespaces joined by a veth link (root)."""
+    try:
+        with private_link():
+            return True
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return False
+
+
+@contextlib.contextmanager
+def private_link() -> Iterator[tuple[str, str]]:
+    """A network namespace joined to this one by a veth pair (``LINK``): (namespace, this
+    side's interface). Setting that interface down drops every packet on the link without a
+    reset: a silent partition, as a cut cable or a dead switch is to the far side."""
+    tag = os.getpid() % 100_000
+    namespace, here, there = f"pspart{tag}", f"psh{tag}", f"pst{tag}"
+    inside = ["ip", "netns", "exec", namespace]
+    steps = [["ip", "netns", "add", namespace],
+             ["ip", "link", "add", here, "type", "veth", "peer", "name", there],
+             ["ip", "link", "set", there, "netns", namespace],
+             ["ip", "addr", "add", f"{LINK[0]}/30", "dev", here],
+             ["ip", "link", "set", here, "up"],
+             [*inside, "ip", "addr", "add", f"{LINK[1]}/30", "dev", there],
+             [*inside, "ip", "link", "set", there, "up"],
+             [*inside, "ip", "link", "set", "lo", "up"]]
+    try:
+        for step in steps:
+            subprocess.run(step, check=True, capture_output=True)
+        yield namespace, here
+    finally:
+        subprocess.run(["ip", "link", "del", here], capture_output=True)
+        subprocess.run(["ip", "netns", "del", namespace], capture_output=True)
+
+
+def silent_partition(out: Path, database_url: str, reference: Path, seconds: float) -> Outcome:
+    """One worker in its own network namespace, its link to the database dropping every packet
+    (no reset, no refusal) for ``seconds`` while it trains the grid: it must say so within
+    seconds, retry, and finish once the link is back."""
+    outcome = Outcome("partition")
+    sets = [*SMALL, *GIVEN_OPTIMUM, *FAST_HEARTBEAT, "training.members=4",
+            f"workers.retry_seconds={2 * seconds + 30:g}"]  # retries outlast the partition
+    out.mkdir(parents=True, exist_ok=True)
+    with private_link() as (namespace, link):
+        proxy = Proxy(("127.0.0.1", 5432), host=LINK[0])
+        proxy.start()
+        url = database_url.replace("127.0.0.1:5432", f"{LINK[0]}:{proxy.port}")
+        worker = subprocess.Popen(["ip", "netns", "exec", namespace, *command(out, sets)],
+                                  env={**os.environ, "PRUNESHIFT_STORAGE": url},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        heard: list[tuple[float, str]] = []
+        reader = threading.Thread(target=lambda: heard.extend(
+            (time.monotonic(), line) for line in worker.stderr), daemon=True)
+        reader.start()
+        if wait_for(lambda: any(t.state == TrialState.RUNNING for t in _trials(url, "/grid/")),
+                    STAGE_TIMEOUT_S):
+            subprocess.run(["ip", "link", "set", link, "down"], check=True)
+            cut = time.monotonic()
+            time.sleep(seconds)
+            subprocess.run(["ip", "link", "set", link, "up"], check=True)
+            outcome.faults.append(f"link silent for {seconds:g} s")
+            said = [t - cut for t, line in list(heard) if "connection lost" in line and t > cut]
+            if not said:
+                outcome.notes.append(f"no word from the worker in {seconds:g} s of partition")
+            elif said[0] > 30:
+                outcome.notes.append(f"the worker's first word came after {said[0]:.0f} s")
+        code = worker.wait(timeout=STAGE_TIMEOUT_S)
+        reader.join(timeout=5)
+        if code != 0:
+            outcome.notes.append(f"worker exit code {code}: "
+                                 + "".join(line for _, line in heard)[-300:])
+            finish(out, sets, {**os.environ, "PRUNESHIFT_STORAGE": database_url})
+        outcome.lost, outcome.duplicated, outcome.running = audit(database_url)
+        outcome.equal = same_results(out, reference)
+        proxy.cut()
     return outcome
 
 

@@ -55,6 +55,18 @@ def test_workers_outlive_a_database_outage(tmp_path, postgres_url, reference_giv
     assert outcome.faults, outcome.row()
 
 
+@pytest.mark.skipif(not scenarios.can_partition(),
+                    reason="needs root to make a network namespace and a veth link")
+def test_a_silent_partition_is_said_within_seconds_and_outlived(tmp_path, postgres_url,
+                                                                reference_given):
+    """The link to the database drops every packet for 20 s, no reset: the worker says so
+    within 30 s (bounded waits), retries, and finishes as if nothing had happened."""
+    outcome = scenarios.silent_partition(tmp_path / "run", postgres_url, reference_given,
+                                         seconds=20)
+    _clean(outcome)
+    assert outcome.faults and not outcome.notes, outcome.row()
+
+
 @pytest.mark.skipif(not scenarios.can_mount(), reason="needs root to mount a small tmpfs")
 def test_a_full_disk_stops_the_run_with_one_line_and_loses_nothing(tmp_path, reference):
     outcome = scenarios.full_disk(tmp_path / "disk", reference)
