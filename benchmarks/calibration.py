@@ -3,7 +3,8 @@
 Each study is the synthetic task (examples/synthetic.yaml on a 5 x 5 grid in half-decade
 steps, ratios 0 / 0.25 / 0.5 / 0.75) with its own seed, so its runs' noise is independent of
 every other study's. In-process mode builds the landscapes from the task's formula and runs
-the analysis code on them (``pruneshift.analysis.analyse``, what ``pruneshift run`` runs);
+the analysis code on them (``pruneshift.analysis.analyze_landscapes``, what ``pruneshift run``
+runs);
 ``--cli`` runs whole studies with ``pruneshift run`` instead (slower; fewer studies).
 
 Printed, each with a Wilson 95 % interval:
@@ -37,13 +38,13 @@ from scipy.stats import binomtest
 
 from pruneshift import synthetic
 from pruneshift.analysis import (
-    Comparison,
     Landscape,
-    RatioComparison,
+    RatioShift,
     Results,
+    ShiftMetrics,
     Threshold,
     Verdict,
-    analyse,
+    analyze_landscapes,
     normalisation_for,
     seed_noise,
 )
@@ -78,7 +79,7 @@ def overrides(scenario: Scenario, seed: int) -> list[str]:
     return BASE + extra
 
 
-def ratio_outcome(compared: RatioComparison, alpha: float, true_regret: float) -> dict:
+def ratio_outcome(compared: RatioShift, alpha: float, true_regret: float) -> dict:
     """One ratio's claims (lr, joint) and whether its regret interval covers the truth."""
     regret = compared.regret
     return {"lr": (compared.p_adjusted.per_hp["lr"].wasserstein or 1) < alpha,
@@ -101,8 +102,8 @@ def study_in_process(scenario: Scenario, seed: int) -> dict:
     for ratio in RATIOS:
         accuracy, diverged = synthetic.grid_runs(config, grid, ratio)
         arrays[ratio] = Landscape(grid, ratio, accuracy, diverged)
-    comparison = Comparison(grid, normalisation_for(seed_noise(arrays[0.0]), config.analysis))
-    per_ratio, threshold, verdict = analyse(grid, arrays, comparison, config.analysis)
+    metrics = ShiftMetrics(grid, normalisation_for(seed_noise(arrays[0.0]), config.analysis))
+    per_ratio, threshold, verdict = analyze_landscapes(grid, arrays, metrics, config.analysis)
     kept = best_index(arrays[0.0].mean())
     outcome = outcome_of(threshold, verdict)
     for ratio in RATIOS[1:]:

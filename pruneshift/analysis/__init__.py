@@ -17,7 +17,7 @@ from ._claims import (
     Confirmation,
     HyperparameterComparison,
     OptimumShift,
-    RatioComparison,
+    RatioShift,
     Regret,
     Settlement,
     ShiftClaims,
@@ -27,7 +27,6 @@ from ._claims import (
     ThresholdCriterion,
     Verdict,
 )
-from ._compare import Comparison, Normalisation
 from ._distance import (
     distances,
     grid_ground_metric,
@@ -39,9 +38,10 @@ from ._distance import (
 from ._distribution import default_temperature, default_top_delta, to_distribution
 from ._family import holm
 from ._importance import importance
-from ._inference import Analysis, analyse, claim_level, compare
+from ._inference import Analysis, analyze_landscapes, claim_level, measure_shift
 from ._landscape import Landscape, landscape_rows, to_landscape
 from ._load import RunData, load_run_data
+from ._metrics import Normalisation, ShiftMetrics
 from ._noise import (
     NoShiftNull,
     SeedBootstrap,
@@ -70,18 +70,18 @@ from ._threshold import threshold
 from ._transfer import FORMS, Prediction, move, predict, recommend, transfer, width_at
 from ._verdict import verdict
 
-__all__ = ["Analysis", "Answer", "BudgetChoice", "Comparison", "Confirmation", "DISTANCES",
-           "Deployment", "Export", "FORMS", "HyperparameterComparison", "HyperparameterRecipe",
-           "Landscape", "NoShiftNull", "Normalisation", "OptimumShift", "PairedRuns", "Prediction",
-           "RatioComparison", "RatioResult", "Recipe", "Regret", "Results", "RunData",
-           "SeedBootstrap", "Settlement", "ShiftClaims", "Statistic", "StatisticTable",
-           "Threshold", "ThresholdCriterion", "Timing", "Transfer", "TransferFit", "TransferForm",
-           "TransferRatio", "Verdict", "analyse", "axis_value", "best_index", "claim_level",
-           "compare", "complete_rounds", "confirm", "default_temperature", "default_top_delta",
+__all__ = ["Analysis", "Answer", "BudgetChoice", "Confirmation", "DISTANCES", "Deployment",
+           "Export", "FORMS", "HyperparameterComparison", "HyperparameterRecipe", "Landscape",
+           "NoShiftNull", "Normalisation", "OptimumShift", "PairedRuns", "Prediction",
+           "RatioResult", "RatioShift", "Recipe", "Regret", "Results", "RunData", "SeedBootstrap",
+           "Settlement", "ShiftClaims", "ShiftMetrics", "Statistic", "StatisticTable", "Threshold",
+           "ThresholdCriterion", "Timing", "Transfer", "TransferFit", "TransferForm",
+           "TransferRatio", "Verdict", "analyze_landscapes", "axis_value", "best_index",
+           "claim_level", "complete_rounds", "confirm", "default_temperature", "default_top_delta",
            "distances", "fold_differences", "gate", "grid_answer", "grid_ground_metric", "holm",
            "importance", "kept_point", "kept_value", "landscape_rows", "landscapes",
-           "load_run_data", "look_quantile", "marginal", "marginal_wasserstein", "move",
-           "normalisation_for", "paired_error", "paired_runs", "pocock_boundary",
+           "load_run_data", "look_quantile", "marginal", "marginal_wasserstein", "measure_shift",
+           "move", "normalisation_for", "paired_error", "paired_runs", "pocock_boundary",
            "point_residuals", "position_of", "predict", "rank_agreement", "read_results", "recipe",
            "recommend", "recommended", "refined_point", "regret", "residuals", "robust_offset",
            "seed_noise", "settle_answer", "settlement", "settlements", "shape_divergences",

@@ -116,7 +116,7 @@ class Divergence(Record):
     per_hp: dict[str, dict[str, int]]
 
 
-class RatioComparison(Record):
+class RatioShift(Record):
     """A pruned landscape against the dense one."""
 
     distances: Distances

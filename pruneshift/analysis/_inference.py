@@ -1,10 +1,10 @@
 """One pruned landscape against the dense one: distances with their null, regrets, optimum shifts.
 
-``analyse`` is the whole statistical analysis of a study from its landscapes and settlements
-alone (the calibration benchmark runs it on synthetic ones): per ratio, the distances with
-noise floors and p-values from the no-shift null, the cross-fitted regrets, the optimum shifts
-with seed-bootstrap intervals; then Holm's adjustment over every shift claim of the study, each
-ratio's answer (``_answer``), the threshold ratios and the verdict.
+``analyze_landscapes`` is the whole statistical analysis of a study from its landscapes and
+settlements alone (the calibration benchmark runs it on synthetic ones): per ratio, the
+distances with noise floors and p-values from the no-shift null, the cross-fitted regrets, the
+optimum shifts with seed-bootstrap intervals; then Holm's adjustment over every shift claim of
+the study, each ratio's answer (``_answer``), the threshold ratios and the verdict.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ._claims import (
     Divergence,
     HyperparameterComparison,
     OptimumShift,
-    RatioComparison,
+    RatioShift,
     Regret,
     Settlement,
     ShiftClaims,
@@ -30,9 +30,9 @@ from ._claims import (
     Threshold,
     Verdict,
 )
-from ._compare import Comparison
 from ._family import holm
 from ._landscape import Landscape, seed_mean
+from ._metrics import ShiftMetrics
 from ._noise import NoShiftNull, SeedBootstrap, trained_runs
 from ._regret import kept_point, kept_value, regret
 from ._shift import best_index
@@ -58,7 +58,7 @@ def null_replicates(settings: AnalysisConfig, tests: int) -> int:
                math.ceil(P_HEADROOM * max(1, tests) / claim_level(settings.alpha)))
 
 
-def _null_tests(comparison: Comparison, dense: Landscape, pruned: Landscape,
+def _null_tests(metrics: ShiftMetrics, dense: Landscape, pruned: Landscape,
                 observed: dict[Statistic, float], replicates: int, floor_level: float,
                 rng: np.random.Generator
                 ) -> tuple[dict[Statistic, float], dict[Statistic, float], float]:
@@ -66,7 +66,7 @@ def _null_tests(comparison: Comparison, dense: Landscape, pruned: Landscape,
     null = NoShiftNull(dense, pruned)
     if not null.available:
         return {}, {}, null.offset
-    draws = [comparison.statistics(*null.replicate(rng)) for _ in range(replicates)]
+    draws = [metrics.statistics(*null.replicate(rng)) for _ in range(replicates)]
     floors, p_values = {}, {}
     for key, value in observed.items():
         values = np.array([d[key] for d in draws])
@@ -75,7 +75,7 @@ def _null_tests(comparison: Comparison, dense: Landscape, pruned: Landscape,
     return floors, p_values, null.offset
 
 
-def _shift_intervals(comparison: Comparison, dense: Landscape, pruned: Landscape,
+def _shift_intervals(metrics: ShiftMetrics, dense: Landscape, pruned: Landscape,
                      replicates: int, alpha: float, rng: np.random.Generator
                      ) -> list[tuple[float, float]] | None:
     """Per axis, the (1 - alpha) interval of the optimum's move in steps, seeds resampled
@@ -86,7 +86,7 @@ def _shift_intervals(comparison: Comparison, dense: Landscape, pruned: Landscape
     draws = []
     for _ in range(replicates):
         picks = dense_boot.picks(rng)
-        moved = comparison.shift_steps(dense_boot.replicate(rng, picks),
+        moved = metrics.shift_steps(dense_boot.replicate(rng, picks),
                                        pruned_boot.replicate(rng, picks))
         if moved is not None:
             draws.append(moved)
@@ -129,21 +129,21 @@ def _step_units(units: np.ndarray | None) -> float | None:
     return float((units[-1] - units[0]) / (len(units) - 1))
 
 
-def compare(comparison: Comparison, dense: Landscape, pruned: Landscape,
-            settings: AnalysisConfig, tests: int, rng: np.random.Generator) -> RatioComparison:
+def measure_shift(metrics: ShiftMetrics, dense: Landscape, pruned: Landscape,
+            settings: AnalysisConfig, tests: int, rng: np.random.Generator) -> RatioShift:
     """Every metric of ``pruned`` against ``dense``, ``tests`` being the number of shift claims
     in the study (no family-wise adjustment yet: see ``adjust``)."""
-    grid, names = comparison.grid, comparison.names
+    grid, names = metrics.grid, metrics.names
     dense_mean, pruned_mean = dense.mean(), pruned.mean()
     best = best_index(dense_mean)
-    stats = comparison.statistics(dense_mean, pruned_mean)
-    details = comparison.details(dense_mean, pruned_mean)
+    stats = metrics.statistics(dense_mean, pruned_mean)
+    details = metrics.details(dense_mean, pruned_mean)
     reference = pruned.ratio == dense.ratio
     floor_level = claim_level(settings.alpha) / max(1, tests)
     floors, p_values, offset = ({}, {}, 0.0) if reference else _null_tests(
-        comparison, dense, pruned, stats, null_replicates(settings, tests), floor_level, rng)
+        metrics, dense, pruned, stats, null_replicates(settings, tests), floor_level, rng)
     intervals = None if reference else _shift_intervals(
-        comparison, dense, pruned, settings.bootstrap, settings.alpha, rng)
+        metrics, dense, pruned, settings.bootstrap, settings.alpha, rng)
 
     def cost(kept: np.ndarray) -> Regret:
         if reference:
@@ -162,14 +162,14 @@ def compare(comparison: Comparison, dense: Landscape, pruned: Landscape,
             wasserstein_factor=10 ** units if units is not None and log else None,
             optimum_shift=_with_interval(details.optimum_shifts[name],
                                          None if intervals is None else intervals[axis],
-                                         _step_units(comparison.units[axis]), log),
+                                         _step_units(metrics.units[axis]), log),
             regret=cost(kept_value(grid.shape, best, axis)))
-    return RatioComparison(
+    return RatioShift(
         distances=details.distances, regret=cost(kept_point(grid.shape, best)), per_hp=per_hp,
         rank_correlation=details.rank_correlation,
         noise_floor=StatisticTable.of({k: floors.get(k) for k in stats}),
         p_value=StatisticTable.of({k: p_values.get(k) for k in stats}),
-        p_adjusted=ShiftClaims.of(dict.fromkeys(comparison.shift_statistics())),
+        p_adjusted=ShiftClaims.of(dict.fromkeys(metrics.shift_statistics())),
         offset=offset, diverged=divergence(pruned),
         test_at_dense_optimum=_at(seed_mean(pruned.test), best))
 
@@ -180,7 +180,7 @@ def _at(values: np.ndarray, index: tuple[int, ...] | None) -> float | None:
     return float(values[index])
 
 
-def adjust(per_ratio: dict[float, RatioComparison], claims: list[Statistic]) -> None:
+def adjust(per_ratio: dict[float, RatioShift], claims: list[Statistic]) -> None:
     """Holm over every (pruned ratio, shift claim), which sets each comparison's
     ``p_adjusted``; the grid's regret of keeping the dense optimum gets its fixed-sequence
     adjusted p-value (``_answer``), a per-hyperparameter regret none (it is no claim)."""
@@ -200,13 +200,13 @@ class Analysis(NamedTuple):
     is nothing to compare) and the answer (None where there is none yet); the threshold and
     the verdict (None while incomplete)."""
 
-    per_ratio: dict[float, RatioComparison | None]
+    per_ratio: dict[float, RatioShift | None]
     answers: dict[float, Answer | None]
     threshold: Threshold | None
     verdict: Verdict | None
 
 
-def answers_of(per_ratio: dict[float, RatioComparison], settlements: dict[float, Settlement],
+def answers_of(per_ratio: dict[float, RatioShift], settlements: dict[float, Settlement],
                settings: AnalysisConfig) -> dict[float, Answer | None]:
     """Each pruned ratio's answer, from its settle stage where one measured it, else from its
     grid, as the fixed sequences claim them."""
@@ -221,27 +221,27 @@ def answers_of(per_ratio: dict[float, RatioComparison], settlements: dict[float,
     return gate(found)
 
 
-def analyse(grid: Grid, arrays: dict[float, Landscape], comparison: Comparison,
+def analyze_landscapes(grid: Grid, arrays: dict[float, Landscape], metrics: ShiftMetrics,
             settings: AnalysisConfig, settlements: dict[float, Settlement] | None = None
             ) -> Analysis:
     """The whole statistical analysis of a study from its landscapes and, where the settle
     stage ran, its settlements."""
     dense = arrays.get(0.0)
-    claims = comparison.shift_statistics()
+    claims = metrics.shift_statistics()
     tests = len([r for r in arrays if r > 0]) * len(claims)
     rng = np.random.default_rng(settings.seed)
-    per_ratio: dict[float, RatioComparison | None] = {}
+    per_ratio: dict[float, RatioShift | None] = {}
     for ratio, landscape in sorted(arrays.items()):
         comparable = dense is not None and best_index(dense.mean()) is not None and best_index(
             landscape.mean()) is not None
-        per_ratio[ratio] = (compare(comparison, dense, landscape, settings, tests, rng)
+        per_ratio[ratio] = (measure_shift(metrics, dense, landscape, settings, tests, rng)
                             if comparable else None)
     compared = {r: c for r, c in per_ratio.items() if c is not None}
     adjust(compared, claims)
     answers = answers_of(compared, settlements or {}, settings)
     if dense is None or len(compared) < len(per_ratio):
         return Analysis(per_ratio, answers, None, None)
-    found = threshold(compared, answers, comparison.names, epsilon=settings.epsilon,
+    found = threshold(compared, answers, metrics.names, epsilon=settings.epsilon,
                       level=claim_level(settings.alpha), rule=settings.threshold_rule)
     return Analysis(per_ratio, answers, found,
                     verdict(compared, answers, found, epsilon=settings.epsilon))

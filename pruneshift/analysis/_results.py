@@ -21,7 +21,7 @@ from ..config import AnalysisConfig
 from ..errors import StorageError
 from ..search import Axis, Grid
 from ._actions import Deployment, Recipe, Transfer
-from ._claims import Answer, RatioComparison, Settlement, Threshold, Verdict
+from ._claims import Answer, RatioShift, Settlement, Threshold, Verdict
 from ._record import Record
 
 
@@ -67,7 +67,7 @@ class RatioResult(Record):
     deployment: Deployment | None
     settle: Settlement | None = None  # the settle stage (None where it did not run)
     answer: Answer | None = None  # keep or re-tune, with the regret's interval (None at 0)
-    comparison: RatioComparison | None = None
+    comparison: RatioShift | None = None
 
     def cost(self, kind: str) -> float | None:
         """What this ratio's model costs, by a budget's name (``catalog.BUDGETS``): latency and
@@ -93,7 +93,7 @@ class RatioResult(Record):
     def _spread_comparison(self, handler: Any) -> dict[str, Any]:
         data = handler(self)
         compared = data.pop("comparison")
-        return {**data, **(compared or dict.fromkeys(RatioComparison.model_fields))}
+        return {**data, **(compared or dict.fromkeys(RatioShift.model_fields))}
 
 
 class BudgetChoice(Record):
@@ -157,7 +157,7 @@ class Results(Record):
         """The grid's axes, in order."""
         return Grid.from_dict(self.grid).axes
 
-    def compared(self) -> Iterator[tuple[RatioResult, RatioComparison]]:
+    def compared(self) -> Iterator[tuple[RatioResult, RatioShift]]:
         """The pruned ratios the analysis compared with the dense one, with the comparison."""
         for entry in self.ratios.values():
             if entry.ratio > 0 and entry.comparison is not None:

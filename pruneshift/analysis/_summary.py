@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 
 from ._claims import Settlement
-from ._compare import Comparison, Normalisation
 from ._distribution import default_temperature, default_top_delta
 from ._importance import importance
-from ._inference import analyse, claim_level
+from ._inference import analyze_landscapes, claim_level
 from ._landscape import Landscape, landscape_rows, seed_mean, to_landscape
 from ._load import RunData
+from ._metrics import Normalisation, ShiftMetrics
 from ._noise import seed_noise
 from ._recipe import recipe, shipped
 from ._results import BestPoint, BudgetChoice, DistributionSettings, Noise, RatioResult, Results
@@ -90,8 +90,8 @@ def summarise(data: RunData, settings: AnalysisConfig, settle: SettleConfig
     noise = seed_noise(dense) if dense is not None else None
     normalisation = normalisation_for(noise, settings)
     settled = settlements(data, settings, settle)
-    comparisons, answers, found, answer = analyse(grid, arrays, Comparison(grid, normalisation),
-                                                  settings, settled)
+    comparisons, answers, found, answer = analyze_landscapes(
+        grid, arrays, ShiftMetrics(grid, normalisation), settings, settled)
     dense_best = best_index(dense.mean()) if dense is not None else None
     unpruned = data.pruned.get(0.0)
     dense_macs = (unpruned.efficiency["macs"] if unpruned is not None and unpruned.efficiency

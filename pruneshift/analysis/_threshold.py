@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._claims import Answer, RatioComparison, Statistic, Threshold, ThresholdCriterion
+from ._claims import Answer, RatioShift, Statistic, Threshold, ThresholdCriterion
 
 
 def _first(ratios: list[float], holds: Callable[[float], bool]) -> float | None:
@@ -25,7 +25,7 @@ def _significant(p_value: float | None, level: float) -> bool:
     return p_value is not None and p_value < level
 
 
-def threshold(per_ratio: dict[float, RatioComparison], answers: dict[float, Answer | None],
+def threshold(per_ratio: dict[float, RatioShift], answers: dict[float, Answer | None],
               hyperparameters: list[str], *, epsilon: float, level: float,
               rule: str) -> Threshold:
     """Overall and per-hyperparameter thresholds, with the ratio each criterion gives."""

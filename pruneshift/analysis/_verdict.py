@@ -12,10 +12,10 @@
 
 from __future__ import annotations
 
-from ._claims import Answer, RatioComparison, Threshold, Verdict
+from ._claims import Answer, RatioShift, Threshold, Verdict
 
 
-def verdict(per_ratio: dict[float, RatioComparison], answers: dict[float, Answer | None],
+def verdict(per_ratio: dict[float, RatioShift], answers: dict[float, Answer | None],
             threshold: Threshold, *, epsilon: float) -> Verdict:
     """One verdict consistent with the threshold and the answers beneath it."""
     ratios = sorted(r for r in per_ratio if r > 0)

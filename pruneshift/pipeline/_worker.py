@@ -34,7 +34,7 @@ from ._hpo import HPOStage, hpo_units
 from ._reference import task_runner
 from ._schedule import Stage, Tasks, View, counts, schedule
 from ._settle import SettleStage, plan_settles
-from ._tasks import task_for
+from ._sources import source_for
 
 
 class Step(Enum):
@@ -53,12 +53,12 @@ class Worker:
         self.config, self.events = config, events or Events()
         queue.retry_for(config.workers.retry_seconds, self.events.warning)
         self.device = resolve_device(config.training.device)
-        self.task = task_for(config, self.device)  # data and model checked before any folder
-        self.trains = self.task.builds_models
+        self.source = source_for(config, self.device)  # data and model checked before any folder
+        self.trains = self.source.builds_models
         self.protocol = PROTOCOLS.load(config.pruning.protocol)
         self.run = Run.open(config, out, storage)
         with self.run.discarded_if_left_empty():  # a storage that cannot open leaves no folder
-            self.hpo = HPOStage(self.run, self.task.hpo_objective, str(self.device))
+            self.hpo = HPOStage(self.run, self.source.hpo_objective, str(self.device))
             # refuse at once, naming the difference, if the experiment was made otherwise
             self.run.study(stages_study_name(config.experiment), GRID_SECTIONS)
         self.schedule: list[Stage] = schedule(config)
@@ -132,19 +132,19 @@ class Worker:
         trial = queue.take(self.stages)
         if trial is None:
             return False
-        queue.execute(self.stages, trial, task_runner(self.run, self.stages, self.task.splits,
+        queue.execute(self.stages, trial, task_runner(self.run, self.stages, self.source.splits,
                                                        self.optimum, self.events, self._deploy),
                       self.run.lock, self.events.warning)
         return True
 
     def _deploy(self, ratio: float, trial: optuna.Trial) -> None:
         grid = self.grid_stage(ratio)
-        deploy_ratio(self.run, self.stages, self.task.splits, grid.trainer, grid.study,
+        deploy_ratio(self.run, self.stages, self.source.splits, grid.trainer, grid.study,
                      self.events, trial)
 
     def grid_stage(self, ratio: float) -> GridStage:
         if ratio not in self.grids:
-            trainer = self.task.cell_trainer(self.run, self.stages, self.grid, ratio, self.events)
+            trainer = self.source.cell_trainer(self.run, self.stages, self.grid, ratio, self.events)
             self.grids[ratio] = GridStage(self.run, self.grid, ratio, trainer)
         return self.grids[ratio]
 
@@ -222,13 +222,13 @@ class RoundDraws:
     def trainer(self, round_: int) -> CellTrainer:
         if round_ not in self.trainers:
             worker = self.worker
-            self.trainers[round_] = worker.task.cell_trainer(
+            self.trainers[round_] = worker.source.cell_trainer(
                 worker.run, worker.stages, worker.grid, self.ratio, worker.events,
                 resplit=round_)
         return self.trainers[round_]
 
     def test_ids(self, round_: int) -> list[int]:
-        return self.worker.task.test_ids(round_)
+        return self.worker.source.test_ids(round_)
 
 
 def best_value(study: optuna.Study) -> float | None:
@@ -253,7 +253,7 @@ def run_hpo(config: ExperimentConfig, *, out: Path | None = None, storage: str |
     """
     events = events or Events()
     device = resolve_device(config.training.device)
-    stage = HPOStage(Run.open(config, out, storage), task_for(config, device).hpo_objective,
+    stage = HPOStage(Run.open(config, out, storage), source_for(config, device).hpo_objective,
                      str(device))
     queue.fail_orphans(stage.study)
     total = len(hpo_units(config))

@@ -12,8 +12,8 @@ from ..analysis import (
     DISTANCES,
     Landscape,
     Normalisation,
-    RatioComparison,
     RatioResult,
+    RatioShift,
     Results,
     Statistic,
     best_index,
@@ -32,7 +32,7 @@ def _per_ratio(results: Results, get: Callable[[RatioResult], Any]
     return list(results.ratios), [get(entry) for entry in results.ratios.values()]
 
 
-def _compared(results: Results, get: Callable[[RatioComparison], Any]
+def _compared(results: Results, get: Callable[[RatioShift], Any]
               ) -> tuple[list[float], list[Any]]:
     """Per ratio, ``get`` of its comparison with the dense landscape; None for a ratio the
     analysis could not compare (no dense grid, or every run diverged)."""

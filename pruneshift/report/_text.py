@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..analysis import (
     Answer,
     OptimumShift,
-    RatioComparison,
     RatioResult,
+    RatioShift,
     Regret,
     Results,
     Statistic,
@@ -213,7 +213,7 @@ def _efficiency_words(dense: RatioResult | None, last: RatioResult) -> list[str]
             f"{before.params:,} parameters and {kept:.0f} % of the MACs{latency}."]
 
 
-def _hyperparameter_words(entries: dict[float, RatioComparison], threshold: Threshold,
+def _hyperparameter_words(entries: dict[float, RatioShift], threshold: Threshold,
                           axis: Axis, largest: float, level: float) -> str:
     """One hyperparameter: from where it moves measurably (its distribution moves beyond the
     seed noise), or that it stays put; and what keeping only it at its dense value costs on the

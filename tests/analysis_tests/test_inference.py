@@ -6,13 +6,13 @@ import pytest
 from pruneshift import synthetic
 from pruneshift.analysis import (
     Answer,
-    Comparison,
     Landscape,
     NoShiftNull,
     Regret,
+    ShiftMetrics,
     Statistic,
     Threshold,
-    analyse,
+    analyze_landscapes,
     gate,
     grid_answer,
     holm,
@@ -42,8 +42,8 @@ def study(seed, ratios=(0.0, 0.5), **task):
                                      f"pruning.ratios=[{', '.join(map(str, ratios))}]"])
     grid, _ = build_grid(config, OPTIMUM)
     arrays = {r: Landscape(grid, r, *synthetic.grid_runs(config, grid, r)) for r in ratios}
-    comparison = Comparison(grid, normalisation_for(seed_noise(arrays[0.0]), config.analysis))
-    return config, grid, arrays, analyse(grid, arrays, comparison, config.analysis)
+    metrics = ShiftMetrics(grid, normalisation_for(seed_noise(arrays[0.0]), config.analysis))
+    return config, grid, arrays, analyze_landscapes(grid, arrays, metrics, config.analysis)
 
 
 def test_holm_by_hand():
@@ -193,8 +193,9 @@ def test_the_regret_reports_the_re_tuned_and_kept_points_test_accuracy():
     dense = Landscape(grid, 0.0, accuracy, test=test)
     pruned = Landscape(grid, 0.5, accuracy[::-1], test=test[::-1])
     config = load_config(SYNTHETIC)
-    comparison = Comparison(grid, normalisation_for(0.01, config.analysis))
-    per_ratio = analyse(grid, {0.0: dense, 0.5: pruned}, comparison, config.analysis).per_ratio
+    metrics = ShiftMetrics(grid, normalisation_for(0.01, config.analysis))
+    per_ratio = analyze_landscapes(grid, {0.0: dense, 0.5: pruned}, metrics,
+                                   config.analysis).per_ratio
     assert per_ratio[0.5].test_at_dense_optimum == pytest.approx(0.69)
     assert per_ratio[0.5].per_hp["lr"].optimum_shift.at_edge is True
 

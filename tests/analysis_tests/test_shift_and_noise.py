@@ -6,7 +6,7 @@ from pruneshift.analysis import (
     DISTANCES,
     Answer,
     Landscape,
-    RatioComparison,
+    RatioShift,
     RunData,
     SeedBootstrap,
     ShiftClaims,
@@ -147,7 +147,7 @@ def test_identical_landscapes_have_zero_distances_and_regret():
 def test_threshold_rules_by_hand():
     def entry(p, hp_p=None):
         """A comparison holding only the adjusted shift p-values the threshold reads."""
-        return RatioComparison.model_construct(p_adjusted=ShiftClaims.of(
+        return RatioShift.model_construct(p_adjusted=ShiftClaims.of(
             {Statistic("wasserstein"): p, Statistic("wasserstein", "lr"): hp_p}))
 
     def answer(decision):

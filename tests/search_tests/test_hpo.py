@@ -16,7 +16,7 @@ from pruneshift.errors import ConfigError
 from pruneshift.pipeline import Events, run_hpo, storage_url_for
 from pruneshift.pipeline._context import Run
 from pruneshift.pipeline._hpo import HPOStage
-from pruneshift.pipeline._tasks import task_for
+from pruneshift.pipeline._sources import source_for
 from pruneshift.queue import _owners
 from pruneshift.seeds import sampler_seed
 from pruneshift.storage import TrialKey, hpo_study_name, open_storage, ticket_of
@@ -188,7 +188,7 @@ def test_trials_killed_during_hpo_leave_the_study_as_if_uninterrupted(tmp_path, 
     config = load_config(SYNTHETIC, [f"hpo.method={method}", "hpo.n_trials=12",
                                      "hpo.n_startup_trials=4"])
     run_hpo(config, out=tmp_path / "whole")
-    stage = HPOStage(Run.open(config, tmp_path / "cut"), task_for(config, "cpu").hpo_objective,
+    stage = HPOStage(Run.open(config, tmp_path / "cut"), source_for(config, "cpu").hpo_objective,
                      "cpu")
     steps, deaths = 0, {2: 3, 5: 1, 9: 6}
     while not stage.done():

@@ -1,4 +1,5 @@
-"""Compare a pruned landscape with the dense one: every metric, jointly and per hyperparameter."""
+"""The shift metrics between a pruned landscape and the dense one: every distance, jointly and per
+hyperparameter."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def unit_positions(grid: Grid) -> list[np.ndarray | None]:
     return positions
 
 
-class Comparison:
+class ShiftMetrics:
     """Metrics between the dense landscape and a pruned one on the same grid."""
 
     def __init__(self, grid: Grid, normalisation: Normalisation):

@@ -1,7 +1,7 @@
 """Where a trial's value comes from: real training on a dataset, or the known-answer formula.
 
-The pipeline asks its task for the HPO objective and for the trainer of a ratio's grid cells;
-nothing else in it needs to know which task runs. ``data.name: synthetic`` selects the formula
+The pipeline asks its source for the HPO objective and for the trainer of a ratio's grid cells;
+nothing else in it needs to know which source runs. ``data.name: synthetic`` selects the formula
 (``pruneshift.synthetic``), which trains nothing, so it makes no reference or pruned models.
 """
 
@@ -28,7 +28,7 @@ from ._grids import CellTrainer, GridTrainer
 from ._hpo import EpochReporter, Objective, hpo_objective, record_result
 
 
-class TrainedTask:
+class TrainedSource:
     """Models trained on the configured dataset; its model is checked before anything runs."""
 
     builds_models = True  # a reference model and one pruned model per ratio
@@ -61,7 +61,7 @@ class TrainedTask:
         return [] if ids is None else [int(i) for i in ids]
 
 
-class SyntheticTask:
+class SyntheticSource:
     """The known-answer task: accuracy is a formula of the hyperparameters and the ratio."""
 
     builds_models = False
@@ -140,11 +140,11 @@ def _record(trial: optuna.Trial, epochs: int, seed: int, started: float,
     record_result(trial, result, seed)
 
 
-Task = TrainedTask | SyntheticTask
+Source = TrainedSource | SyntheticSource
 
 
-def task_for(config: ExperimentConfig, device: torch.device) -> Task:
-    """The task the config's dataset names."""
+def source_for(config: ExperimentConfig, device: torch.device) -> Source:
+    """The source the config's dataset names."""
     if DATASETS[config.data.name].trains:
-        return TrainedTask(config, device)
-    return SyntheticTask(config)
+        return TrainedSource(config, device)
+    return SyntheticSource(config)
