@@ -11,6 +11,7 @@ from pruneshift.storage import (
     PrunedRecord,
     StudyKey,
     default_storage_url,
+    deployed_records,
     experiments_in,
     grid_ratios,
     grid_study_name,
@@ -63,3 +64,11 @@ def test_a_study_in_another_schema_version_is_refused_by_the_run_and_the_analysi
         Run.open(config, out=tmp_path).study(name, GRID_SECTIONS)
     with pytest.raises(StorageError, match=refusal):
         load_run_data(default_storage_url(tmp_path), config.experiment)
+
+
+def test_a_damaged_deployment_record_is_a_one_line_error():
+    with pytest.raises(StorageError, match="a stored Deployment is damaged at onnx.size_bytes"):
+        deployed_records({StudyKey.deployed(0.5): {
+            "artifact_id": "a", "params": {}, "onnx": {
+                "file": "m.onnx", "size_bytes": "big", "max_abs_diff": 0.0, "agreement": 1.0,
+                "timings": []}}})

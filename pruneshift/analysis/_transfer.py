@@ -16,8 +16,8 @@ decades). Each form's uncertainty is a parametric bootstrap: every trained run d
 with its ratio's pooled single-run noise, the optima found again (the anchor among them) and
 the slope refitted; a prediction's interval carries both the anchor's and the slope's error.
 Beyond the trained ratios the forms part ways (a power law in the channels kept runs off as
-they vanish, a log-linear move does not), so an extrapolated interval spans every form the
-leave-one-out does not rule out. The check that counts for a user: the leave-one-ratio-out
+they vanish, a log-linear move does not), so an extrapolated interval spans every form's. The
+check that counts for a user: the leave-one-ratio-out
 prediction of the whole recipe, snapped to the grid, and its regret on that ratio's measured
 grid, next to the regret of keeping the dense values.
 """

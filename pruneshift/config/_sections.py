@@ -283,7 +283,7 @@ class PruningConfig(_Section):
 
 
 class AnalysisConfig(_Section):
-    """Stage 5: how landscapes become distributions, and when a shift counts."""
+    """Stage 8: how landscapes become distributions, and when a shift counts."""
 
     normalisation: choice(catalog.NORMALISATIONS) = "softmax"
     temperature: AccuracyShare | None = None  # softmax, accuracy units; None: the seed noise
@@ -297,7 +297,7 @@ class AnalysisConfig(_Section):
 
 
 class SettleConfig(_Section):
-    """Stage 5: each pruned ratio's answer confirmed on fresh seeds, in rounds: the re-tuned
+    """Stage 6: each pruned ratio's answer confirmed on fresh seeds, in rounds: the re-tuned
     recipe against the kept dense optimum, scored on the test split, until the interval of
     what keeping costs lies clear of epsilon (and is as narrow as ``precision``) or the runs
     are spent."""
@@ -323,8 +323,9 @@ class SettleConfig(_Section):
 
 
 class DeployConfig(_Section):
-    """Stage 6: each pruned ratio's model trained at its best grid point, exported to ONNX,
-    checked against PyTorch and timed (ONNX Runtime and PyTorch, one CPU thread)."""
+    """Stage 7: each ratio's model with the recipe it ships (the settle stage's run, reused),
+    exported to ONNX, checked against PyTorch and timed (ONNX Runtime and PyTorch, one CPU
+    thread)."""
 
     enabled: bool = True  # false: no deployment stage
     litert: bool = False  # also export to LiteRT and time it (needs the litert extra)

@@ -32,10 +32,11 @@ def analysis_stage(run: Run, events: Events, device: str = "cpu", *,
     full disk) leaves none and is redone by the next run.
     """
     signature = signature_of(run)
-    data = load_run_data(run.url, run.config.experiment)
     written = _written_results(run.run_dir) if reuse else None
-    if written is not None and written.signature == signature:
+    if (written is not None and written.signature == signature
+            and not check_outputs(models_in or run, written, events)):
         return written
+    data = load_run_data(run.url, run.config.experiment)
     results, table, arrays = summarise(data, run.config.analysis, run.config.settle)
     check_outputs(models_in or run, results, events)  # the run folder's, wherever this writes
     results.environment = environment(device)
@@ -115,4 +116,5 @@ def _kept_settings(run_dir: Path, stored: dict[str, Any]) -> dict[str, Any]:
     written = _written_results(run_dir)
     if written is None:
         return {}
-    return {k: v for k, v in written.analysis.items() if stored.get(k) != v}
+    return {k: v for k, v in written.analysis.model_dump(mode="json").items()
+            if stored.get(k) != v}

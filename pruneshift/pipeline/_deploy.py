@@ -115,8 +115,9 @@ def deploy_ratio(run: Run, stages: optuna.Study, splits: Splits, trainer: GridTr
         publish(trial, stages, StudyKey.deployed(ratio), record.as_stored())
         return
     model = stored_model(run, splits, record.artifact_id)
-    record.val_accuracy = evaluate(model, splits.val_x, splits.val_y)[1]
-    record.test_accuracy = evaluate(model, splits.test_x, splits.test_y)[1]
+    if record.trained != "settle":  # a settle run was scored on its own round's draw
+        record.val_accuracy = evaluate(model, splits.val_x, splits.val_y)[1]
+        record.test_accuracy = evaluate(model, splits.test_x, splits.test_y)[1]
     if record.expected_test is not None:
         record.note = _consistency(record.test_accuracy, record.expected_test,
                                    record.expected_spread or 0.0)
@@ -126,28 +127,30 @@ def deploy_ratio(run: Run, stages: optuna.Study, splits: Splits, trainer: GridTr
                     for b in batches]
     notes = [] if record.note is None else [record.note]
     written: dict[Path, Path] = {}  # each export's own file -> its place in models/
-    for kind in ("onnx", "litert") if settings.litert else ("onnx",):
-        suffix, export = EXPORTS[kind]
-        path = run.run_dir / "models" / f"r={ratio_key(ratio)}{suffix}"
-        own = path.with_name(f".{path.name}.{trial.number}")
-        try:
-            measured = export(model, splits, own, batches, settings.runs)
-        except ExportStackMissing as missing:
-            notes.append(str(missing))
-            events.warning(str(missing))
-            continue
-        written[own] = path
-        setattr(record, kind, Export.model_validate(
-            {"file": path.relative_to(run.run_dir).as_posix(),
-             "size_bytes": own.stat().st_size, "sha256": file_digest(own), **measured}))
-    record.note = "; ".join(notes) or None
+    own: Path | None = None
     try:
+        for kind in ("onnx", "litert") if settings.litert else ("onnx",):
+            suffix, export = EXPORTS[kind]
+            path = run.run_dir / "models" / f"r={ratio_key(ratio)}{suffix}"
+            own = path.with_name(f".{path.name}.{trial.number}")
+            try:
+                measured = export(model, splits, own, batches, settings.runs)
+            except ExportStackMissing as missing:
+                notes.append(str(missing))
+                events.warning(str(missing))
+                continue
+            written[own] = path
+            setattr(record, kind, Export.model_validate(
+                {"file": path.relative_to(run.run_dir).as_posix(),
+                 "size_bytes": own.stat().st_size, "sha256": file_digest(own), **measured}))
+        record.note = "; ".join(notes) or None
         trial.set_user_attr(TrialKey.RECORD, record.as_stored())  # the fence: still ours?
-        for own, path in written.items():
-            own.replace(path)
-    finally:
-        for own in written:
-            own.unlink(missing_ok=True)
+        for mine, path in written.items():
+            mine.replace(path)
+    finally:  # whatever failed, no export of ours is left behind in models/
+        for leftover in [*written, own]:
+            if leftover is not None:
+                leftover.unlink(missing_ok=True)
     stages.set_user_attr(StudyKey.deployed(ratio), record.as_stored())
     timing = record.onnx.timings[0] if record.onnx else record.torch[0]
     runtime = "ONNX Runtime" if record.onnx else "PyTorch"
@@ -171,7 +174,8 @@ def _from_settle(run: Run, stages: optuna.Study, splits: Splits, ratio: float,
             and run_record.diverged else "the settle run to ship kept no weights"))
     return Deployment(
         artifact_id=first.user_attrs[TrialKey.ARTIFACT], params=params, seed=run_record.seed,
-        trained="settle", expected_test=mean, expected_spread=spread)
+        trained="settle", val_accuracy=first.value, test_accuracy=run_record.test_accuracy,
+        expected_test=mean, expected_spread=spread)
 
 
 def _alone(run: Run, stages: optuna.Study, splits: Splits, trainer: GridTrainer,

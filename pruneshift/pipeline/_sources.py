@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
 import optuna
 import torch
 
@@ -49,10 +50,16 @@ class TrainedSource:
         return GridTrainer(run, stages, self.splits_for(resplit), grid, ratio, events)
 
     def splits_for(self, resplit: int | None) -> Splits:
+        """The usual splits, or the ``resplit``-th draw: one draw held at a time (rounds come
+        in order), and the usual splits themselves where a dataset's official test set makes
+        every draw the same."""
         if resplit is None:
             return self.splits
         if resplit not in self._resplits:
-            self._resplits[resplit] = load_splits(self.config.data, self.device, resplit)
+            drawn = load_splits(self.config.data, self.device, resplit)
+            same = drawn.test_ids is not None and self.splits.test_ids is not None and bool(
+                np.array_equal(drawn.test_ids, self.splits.test_ids))
+            self._resplits = {resplit: self.splits if same else drawn}
         return self._resplits[resplit]
 
     def test_ids(self, resplit: int | None) -> list[int]:

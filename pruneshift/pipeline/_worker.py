@@ -220,8 +220,10 @@ class RoundDraws:
         self.trainers: dict[int, CellTrainer] = {}
 
     def trainer(self, round_: int) -> CellTrainer:
+        """The round's trainer; only the latest round's is held (rounds come in order)."""
         if round_ not in self.trainers:
             worker = self.worker
+            self.trainers = {}
             self.trainers[round_] = worker.source.cell_trainer(
                 worker.run, worker.stages, worker.grid, self.ratio, worker.events,
                 resplit=round_)
@@ -252,6 +254,7 @@ def run_hpo(config: ExperimentConfig, *, out: Path | None = None, storage: str |
     finish first).
     """
     events = events or Events()
+    queue.retry_for(config.workers.retry_seconds, events.warning)
     device = resolve_device(config.training.device)
     stage = HPOStage(Run.open(config, out, storage), source_for(config, device).hpo_objective,
                      str(device))

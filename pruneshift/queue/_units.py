@@ -22,10 +22,11 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from .. import faults
+from ..errors import StorageError
 from ..optuna_private import enqueued_params, keeps_heartbeats, storage_of, trial_id
 from ..storage import TrialKey, cell_of, key_of
 from ._owners import claim
-from ._retry import retrying
+from ._retry import is_connection_error, retrying
 
 PENDING = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.WAITING, TrialState.RUNNING)
 DONE = (TrialState.COMPLETE, TrialState.PRUNED)
@@ -133,6 +134,8 @@ Warn = Callable[[str], None]
 def _lost(trials: list[optuna.Trial], on_lost: Warn | None) -> None:
     """Say, in one line, that another worker redoes these units: this one was silent so long
     that its trials were failed (or it was frozen), so what it did is dropped."""
+    for trial in trials:
+        _held.pop(trial_id(trial), None)  # another worker's now
     if on_lost is not None:
         keys = ", ".join(str(key_of(t)) for t in trials[:3]) + (", …" if len(trials) > 3 else "")
         on_lost(f"{len(trials)} unit(s) ({keys}) were taken over by another worker while this "
@@ -208,10 +211,16 @@ def _give_back(study: optuna.Study, trials: list[optuna.Trial],
     Tried briefly (``GIVE_BACK_DELAYS_S``): a worker stopped while the database is away leaves
     what it could not give back RUNNING, named by ``held_units``, rather than outstaying its stop.
     """
-    with contextlib.suppress(Exception), lock:
-        for trial in trials:
-            retrying(lambda t=trial: _give_back_one(study, t), "the study's storage",
-                     delays=GIVE_BACK_DELAYS_S)
+    try:
+        with lock:
+            for trial in trials:
+                retrying(lambda t=trial: _give_back_one(study, t), "the study's storage",
+                         delays=GIVE_BACK_DELAYS_S)
+    except StorageError:
+        return  # the storage is away: the rest would wait out their retries for nothing
+    except Exception as exc:
+        if not is_connection_error(exc):  # the lock's own connection, when the storage is away
+            raise
 
 
 def _give_back_one(study: optuna.Study, trial: optuna.Trial) -> None:

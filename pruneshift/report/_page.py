@@ -167,9 +167,10 @@ def method_words(results: Results) -> list[str]:
     words = []
     if settled:
         words.append("Each pruned ratio's answer: the recipe and the dense optimum trained on "
-                     "fresh seeds, scored on test examples drawn afresh each round (nothing "
-                     "was chosen on them), paired per seed; the gain's standard error is "
-                     "two-way over seeds and examples (Cameron, Gelbach & Miller 2011), and "
+                     "fresh seeds, scored on test examples drawn afresh each round (an "
+                     "official test set as it is; nothing was chosen on them), paired per "
+                     "seed; the gain's standard error is two-way over seeds and examples "
+                     "(Cameron, Gelbach & Miller 2011), and "
                      "its interval a repeated confidence interval with Pocock's boundary "
                      "(Jennison & Turnbull), valid however often it was read between rounds.")
     if level is not None:
@@ -289,10 +290,11 @@ def sections(results: Results, figures: dict[str, Path | None],
                 [sentences[0], *answer_lines(results), *settings_words(results),
                  *budget_words(results)], [answer_table(results)]),
         Section("What to do", "recipes",
-                ["Per ratio, the hyperparameters "
-                 "to train the pruned model with (the grid's best point, refined between grid "
-                 "points where the landscape bends around it) and the accuracy they gain over "
-                 "keeping the dense optimum."]
+                ["Per ratio, the hyperparameters to train the pruned model with: the grid's "
+                 "best point, refined between grid points where the landscape bends around it, "
+                 "unless the fresh seeds measured another point better (the dense optimum, or "
+                 "the runner-up where the grid's best was the dense optimum itself); and the "
+                 "accuracy they gain over keeping the dense optimum."]
                 + transfer_words(results), [Table(headers, recipes)] if recipes else [],
                 figure("tradeoff", "Accuracy against MACs and measured latency on the grid: "
                        "the gap between the fronts is what re-tuning looks worth on the grid's "

@@ -10,7 +10,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..errors import StorageError
 
 
 def file_digest(path: Path) -> str:
@@ -72,4 +74,11 @@ class Deployment(_Part):
 
     @classmethod
     def read(cls, stored: dict[str, Any]) -> Deployment:
-        return cls.model_validate(stored)
+        """The stored record; a damaged one is a one-line StorageError naming the field."""
+        try:
+            return cls.model_validate(stored)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the record"
+            raise StorageError(f"a stored Deployment is damaged at {where}: {first['msg']}; "
+                               "the storage was altered or written by another program") from None

@@ -17,12 +17,14 @@ from pruneshift.launch._local import Helpers
 from pruneshift.pipeline._reference import publish
 from pruneshift.storage import StudyKey, TrialKey, file_digest
 
+from ..conftest import QUICK
+
 
 def _taken(tmp_path):
     """A study with one taken task trial, as a worker holds it."""
     study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'db.sqlite'}")
     study.enqueue_trial({}, user_attrs={TrialKey.KEY: "reference"})
-    return study, study.ask()
+    return study, queue.take(study)
 
 
 def test_a_worker_that_lost_its_task_publishes_nothing(tmp_path):
@@ -33,7 +35,8 @@ def test_a_worker_that_lost_its_task_publishes_nothing(tmp_path):
     assert StudyKey.REFERENCE not in study.user_attrs
 
 
-def test_a_unit_taken_over_meanwhile_is_dropped_with_one_line(tmp_path):
+def test_a_unit_taken_over_meanwhile_is_dropped_with_one_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(queue._units, "_held", {})
     study, trial = _taken(tmp_path)
     heard = []
 
@@ -46,13 +49,15 @@ def test_a_unit_taken_over_meanwhile_is_dropped_with_one_line(tmp_path):
         f"sqlite:///{tmp_path / 'db.sqlite'}", study._storage, "x"), heard.append) is None
     assert len(heard) == 1 and "taken over by another worker" in heard[0]
     assert StudyKey.REFERENCE not in study.user_attrs
+    assert queue.held_units() == []  # not this worker's to give back any more
 
 
-def test_a_stack_keeps_the_members_still_its_own(tmp_path):
+def test_a_stack_keeps_the_members_still_its_own(tmp_path, monkeypatch):
+    monkeypatch.setattr(queue._units, "_held", {})
     study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'db.sqlite'}")
     for key in ("cell/0/0", "cell/1/0"):
         study.enqueue_trial({}, user_attrs={TrialKey.KEY: key})
-    trials = [study.ask(), study.ask()]
+    trials = [queue.take(study), queue.take(study)]
     heard = []
 
     def work(taken):
@@ -63,6 +68,7 @@ def test_a_stack_keeps_the_members_still_its_own(tmp_path):
         f"sqlite:///{tmp_path / 'db.sqlite'}", study._storage, "x"), heard.append)
     states = [t.state for t in study.get_trials()]
     assert states == [TrialState.FAIL, TrialState.COMPLETE] and len(heard) == 1
+    assert queue.held_units() == []
 
 
 def test_helpers_that_failed_are_a_warning_once_the_study_finished():
@@ -98,6 +104,12 @@ def test_a_deleted_or_altered_model_is_exported_again_and_named(quick_run, tmp_p
         assert file_digest(out / onnx["file"]) == onnx["sha256"]
     again = CliRunner().invoke(app, ["report", str(out)])
     assert "exported again" not in again.stderr  # whole now: nothing to say
+    model.unlink()  # and a rerun of the finished study, which reuses its results, checks too
+    rerun = CliRunner().invoke(app, ["run", str(QUICK), "--out", str(out)])
+    assert rerun.exit_code == 0, rerun.output
+    assert "models/r=0.5.onnx was missing: exported again" in rerun.stderr
+    assert file_digest(model) == json.loads((out / "results.json").read_text())[
+        "ratios"]["0.5"]["deployment"]["onnx"]["sha256"]
 
 
 def test_recipes_hold_training_hyperparameters_only(quick_run):
