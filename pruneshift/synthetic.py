@@ -137,9 +137,9 @@ def run(config: ExperimentConfig, params: dict[str, Any], ratio: float, seed: in
     if task.training_noise:
         expected += task.training_noise * scale * _normal(seed, ratio, point, "training")
     if task.examples:
-        distance = sum(offsets(config, params, ratio).values())
+        position = sum(offsets(config, params, ratio).values())  # signed: which side of h*
         chosen = {"val": np.arange(task.examples), "test": test_ids(config, resplit)}
-        correct = {split: _outcomes(config, expected, distance, split, (seed, ratio, point),
+        correct = {split: _outcomes(config, expected, position, split, (seed, ratio, point),
                                     chosen[split]) for split in SPLITS}
         return SyntheticRun(float(correct["val"].mean()), float(correct["test"].mean()),
                             correct["val"], correct["test"])
@@ -154,17 +154,18 @@ def _tag(split: str) -> tuple[str, ...]:
     return () if split == "val" else (split,)
 
 
-def _outcomes(config: ExperimentConfig, expected: float, distance: float, split: str,
+def _outcomes(config: ExperimentConfig, expected: float, position: float, split: str,
               run_key: tuple[Any, ...], chosen: np.ndarray) -> np.ndarray:
     """Per-example outcomes of one run on the ``chosen`` examples of ``split``'s pool, where its
-    expected accuracy is ``expected``."""
+    expected accuracy is ``expected``; each example's own slope times the point's signed
+    ``position`` off the optimum makes points on either side get different examples right."""
     task = config.synthetic
     pool = POOL_FACTOR * task.examples
     examples = _generator(config.seed, "examples", split)
     difficulty = examples.standard_normal(pool)[chosen]
     slopes = examples.standard_normal(pool)[chosen]
     own = _generator(*run_key, split, "examples").standard_normal(pool)[chosen]
-    spread, interaction = task.example_spread, task.example_interaction * distance
+    spread, interaction = task.example_spread, task.example_interaction * position
     p = min(max(expected, 1e-9), 1 - 1e-9)
     cut = math.sqrt(1 + spread ** 2 + interaction ** 2) * float(ndtri(p))
     return spread * difficulty + interaction * slopes + own < cut

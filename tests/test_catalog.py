@@ -36,8 +36,16 @@ EVERY = [(kind, name) for kind, registry in CHOICES.items() for name in registry
 
 @pytest.mark.parametrize(("kind", "name"), EVERY, ids=[f"{k}:{n}" for k, n in EVERY])
 def test_every_name_is_a_value_of_its_config_field(kind, name):
-    config = load_config(None, [FIELD[kind].format(name), *NEEDS.get(kind, [])])
-    assert name in config.model_dump_json()
+    override = FIELD[kind].format(name)
+    config = load_config(None, [override, *NEEDS.get(kind, [])]).model_dump()
+    path, _, value = override.partition("=")
+    *sections, last = path.split(".")
+    for section in sections:
+        config = config[section]
+    if value == name:
+        assert config[last] == name
+    else:  # a budget: the name is the key
+        assert last == name and config[last] == float(value)
 
 
 def _write_dataset(name, root):

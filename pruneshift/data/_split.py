@@ -59,13 +59,11 @@ def split_arrays(data: ArrayDataset, *, val_fraction: float, test_fraction: floa
     if resplit is not None and data.x_test is None:
         (x_train, y_train), tests = parts["train"], len(y_test)
         pool_x, pool_y = np.concatenate([x_train, x_test]), np.concatenate([y_train, y_test])
-        pool_ids = np.concatenate([ids, test_ids]) if len(ids) == len(y_train) else None
-        if pool_ids is not None:
-            drawn = int(np.random.SeedSequence([seed, RESPLIT_STREAM, resplit])
-                        .generate_state(1)[0])
-            x_train, x_test, y_train, y_test, _, test_ids = train_test_split(
-                pool_x, pool_y, pool_ids, test_size=tests, stratify=pool_y, random_state=drawn)
-            parts |= {"train": (x_train, y_train), "test": (x_test, y_test)}
+        pool_ids = np.concatenate([ids, test_ids])
+        drawn = int(np.random.SeedSequence([seed, RESPLIT_STREAM, resplit]).generate_state(1)[0])
+        x_train, x_test, y_train, y_test, _, test_ids = train_test_split(
+            pool_x, pool_y, pool_ids, test_size=tests, stratify=pool_y, random_state=drawn)
+        parts |= {"train": (x_train, y_train), "test": (x_test, y_test)}
     return {**parts, "test_ids": (test_ids, test_ids)}
 
 

@@ -18,7 +18,6 @@ from ..config import TrainingConfig
 from ..data import Splits
 from ..errors import ConfigError
 from ..prune import costs, efficiency, prune, reductions
-from ..queue import Unit
 from ..seeds import stage_seed
 from ..storage import (
     REFERENCE_TASK,
@@ -28,21 +27,12 @@ from ..storage import (
     TrialKey,
     deploy_task,
     key_of,
-    prune_task,
     ratio_key,
 )
 from ..train import evaluate, train
 from ._context import Run
 from ._events import Events
 from ._models import example_input, fresh_model, gradient_fn, store_model, stored_model
-
-
-def task_units(stages: optuna.Study, ratios: list[float]) -> list[Unit]:
-    """The tasks that can start now: the reference, then each pruned version once it exists."""
-    units = [Unit(REFERENCE_TASK)]
-    if StudyKey.REFERENCE in stages.user_attrs:
-        units += [Unit(prune_task(r), attrs={TrialKey.RATIO: r}) for r in ratios]
-    return units
 
 
 def publish(trial: optuna.Trial, stages: optuna.Study, key: str, record: dict[str, Any]) -> None:

@@ -81,8 +81,10 @@ class View:
         return None if stored is None else Grid.from_dict(stored)
 
 
-def _states(study: optuna.Study | None) -> dict[str, int]:
-    trials = [] if study is None else study.get_trials(deepcopy=False)
+def _states(study: optuna.Study | None, keys: set[str] | None = None) -> dict[str, int]:
+    """Running, failed and waiting trials of ``study`` (only those whose key is in ``keys``)."""
+    trials = [] if study is None else [t for t in study.get_trials(deepcopy=False)
+                                       if keys is None or key_of(t) in keys]
     states = [t.state for t in trials]
     return {"running": states.count(TrialState.RUNNING), "failed": states.count(TrialState.FAIL),
             "waiting": states.count(TrialState.WAITING)}
@@ -90,12 +92,7 @@ def _states(study: optuna.Study | None) -> dict[str, int]:
 
 def _task_states(view: View, keys: set[str]) -> dict[str, int]:
     """Trial states of the stages study's tasks whose key is in ``keys``."""
-    stages = view.study(stages_study_name(view.config.experiment))
-    trials = [] if stages is None else [t for t in stages.get_trials(deepcopy=False)
-                                        if key_of(t) in keys]
-    states = [t.state for t in trials]
-    return {"running": states.count(TrialState.RUNNING), "failed": states.count(TrialState.FAIL),
-            "waiting": states.count(TrialState.WAITING)}
+    return _states(view.study(stages_study_name(view.config.experiment)), keys)
 
 
 class Stage:
@@ -286,7 +283,7 @@ class SettleRatio(Stage):
         return _states(view.study(settle_study_name(view.config.experiment, self.ratio)))
 
     def ready(self, worker: Worker) -> bool:
-        return worker.stages is not None and worker.grid_final() and worker.settle_planned()
+        return worker.stages is not None and worker.grid_final() and worker.ensure_settle_plans()
 
     def finished(self, worker: Worker) -> bool:
         return self.ready(worker) and worker.settle_stage(self.ratio).finished()

@@ -174,15 +174,15 @@ class SettleStage:
 
     def _report(self) -> None:
         """One line when a round completes: the interval, and whether another round follows."""
-        before = self.measured().confirmation
-        if before is None:
+        latest = self.measured().confirmation
+        if latest is None:
             return
         trials = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if len(trials) != 2 * self.config.settle.seeds_per_round * before.looks:
+        if len(trials) != 2 * self.config.settle.seeds_per_round * latest.looks:
             return
-        state = ("settled" if before.decision != "open" and before.done else
-                 "rounds spent" if before.done else "another round follows")
-        self.events.stage("settle", f"r={self.ratio:g}, round {before.looks}: the recipe gains "
-                          f"{100 * before.gain:+.2f} points over the kept point "
-                          f"({100 * before.level:.1f} % interval {100 * before.ci_low:+.2f} to "
-                          f"{100 * before.ci_high:+.2f}, {before.seeds} fresh seeds): {state}")
+        state = ("settled" if latest.decision != "open" and latest.done else
+                 "rounds spent" if latest.done else "another round follows")
+        self.events.stage("settle", f"r={self.ratio:g}, round {latest.looks}: the recipe gains "
+                          f"{100 * latest.gain:+.2f} points over the kept point "
+                          f"({100 * latest.level:.1f} % interval {100 * latest.ci_low:+.2f} to "
+                          f"{100 * latest.ci_high:+.2f}, {latest.seeds} fresh seeds): {state}")

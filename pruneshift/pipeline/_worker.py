@@ -32,7 +32,7 @@ from ._grids import CellTrainer, GridStage, define_grid
 from ._growth import grown_grid
 from ._hpo import HPOStage, hpo_units
 from ._reference import task_runner
-from ._schedule import Stage, Tasks, View, counts, schedule
+from ._schedule import Growth, Stage, Tasks, View, counts, schedule
 from ._settle import SettleStage, plan_settles
 from ._sources import source_for
 
@@ -181,10 +181,11 @@ class Worker:
         return self._settled_grid == self.grid
 
     def grid_final(self) -> bool:
-        return next(s for s in self.schedule if s.name == "growth").finished(self)
+        return next(s for s in self.schedule if isinstance(s, Growth)).finished(self)
 
-    def settle_planned(self) -> bool:
-        """The settle plans stored (made here from the final grid, once, if missing)."""
+    def ensure_settle_plans(self) -> bool:
+        """Make the settle plans from the final grid where they are missing (once, by whoever
+        gets here first); True once they are stored."""
         pruned = [r for r in self.config.pruning.ratios if r > 0]
         attrs = self.stages.user_attrs
         if not all(StudyKey.settle(r) in attrs for r in pruned):
