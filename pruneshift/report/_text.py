@@ -22,11 +22,12 @@ def pct(ratio: float) -> str:
 
 
 def points(value: float | None) -> str:
-    """An accuracy difference in accuracy points: 0.018 -> '1.8'; below a tenth of a point
-    two decimals, so a small bound does not read as zero: 0.0003 -> '0.03'."""
+    """An accuracy difference in accuracy points: 0.018 -> '1.8'; below one point two decimals,
+    so a bound near epsilon shows its side (0.0046 -> '0.46', not '0.5') and a small one does
+    not read as zero (0.0003 -> '0.03')."""
     if value is None:
         return "–"
-    return f"{100 * value:.2f}" if 0 < abs(value) < 0.001 else f"{100 * value:.1f}"
+    return f"{100 * value:.2f}" if 0 < abs(value) < 0.01 else f"{100 * value:.1f}"
 
 
 def interval(regret: Regret, level: float, bare: bool = False) -> str:

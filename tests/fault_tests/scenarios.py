@@ -521,9 +521,9 @@ def can_mount() -> bool:
 
 
 def fill(folder: Path) -> Path:
-    """Take every free byte of ``folder``'s file system."""
+    """Take every free byte of ``folder``'s file system (none to take if the run took them)."""
     ballast = folder / "ballast"
-    with ballast.open("wb") as file, contextlib.suppress(OSError):
+    with contextlib.suppress(OSError), ballast.open("wb") as file:
         while True:
             file.write(b"\0" * (1 << 16))
             file.flush()
@@ -542,7 +542,7 @@ def full_disk(root: Path, reference: Path) -> Outcome:
             ballast = fill(disk)
             code = process.wait(timeout=STAGE_TIMEOUT_S)
             message = process.stderr.read().strip().splitlines()
-            ballast.unlink()
+            ballast.unlink(missing_ok=True)
             if code == 0:
                 outcome.notes.append(f"{stage}: finished before the disk filled")
                 continue
