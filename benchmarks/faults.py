@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.fault_tests import scenarios  # noqa: E402
-from tests.fault_tests.scenarios import GIVEN_OPTIMUM, SHARED, SMALL  # noqa: E402
+from tests.fault_tests.scenarios import GIVEN_OPTIMUM, SMALL  # noqa: E402
 
 
 def scratch_database(admin_url: str) -> tuple[str, object]:
@@ -60,7 +60,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         reference = scenarios.uninterrupted(root / "whole", SMALL)
-        given = scenarios.uninterrupted(root / "whole-given", [*SHARED, *GIVEN_OPTIMUM])
+        given = scenarios.uninterrupted(root / "whole-given", [*SMALL, *GIVEN_OPTIMUM])
         outcomes.append(scenarios.kill_at_units(root / "kills", reference, kills))
         outcomes.append(scenarios.torn_journal(root / "torn", reference))
         try:

@@ -92,10 +92,11 @@ class Worker:
         """Do one unit of work, if one is free.
 
         Abandoned trials are looked for only when no work is free, so a busy worker does not
-        rescan every study between units.
+        rescan every study between units; also once all is done, so a unit whose record was
+        written before its worker died (a deployment, say) leaves no trial RUNNING.
         """
         outcome = self._work()
-        if outcome is Step.WAIT:
+        if outcome is not Step.RAN:
             for study in self.studies():
                 queue.fail_orphans(study)
         return outcome

@@ -6,7 +6,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import optuna
@@ -30,8 +29,10 @@ from pruneshift.prune import prune
 from pruneshift.storage import (
     RunRecord,
     StudyKey,
+    TrialKey,
     default_storage_url,
     deploy_task,
+    file_digest,
     key_of,
     open_storage,
     settle_key,
@@ -121,39 +122,31 @@ def test_a_study_ships_each_ratio_s_re_tuned_model_in_onnx(quick_run):
 
 @pytest.mark.slow
 def test_a_run_killed_while_deploying_ships_each_model_once(tmp_path, quick_run):
+    """Killed (injected) with its first model deployed but not recorded, then finished."""
     config = load_config(QUICK)
-    worker = subprocess.Popen([sys.executable, "-m", "pruneshift", "run", str(QUICK),
-                               "--out", str(tmp_path)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed = subprocess.run([sys.executable, "-m", "pruneshift", "run", str(QUICK),
+                             "--out", str(tmp_path)], capture_output=True, timeout=300,
+                            env={**os.environ, "PRUNESHIFT_KILL_AT": "deploy:1"})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     name = stages_study_name(config.experiment)
-    deadline = time.monotonic() + 180
-    try:
-        while time.monotonic() < deadline and worker.poll() is None:
-            time.sleep(0.05)
-            if not (tmp_path / "journal.log").exists():
-                continue
-            storage = open_storage(default_storage_url(tmp_path))
-            if name not in {s.study_name for s in optuna.get_all_study_summaries(storage)}:
-                continue
-            trials = optuna.load_study(study_name=name, storage=storage).trials
-            if any(t.state == TrialState.RUNNING and key_of(t).startswith("deploy/")
-                   for t in trials):
-                break
-        else:
-            pytest.fail("the run never reached the deployment stage")
-    finally:
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait()
+    trials = optuna.load_study(study_name=name,
+                               storage=open_storage(default_storage_url(tmp_path))).trials
+    [killed_unit] = [t for t in trials if t.state == TrialState.RUNNING]
+    assert key_of(killed_unit).startswith("deploy/")
+    killed_ratio = killed_unit.user_attrs[TrialKey.RATIO]
     assert not (tmp_path / "results.json").exists()
     results = run_study(config, out=tmp_path)
     stages = optuna.load_study(study_name=name,
                                storage=open_storage(default_storage_url(tmp_path)))
+    assert not [t for t in stages.trials if t.state == TrialState.RUNNING]
     for ratio in config.pruning.ratios:
         done = [t for t in stages.trials if key_of(t) == deploy_task(ratio)
                 and t.state == TrialState.COMPLETE]
-        assert len(done) == 1, ratio
+        # the killed unit had recorded its model: the rerun keeps it, trains nothing again
+        assert len(done) == (0 if ratio == killed_ratio else 1), ratio
+        shipped = results.ratios[ratio].deployment.onnx
         assert StudyKey.deployed(ratio) in stages.user_attrs
-        assert (tmp_path / results.ratios[ratio].deployment.onnx.file).exists()
+        assert file_digest(tmp_path / shipped.file) == shipped.sha256
     clean = quick_run[1]
     for ratio, entry in results.ratios.items():
         assert entry.deployment.params == clean.ratios[ratio].deployment.params

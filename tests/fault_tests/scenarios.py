@@ -30,13 +30,12 @@ from pruneshift.storage import default_storage_url, open_storage
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "synthetic.yaml"
 QUICK = EXAMPLE.with_name("quick.yaml")
-SMALL = ["hpo.n_trials=12", "hpo.n_startup_trials=4", "grid.axes.lr.points=5",
-         "grid.axes.lr.span=100", "grid.axes.weight_decay.points=5",
+# A study with a unit of every kind and few of each: the faults hit whichever units run, and
+# every unit costs its round trips to the storage (a 5 x 5 grid doubled the scenarios' time)
+SMALL = ["hpo.n_trials=12", "hpo.n_startup_trials=4", "grid.axes.lr.points=3",
+         "grid.axes.lr.span=100", "grid.axes.weight_decay.points=3",
          "grid.axes.weight_decay.span=100", "pruning.ratios=[0, 0.5, 0.75]",
          "settle.seeds_per_round=4", "settle.max_runs=16"]
-# The scenarios of several workers on a database server: each unit costs its round trips
-# there, so a 3 x 3 grid (the faults hit whichever units are running; more units add only time)
-SHARED = [*SMALL, "grid.axes.lr.points=3", "grid.axes.weight_decay.points=3"]
 GIVEN_OPTIMUM = ["hpo.method=none", "training.lr=0.05", "training.weight_decay=0.0005"]
 FAST_HEARTBEAT = ["workers.heartbeat_interval=1", "workers.grace_period=3"]
 VOLATILE = {"environment", "signature", "seconds", "latency_ms", "wall_seconds",
@@ -248,7 +247,7 @@ def host_lost(out: Path, url: str, reference: Path) -> Outcome:
     """Two workers share a study; the one on another host dies for good holding grid cells;
     the local one finishes the study (redoing those cells once their heartbeats stop)."""
     outcome = Outcome("host lost")
-    sets = [*SHARED, *GIVEN_OPTIMUM, *FAST_HEARTBEAT, "training.members=4"]
+    sets = [*SMALL, *GIVEN_OPTIMUM, *FAST_HEARTBEAT, "training.members=4"]
     env = {**os.environ, "PRUNESHIFT_STORAGE": url}
     out.mkdir(parents=True, exist_ok=True)
     remote = as_other_host(command(out, sets), "lost-host", env)
@@ -295,7 +294,7 @@ def frozen_worker(out: Path, url: str, reference: Path, kind: str,
     (SIGCONT): A must drop its unit with one line, change no result or model file, and exit
     cleanly."""
     outcome = Outcome(f"frozen {kind}")
-    sets = [*(SHARED if sets is None else sets), *GIVEN_OPTIMUM, *FAST_HEARTBEAT]
+    sets = [*(SMALL if sets is None else sets), *GIVEN_OPTIMUM, *FAST_HEARTBEAT]
     env = {**os.environ, "PRUNESHIFT_STORAGE": url}
     out.mkdir(parents=True, exist_ok=True)
     args = command(out, sets, config)
@@ -397,7 +396,7 @@ def outage(out: Path, database_url: str, reference: Path, seconds: float) -> Out
     proxy = Proxy(("127.0.0.1", 5432))
     proxy.start()
     url = database_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
-    sets = [*SHARED, *GIVEN_OPTIMUM, *FAST_HEARTBEAT, "training.members=4",
+    sets = [*SMALL, *GIVEN_OPTIMUM, *FAST_HEARTBEAT, "training.members=4",
             f"workers.retry_seconds={2 * seconds + 3:g}"]  # retries outlast the outage
     env = {**os.environ, "PRUNESHIFT_STORAGE": url}
     out.mkdir(parents=True, exist_ok=True)
@@ -461,7 +460,7 @@ def silent_partition(out: Path, database_url: str, reference: Path, seconds: flo
     (no reset, no refusal) for ``seconds`` while it trains the grid: it must say so within
     seconds, retry, and finish once the link is back."""
     outcome = Outcome("partition")
-    sets = [*SHARED, *GIVEN_OPTIMUM, *FAST_HEARTBEAT, "training.members=4",
+    sets = [*SMALL, *GIVEN_OPTIMUM, *FAST_HEARTBEAT, "training.members=4",
             f"workers.retry_seconds={2 * seconds + 30:g}"]  # retries outlast the partition
     out.mkdir(parents=True, exist_ok=True)
     with private_link() as (namespace, link):

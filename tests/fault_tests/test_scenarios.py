@@ -4,7 +4,7 @@ and the same results. benchmarks/faults.py runs the same scenarios with more fau
 import pytest
 
 from . import scenarios
-from .scenarios import GIVEN_OPTIMUM, SHARED, SMALL
+from .scenarios import GIVEN_OPTIMUM, SMALL
 
 pytestmark = pytest.mark.slow  # whole studies in subprocesses
 
@@ -16,9 +16,9 @@ def reference(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reference_given(tmp_path_factory):
-    """The study the multi-worker scenarios run, the optimum given (no HPO), uninterrupted."""
+    """The same study with the optimum given (no HPO), as the multi-worker scenarios run it."""
     return scenarios.uninterrupted(tmp_path_factory.mktemp("whole-given"),
-                                   [*SHARED, *GIVEN_OPTIMUM])
+                                   [*SMALL, *GIVEN_OPTIMUM])
 
 
 def _clean(outcome):

@@ -23,10 +23,11 @@ pytestmark = pytest.mark.slow  # whole studies in subprocesses
 THESIS = sorted(EXAMPLES.glob("thesis-*.yaml"))
 RUN = [EXAMPLES / f"thesis-{name}.yaml"
        for name in ("resnet56-cifar10", "mobilenetv2-cifar10-finetune")]
+# the presets' wiring, on a grid of known size, timed in a few runs
 TINY = ["training.epochs=1", "training.batch_size=32", "model.kwargs.width=0.25",
         "grid.axes.lr.values=[0.01, 0.1]", "grid.axes.weight_decay.values=[1.0e-4]",
         "pruning.ratios=[0, 0.6]", "pruning.latency_runs=3", "settle.seeds_per_round=2",
-        "settle.max_runs=4", "grid.max_extend=0"]  # the presets' wiring, on a grid of known size
+        "settle.max_runs=4", "grid.max_extend=0", "deploy.runs=5", "deploy.batch=8"]
 
 
 @pytest.fixture(scope="module")
