@@ -33,11 +33,12 @@ FAST_HEARTBEAT = ["--set", "workers.heartbeat_interval=1", "--set", "workers.gra
                   "--set", "workers.poll_interval=0.3"]
 
 
-def start_worker(url, out, *extra):
+def start_worker(url, out, *extra, env=None):
     return subprocess.Popen(
         [sys.executable, "-m", "pruneshift", "worker", str(QUICK), "--storage", url,
          "--out", str(out), *FAST_HEARTBEAT, *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=None if env is None else {**os.environ, **env})
 
 
 def finish(workers, timeout=300):
@@ -80,38 +81,29 @@ def running_trials_of(study, pid):
 
 
 def test_a_killed_worker_s_trial_is_redone_by_another(tmp_path, postgres_url):
+    """A worker killed (injected) with its first stack of cells trained but not recorded:
+    another worker fails those trials (their heartbeats stopped, or their pid is gone) and
+    trains each of their cells exactly once more."""
     config = load_config(QUICK)
-    victim = start_worker(postgres_url, tmp_path)
-    deadline = time.monotonic() + 120
-    study_name = grid_study_name(config.experiment, 0.0)
-    killed = None
-    while killed is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-        names = {s.study_name for s in optuna.get_all_study_summaries(open_storage(postgres_url))}
-        if study_name not in names:
-            continue
-        study = optuna.load_study(study_name=study_name, storage=open_storage(postgres_url))
-        if (running_trials_of(study, victim.pid)
-                and len(study.get_trials(states=(TrialState.COMPLETE,))) >= 2):
-            os.kill(victim.pid, signal.SIGKILL)
-            victim.wait()
-            # read again after the kill: a stack may finish between the first read and the kill
-            lost = running_trials_of(study, victim.pid)
-            if lost:
-                killed = lost[0].number
-            else:
-                victim = start_worker(postgres_url, tmp_path)
-    victim.wait()
-    assert killed is not None, "the worker never got to the dense grid"
+    victim = start_worker(postgres_url, tmp_path, env={"PRUNESHIFT_KILL_AT": "cell:1"})
+    _, err = victim.communicate(timeout=300)
+    assert victim.returncode == -signal.SIGKILL, err
+    storage = open_storage(postgres_url)
+    grids = [optuna.load_study(study_name=grid_study_name(config.experiment, ratio),
+                               storage=storage) for ratio in config.pruning.ratios
+             if grid_study_name(config.experiment, ratio) in optuna.get_all_study_names(storage)]
+    lost = {(g.study_name, t.number) for g in grids
+            for t in g.get_trials(states=(TrialState.RUNNING,))}
+    assert lost, "the worker was killed holding no cell"
     finish([start_worker(postgres_url, tmp_path)])
     storage = assert_exactly_once(postgres_url)
-    study = optuna.load_study(study_name=study_name, storage=storage)
-    lost = study.trials[killed]
-    # failed by whichever check saw it first: its heartbeat stopped, or its pid is gone
-    assert lost.state == TrialState.FAIL
-    redone = [t for t in study.get_trials(states=(TrialState.COMPLETE,))
-              if cell_of(t) == cell_of(lost)]
-    assert len(redone) == 1 and redone[0].number > killed
+    for name, number in lost:
+        study = optuna.load_study(study_name=name, storage=storage)
+        trial = study.trials[number]
+        assert trial.state == TrialState.FAIL
+        redone = [t for t in study.get_trials(states=(TrialState.COMPLETE,))
+                  if cell_of(t) == cell_of(trial)]
+        assert len(redone) == 1 and redone[0].number > number
 
 
 def test_sigterm_gives_the_running_trial_back(tmp_path, postgres_url):
