@@ -18,7 +18,7 @@ def growth_words(results: Results) -> list[str]:
             steps = [g for g in grid.grown if g.axis == axis.name and g.side == side]
             if not steps:
                 continue
-            because = ", then ".join(pct(g.ratio) for g in steps)
+            because = ", then ".join(dict.fromkeys(pct(g.ratio) for g in steps))
             words.append(
                 f"The grid grew to follow the optimum: {axis.name} by {len(steps)} "
                 f"step{'s' * (len(steps) > 1)} on its {side} side, to {steps[-1].value:.3g}, "

@@ -50,6 +50,7 @@ def hover_tables(arrays: dict[float, Landscape], dense_optimum: tuple[int, ...] 
     high = float(finite.max())
     low = max(float(finite.min()), high - COLOUR_RANGE)
     rows_axis, cols_axis = grid.axes[0], grid.axes[1] if len(grid.axes) == 2 else None
+    added = {(g.axis, g.value) for g in grid.grown}  # values the grid grew to have
     parts = []
     for ratio in ratios:
         landscape, mean = arrays[ratio], means[ratio]
@@ -61,13 +62,16 @@ def hover_tables(arrays: dict[float, Landscape], dense_optimum: tuple[int, ...] 
             cells = []
             for j in range(len(cols_axis.values) if cols_axis else 1):
                 index = (i, j) if cols_axis else (i,)
+                grown = any((a.name, a.values[k]) in added
+                            for a, k in zip(grid.axes, index, strict=True))
                 cells.append(_cell(landscape, mean, index, grid, low, high,
-                                   index == dense_optimum, index == own))
+                                   index == dense_optimum, index == own, grown))
             body.append(f"<tr><th>{escape(tick(row_value, rows_axis.log))}</th>"
                         + "".join(cells) + "</tr>")
         caption = (f"ratio {ratio:g}: {escape(rows_axis.name)} down, "
                    f"{escape(cols_axis.name) if cols_axis else ''} across; "
-                   "X the dense optimum, * this ratio's best")
+                   "X the dense optimum, * this ratio's best"
+                   + ("; red dashes: cells the grid grew to have" if added else ""))
         parts.append(f'<div class="wide"><table class="heat"><caption>{caption}</caption>'
                      f"<thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}"
                      "</tbody></table></div>")
@@ -75,7 +79,7 @@ def hover_tables(arrays: dict[float, Landscape], dense_optimum: tuple[int, ...] 
 
 
 def _cell(landscape: Landscape, mean: np.ndarray, index: tuple[int, ...], grid, low: float,
-          high: float, dense: bool, own: bool) -> str:
+          high: float, dense: bool, own: bool, grown: bool) -> str:
     runs = landscape.accuracy[index]
     diverged = landscape.diverged[index]
     seeds = ", ".join("diverged" if d else ("–" if np.isnan(a) else f"{100 * a:.1f}")
@@ -88,5 +92,6 @@ def _cell(landscape: Landscape, mean: np.ndarray, index: tuple[int, ...], grid, 
     background, text = _colour(value, low, high)
     mark = ("X" if dense else "") + ("*" if own else "")
     shown = "–" if np.isnan(value) else f"{100 * value:.1f}"
-    return (f'<td title="{escape(tip)}" style="background:{background};color:{text}">'
+    edge = ";outline:2px dashed #d62728;outline-offset:-3px" if grown else ""
+    return (f'<td title="{escape(tip)}" style="background:{background};color:{text}{edge}">'
             f"{shown}{escape(' ' + mark) if mark else ''}</td>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 
 from ._page import Section, Table
@@ -16,7 +17,7 @@ code { background: #f3f3f3; padding: 0 0.2em; font-size: 0.95em; }
 nav a { margin-right: 1em; }
 .wide { overflow-x: auto; } table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.88em; }
 th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: right; }
-th { background: #f4f6f8; } td:first-child, th:first-child { text-align: left; }
+th { background: #f4f6f8; } td:first-child, th:first-child, td.text { text-align: left; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.88em; }
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
@@ -29,10 +30,17 @@ table.heat caption { caption-side: bottom; font-size: 0.85em; color: #555; text-
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
+NUMBER = re.compile(r"[-+−]?[\d.,]+(e[-+]?\d+)?( ?%| ms| ×)?|–")  # right-aligned; words left
+
+
+def _cell(text: str) -> str:
+    return (f"<td>{escape(text)}</td>" if NUMBER.fullmatch(text.strip())
+            else f'<td class="text">{escape(text)}</td>')
+
+
 def _table(table: Table) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in table.headers)
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
-                   for row in table.rows)
+    body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in table.rows)
     return (f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
             "</table></div>")  # a wide table scrolls on a narrow screen, not the page
 

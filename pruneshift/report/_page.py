@@ -103,7 +103,8 @@ def answer_table(results: Results) -> Table:
             "–" if answer is None or answer.runs is None else str(answer.runs)])
     return Table(["ratio", "MACs removed %", "answer", "keeping costs (points)", "interval",
                   "test accuracy %, recipe / dense optimum kept, over the fresh seeds (and test "
-                  "draws) the answer rests on", "fresh runs"], rows)
+                  "draws) the answer rests on", "fresh runs (one per seed at each point)"],
+                 rows)
 
 
 def distance_table(results: Results) -> Table:
@@ -318,8 +319,8 @@ def sections(results: Results, figures: dict[str, Path | None],
                        "spent.")),
         Section("Landscapes", "landscapes",
                 ["Mean validation accuracy on the grid at every ratio, on one colour scale "
-                 "covering the top 10 accuracy points (anything lower is darkest); X marks the "
-                 "dense optimum, * each ratio's own."
+                 "from the lowest mean to the highest, at most 10 accuracy points wide (anything "
+                 "lower is darkest); X marks the dense optimum, * each ratio's own."
                  + (" Hover a cell for its accuracy on each seed." if hover else ""),
                  *growth_words(results)], [],
                 [] if hover else figure("landscapes", "The grid at every pruning ratio."),

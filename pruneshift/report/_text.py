@@ -208,8 +208,8 @@ def _efficiency_words(dense: RatioResult | None, last: RatioResult) -> list[str]
     before, after = dense.efficiency, last.efficiency
     kept = 100 * after.macs / before.macs
     latency = ("" if before.latency_ms is None or after.latency_ms is None else
-               f"; its CPU latency at batch 1 goes from {before.latency_ms:.3f} to "
-               f"{after.latency_ms:.3f} ms")
+               f"; its latency at batch 1 in PyTorch (one thread) goes from "
+               f"{before.latency_ms:.3f} to {after.latency_ms:.3f} ms")
     return [f"At {pct(last.ratio)} pruning the model keeps {after.params:,} of "
             f"{before.params:,} parameters and {kept:.0f} % of the MACs{latency}."]
 
@@ -223,13 +223,16 @@ def _hyperparameter_words(entries: dict[float, RatioShift], threshold: Threshold
     shifts = threshold.by_shift.per_hp[name]
     pruned = [r for r in entries if 0 < r <= largest]
     worst = max(pruned, key=lambda r: entries[r].per_hp[name].regret.mean or 0, default=None)
-    cost = "" if worst is None else (
-        f"; on the grid, keeping only {name} at its dense value costs about "
-        f"{points(max(0.0, entries[worst].per_hp[name].regret.mean or 0.0))} points at "
-        f"{pct(worst)}")
+    cost = ""
+    if worst is not None:
+        regret = entries[worst].per_hp[name].regret
+        bounds = interval(regret, level, bare=True)
+        cost = (f"; on the grid, keeping only {name} at its dense value costs about "
+                f"{points(max(0.0, regret.mean or 0.0))} points at {pct(worst)} (an estimate, "
+                f"not a tested claim{'; ' + bounds if bounds else ''})")
     if shifts is not None:
         hp = entries[shifts].per_hp[name]
         evidence = _adjusted(entries[shifts].p_adjusted[Statistic("wasserstein", name)])
         return (f"{name} moves measurably from {pct(shifts)} pruning on ({evidence}"
                 f"{optimum_phrase(hp.optimum_shift, log)}){cost}.")
-    return f"{name} stays put up to {pct(largest)}: no shift above the seed noise{cost}."
+    return f"{name} does not move above the seed noise up to {pct(largest)}{cost}."

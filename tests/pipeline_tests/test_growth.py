@@ -51,6 +51,9 @@ def test_the_grid_grows_to_the_optimum_and_stops(followed):
     assert ("The grid grew to follow the optimum: lr by 2 steps on its high side, to 5, because "
             "the best point lay on that edge at 50 %, then 75 % pruning") in report
     assert "lies on the grid's edge" not in report
+    html = (out / "report.html").read_text()
+    dashed = html.count("outline:2px dashed")  # the cells the grid grew to have, per ratio
+    assert dashed == 3 * 2 * 3 and "red dashes: cells the grid grew to have" in html
 
 
 def test_growth_stops_at_max_extend_and_at_the_search_space_s_bound(tmp_path):
