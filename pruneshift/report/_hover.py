@@ -72,7 +72,7 @@ def hover_tables(arrays: dict[float, Landscape], dense_optimum: tuple[int, ...] 
                    f"{escape(cols_axis.name) if cols_axis else ''} across; "
                    "X the dense optimum, * this ratio's best"
                    + ("; red dashes: cells the grid grew to have" if added else ""))
-        parts.append(f'<div class="wide"><table class="heat"><caption>{caption}</caption>'
+        parts.append(f'<div class="heatbox"><table class="heat"><caption>{caption}</caption>'
                      f"<thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}"
                      "</tbody></table></div>")
     return "\n".join(parts)

@@ -21,7 +21,9 @@ th { background: #f4f6f8; } td:first-child, th:first-child, td.text { text-align
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.88em; }
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
-table.heat { display: inline-table; margin-right: 1em; vertical-align: top; }
+div.heatbox { display: inline-block; vertical-align: top; max-width: 100%; overflow-x: auto;
+              margin-right: 1em; }  /* ratios side by side where the screen has room */
+table.heat { margin-right: 0; }
 table.heat td { text-align: center; min-width: 2.6em; cursor: help; }
 table.heat caption { caption-side: bottom; font-size: 0.85em; color: #555; text-align: left; }
 """
