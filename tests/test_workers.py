@@ -86,7 +86,10 @@ def test_a_killed_worker_s_trial_is_redone_by_another(tmp_path, postgres_url):
     trains each of their cells exactly once more."""
     config = load_config(QUICK)
     victim = start_worker(postgres_url, tmp_path, env={"PRUNESHIFT_KILL_AT": "cell:1"})
-    _, err = victim.communicate(timeout=300)
+    try:
+        _, err = victim.communicate(timeout=300)
+    finally:
+        victim.kill()
     assert victim.returncode == -signal.SIGKILL, err
     storage = open_storage(postgres_url)
     grids = [optuna.load_study(study_name=grid_study_name(config.experiment, ratio),

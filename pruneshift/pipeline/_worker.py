@@ -22,7 +22,7 @@ from ..config import GRID_SECTIONS, ExperimentConfig
 from ..errors import PruneshiftError
 from ..queue import queue_lock_for, retrying
 from ..search import Grid
-from ..storage import StudyKey, stages_study_name
+from ..storage import StudyKey, key_of, stages_study_name
 from ..train import resolve_device
 from ._analysis import analysis_stage
 from ._context import Run
@@ -128,14 +128,25 @@ class Worker:
 
     def run_task(self, stage: Tasks) -> bool:
         """Take a task of the stages study (the reference, a pruning, a ratio's deployment),
-        its stage's units enqueued first; False when none is free."""
-        queue.enqueue_missing(self.stages, stage.units(self.config), self.run.lock)
+        its stage's unrecorded units enqueued first; False when none is free. A task whose
+        record is stored already (its worker died before closing its trial) is not redone."""
+        recorded = self.stages.user_attrs
+        queue.enqueue_missing(self.stages, [unit for unit, record in stage.tasks(self.config)
+                                            if record not in recorded], self.run.lock)
         trial = queue.take(self.stages)
         if trial is None:
             return False
-        queue.execute(self.stages, trial, task_runner(self.run, self.stages, self.source.splits,
-                                                       self.optimum, self.events, self._deploy),
-                      self.run.lock, self.events.warning)
+        records = {key: record for each in self.schedule if isinstance(each, Tasks)
+                   for key, record in each.keys(self.config).items()}
+        runner = task_runner(self.run, self.stages, self.source.splits, self.optimum,
+                             self.events, self._deploy)
+
+        def work(trial: optuna.Trial) -> float:
+            if records.get(key_of(trial)) in self.stages.user_attrs:
+                return 0.0
+            return runner(trial)
+
+        queue.execute(self.stages, trial, work, self.run.lock, self.events.warning)
         return True
 
     def _deploy(self, ratio: float, trial: optuna.Trial) -> None:

@@ -4,7 +4,7 @@ and the transfer rule that predicts the recipe of an untrained ratio."""
 from __future__ import annotations
 
 from ..analysis import HyperparameterRecipe, RatioResult, Results, TransferFit
-from ._text import interval, level_words, pct, points
+from ._text import answer_interval, interval, pct, points
 
 FORM_WORDS = {"power": "a power law in the channels kept, opt(r) = opt(0) · w^k",
               "log-linear": "log-linear in the ratio, log10 opt(r) = log10 opt(0) + b · r",
@@ -36,12 +36,14 @@ def recipe_rows(results: Results) -> tuple[list[str], list[list[str]]]:
 
 
 def _gain(entry: RatioResult, alpha: float) -> str:
-    """What re-tuning gains: on the settle stage's fresh seeds where it ran (what the answer
-    rests on), else the grid's cross-fitted estimate, each said so."""
-    confirmed = None if entry.settle is None else entry.settle.confirmation
-    if confirmed is not None:
-        return (f"{points(confirmed.gain)} on fresh seeds ({level_words(confirmed.level)} "
-                f"interval {points(confirmed.ci_low)} to {points(confirmed.ci_high)})")
+    """What re-tuning gains, as the answer has it where the settle stage ran (on fresh seeds),
+    else the grid's cross-fitted estimate, each said so."""
+    answer, confirmed = entry.answer, entry.settle and entry.settle.confirmation
+    if answer is not None and answer.source == "settle" and confirmed:
+        kept = all(hp.recipe == hp.dense for hp in entry.recipe.per_hp.values())
+        worse = (f"; the grid's re-tuned point did {points(confirmed.gain)} there, so the dense "
+                 "values ship" if kept and confirmed.gain < 0 else "")
+        return f"{points(answer.regret)} on fresh seeds ({answer_interval(answer)}){worse}"
     if entry.comparison is None:
         return "–"
     regret = entry.comparison.regret

@@ -23,7 +23,6 @@ figcaption { color: #555; font-size: 0.88em; }
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
 div.heatbox { display: inline-block; vertical-align: top; max-width: 100%; overflow-x: auto;
               margin-right: 1em; }  /* ratios side by side where the screen has room */
-table.heat { margin-right: 0; }
 table.heat td { text-align: center; min-width: 2.6em; cursor: help; }
 table.heat caption { caption-side: bottom; font-size: 0.85em; color: #555; text-align: left; }
 """
@@ -32,11 +31,11 @@ table.heat caption { caption-side: bottom; font-size: 0.85em; color: #555; text-
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
-NUMBER = re.compile(r"[-+−]?[\d.,]+(e[-+]?\d+)?( ?%| ms| ×)?|–")  # right-aligned; words left
+NUMBER_FIRST = re.compile(r"\s*[-+−]?\d|\s*–\s*$")  # right-aligned; a cell led by words: left
 
 
 def _cell(text: str) -> str:
-    return (f"<td>{escape(text)}</td>" if NUMBER.fullmatch(text.strip())
+    return (f"<td>{escape(text)}</td>" if NUMBER_FIRST.match(text)
             else f'<td class="text">{escape(text)}</td>')
 
 

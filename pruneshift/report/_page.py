@@ -328,10 +328,10 @@ def sections(results: Results, figures: dict[str, Path | None],
         Section("Sensitivity", "sensitivity",
                 [f"Each grid is a {results.distribution.normalisation} distribution "
                  f"(temperature {results.distribution.temperature:.3g}). A floor is what "
-                 "the seed noise alone exceeds only at the level each claim is tested at "
-                 "(α shared among the claims); p is a statistic's own, before that sharing, "
-                 "so p can be small while the statistic stays below its floor; the adjusted p "
-                 "is the one a claim rests on."],
+                 "the seed noise alone exceeds with probability α divided among all the tests "
+                 "(Bonferroni, the strictest step of Holm's); p is a statistic's own, before "
+                 "any division, so p can be small while the statistic stays below its floor. "
+                 "Only W1's claims are tested; their adjusted p is the one a claim rests on."],
                 [distance_table(results), per_hp_table(results)],
                 figure("distances", "Distances between the dense and pruned distributions, "
                        "with the noise floor shaded.")

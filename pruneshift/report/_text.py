@@ -215,7 +215,7 @@ def _efficiency_words(dense: RatioResult | None, last: RatioResult) -> list[str]
 
 
 def _hyperparameter_words(entries: dict[float, RatioShift], threshold: Threshold,
-                          axis: Axis, largest: float, level: float) -> str:
+                          axis: Axis, largest: float, alpha: float) -> str:
     """One hyperparameter: from where it moves measurably (its distribution moves beyond the
     seed noise), or that it stays put; and what keeping only it at its dense value costs on the
     grid (an estimate, not a claim)."""
@@ -226,7 +226,7 @@ def _hyperparameter_words(entries: dict[float, RatioShift], threshold: Threshold
     cost = ""
     if worst is not None:
         regret = entries[worst].per_hp[name].regret
-        bounds = interval(regret, level, bare=True)
+        bounds = interval(regret, alpha, bare=True)
         cost = (f"; on the grid, keeping only {name} at its dense value costs about "
                 f"{points(max(0.0, regret.mean or 0.0))} points at {pct(worst)} (an estimate, "
                 f"not a tested claim{'; ' + bounds if bounds else ''})")

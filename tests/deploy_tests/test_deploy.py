@@ -122,35 +122,46 @@ def test_a_study_ships_each_ratio_s_re_tuned_model_in_onnx(quick_run):
 
 @pytest.mark.slow
 def test_a_run_killed_while_deploying_ships_each_model_once(tmp_path, quick_run):
-    """Killed (injected) with its first model deployed but not recorded, then finished."""
+    """Killed (injected) with its first model's record stored but its trial not closed, then
+    finished: as it is, and after another worker failed the dead one's trial (which once
+    enqueued the recorded unit again: left waiting, or deployed twice where it was taken)."""
+    from pruneshift.queue import fail_orphans
+
     config = load_config(QUICK)
+    out = tmp_path / "run"
     killed = subprocess.run([sys.executable, "-m", "pruneshift", "run", str(QUICK),
-                             "--out", str(tmp_path)], capture_output=True, timeout=300,
+                             "--out", str(out)], capture_output=True, timeout=300,
                             env={**os.environ, "PRUNESHIFT_KILL_AT": "deploy:1"})
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     name = stages_study_name(config.experiment)
     trials = optuna.load_study(study_name=name,
-                               storage=open_storage(default_storage_url(tmp_path))).trials
+                               storage=open_storage(default_storage_url(out))).trials
     [killed_unit] = [t for t in trials if t.state == TrialState.RUNNING]
     assert key_of(killed_unit).startswith("deploy/")
     killed_ratio = killed_unit.user_attrs[TrialKey.RATIO]
-    assert not (tmp_path / "results.json").exists()
-    results = run_study(config, out=tmp_path)
-    stages = optuna.load_study(study_name=name,
-                               storage=open_storage(default_storage_url(tmp_path)))
-    assert not [t for t in stages.trials if t.state == TrialState.RUNNING]
-    for ratio in config.pruning.ratios:
-        done = [t for t in stages.trials if key_of(t) == deploy_task(ratio)
-                and t.state == TrialState.COMPLETE]
-        # the killed unit had recorded its model: the rerun keeps it, trains nothing again
-        assert len(done) == (0 if ratio == killed_ratio else 1), ratio
-        shipped = results.ratios[ratio].deployment.onnx
-        assert StudyKey.deployed(ratio) in stages.user_attrs
-        assert file_digest(tmp_path / shipped.file) == shipped.sha256
-    clean = quick_run[1]
-    for ratio, entry in results.ratios.items():
-        assert entry.deployment.params == clean.ratios[ratio].deployment.params
-        assert entry.deployment.val_accuracy == clean.ratios[ratio].deployment.val_accuracy
+    assert not (out / "results.json").exists()
+    swept = tmp_path / "swept"
+    shutil.copytree(out, swept)
+    assert fail_orphans(optuna.load_study(study_name=name,
+                                          storage=open_storage(default_storage_url(swept)))) == 1
+    for folder in (out, swept):
+        results = run_study(config, out=folder)
+        stages = optuna.load_study(study_name=name,
+                                   storage=open_storage(default_storage_url(folder)))
+        assert not [t for t in stages.trials
+                    if t.state in (TrialState.RUNNING, TrialState.WAITING)], folder
+        for ratio in config.pruning.ratios:
+            done = [t for t in stages.trials if key_of(t) == deploy_task(ratio)
+                    and t.state == TrialState.COMPLETE]
+            # the killed unit's record was stored: the rerun keeps it, trains nothing again
+            assert len(done) == (0 if ratio == killed_ratio else 1), (folder, ratio)
+            shipped = results.ratios[ratio].deployment.onnx
+            assert StudyKey.deployed(ratio) in stages.user_attrs
+            assert file_digest(folder / shipped.file) == shipped.sha256
+        clean = quick_run[1]
+        for ratio, entry in results.ratios.items():
+            assert entry.deployment.params == clean.ratios[ratio].deployment.params
+            assert entry.deployment.val_accuracy == clean.ratios[ratio].deployment.val_accuracy
 
 
 @pytest.mark.slow

@@ -279,12 +279,12 @@ def test_the_configuration_shows_what_the_grid_ran_with(quick_run, hostile_synth
 def test_what_to_do_gives_the_gain_the_answer_rests_on(quick_run):
     """Where the settle stage ran, the gain of re-tuning in "What to do" is its gain on fresh
     seeds, as in the answer; words in tables are left-aligned, numbers right."""
-    from pruneshift.report._text import points
+    from pruneshift.report._text import answer_interval, points
 
     out, results = quick_run
-    confirmed = results.ratios[0.5].settle.confirmation
+    answer = results.ratios[0.5].answer
     html = (out / "report.html").read_text()
-    assert f"{points(confirmed.gain)} on fresh seeds (97.5 % interval" in html
+    assert f"{points(answer.regret)} on fresh seeds ({answer_interval(answer)})" in html
     assert f'<td class="text">{results.ratios[0.5].answer.decision}</td>' in html
     assert "<td>0.5</td>" in html
 
