@@ -8,6 +8,7 @@ once). One worker is ``pruneshift run``; any number on any machines is ``prunesh
 
 from __future__ import annotations
 
+import functools
 import time
 from enum import Enum
 from pathlib import Path
@@ -136,18 +137,22 @@ class Worker:
         trial = queue.take(self.stages)
         if trial is None:
             return False
-        records = {key: record for each in self.schedule if isinstance(each, Tasks)
-                   for key, record in each.keys(self.config).items()}
         runner = task_runner(self.run, self.stages, self.source.splits, self.optimum,
                              self.events, self._deploy)
 
         def work(trial: optuna.Trial) -> float:
-            if records.get(key_of(trial)) in self.stages.user_attrs:
+            if self.task_records.get(key_of(trial)) in self.stages.user_attrs:
                 return 0.0
             return runner(trial)
 
         queue.execute(self.stages, trial, work, self.run.lock, self.events.warning)
         return True
+
+    @functools.cached_property
+    def task_records(self) -> dict[str, str]:
+        """Each task's unit key and the stages study's attribute its record is stored under."""
+        return {key: record for stage in self.schedule if isinstance(stage, Tasks)
+                for key, record in stage.keys(self.config).items()}
 
     def _deploy(self, ratio: float, trial: optuna.Trial) -> None:
         grid = self.grid_stage(ratio)
