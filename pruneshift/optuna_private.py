@@ -36,7 +36,6 @@ def keeps_heartbeats(study: optuna.Study) -> bool:
     return is_heartbeat_enabled(storage_of(study))
 
 
-def enqueued_params(study: optuna.Study, trial: optuna.Trial) -> dict[str, object]:
-    """The parameters ``trial`` was enqueued with (``Study.enqueue_trial``), as stored."""
-    stored = storage_of(study).get_trial(trial_id(trial))
+def enqueued_params(stored: optuna.trial.FrozenTrial) -> dict[str, object]:
+    """The parameters a stored trial was enqueued with (``Study.enqueue_trial``)."""
     return dict(stored.system_attrs.get("fixed_params", {}))

@@ -25,9 +25,11 @@ def test_a_study_s_storage_and_a_trial_s_id_are_reachable(tmp_path):
 def test_an_enqueued_trial_s_parameters_are_read_back(tmp_path):
     study = optuna.create_study(storage=open_storage(str(tmp_path / "journal.log")))
     study.enqueue_trial({"lr": 0.1, "depth": 3})
-    trial = study.ask()
-    assert optuna_private.enqueued_params(study, trial) == {"lr": 0.1, "depth": 3}
-    assert optuna_private.enqueued_params(study, study.ask()) == {}
+    def stored(trial):
+        return optuna_private.storage_of(study).get_trial(optuna_private.trial_id(trial))
+
+    assert optuna_private.enqueued_params(stored(study.ask())) == {"lr": 0.1, "depth": 3}
+    assert optuna_private.enqueued_params(stored(study.ask())) == {}
 
 
 def test_the_database_storage_logs_through_the_named_logger():

@@ -98,11 +98,10 @@ def take(study: optuna.Study) -> optuna.Trial | None:
     with warnings.catch_warnings():  # heartbeats are recorded by ``heartbeat`` below
         warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed")
         trial = study.ask()
-    _held[trial_id(trial)] = str(key_of(trial))
     if key_of(trial) is None:  # the queue ran dry between the check and the ask
         study.tell(trial, state=TrialState.FAIL)
-        _held.pop(trial_id(trial), None)
         return None
+    _held[trial_id(trial)] = str(key_of(trial))
     try:
         retrying(lambda: claim(study, trial), "the study's storage")
     except optuna.exceptions.UpdateFinishedTrialError:
@@ -227,7 +226,7 @@ def _give_back_one(study: optuna.Study, trial: optuna.Trial) -> None:
     frozen = storage_of(study).get_trial(trial_id(trial))
     if frozen.state == TrialState.RUNNING:
         study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
-        study.enqueue_trial(enqueued_params(study, trial),
+        study.enqueue_trial(enqueued_params(frozen),
                             user_attrs={TrialKey.KEY: key_of(frozen), **_unit_attrs(frozen)})
     _held.pop(trial_id(trial), None)
 
@@ -244,11 +243,10 @@ def _tell(study: optuna.Study, trial: optuna.Trial, **outcome: Any) -> FrozenTri
         try:
             frozen = study.tell(trial, skip_if_finished=True, **outcome)
         except optuna.exceptions.UpdateFinishedTrialError:
-            _held.pop(trial_id(trial), None)
-            return None
-        _held.pop(trial_id(trial), None)
+            frozen = None
+        _held.pop(trial_id(trial), None)  # told, or another worker's now
         told = outcome.get("state", TrialState.COMPLETE)
-        return frozen if frozen.state == told else None
+        return frozen if frozen is not None and frozen.state == told else None
 
     return retrying(tell, "the study's storage")
 

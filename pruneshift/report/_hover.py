@@ -32,10 +32,6 @@ def _colour(value: float, low: float, high: float) -> tuple[str, str]:
     return VIRIDIS[index], "#000000" if index >= 6 else "#ffffff"
 
 
-def _value(value: object) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
-
-
 def hover_tables(arrays: dict[float, Landscape], dense_optimum: tuple[int, ...] | None) -> str:
     """One table per ratio (rows: the first axis, columns: the second), on one colour scale;
     empty for a grid of more than two axes (the picture shows those)."""
@@ -84,7 +80,7 @@ def _cell(landscape: Landscape, mean: np.ndarray, index: tuple[int, ...], grid, 
     diverged = landscape.diverged[index]
     seeds = ", ".join("diverged" if d else ("–" if np.isnan(a) else f"{100 * a:.1f}")
                       for a, d in zip(runs, diverged, strict=True))
-    point = ", ".join(f"{a.name} = {_value(a.values[k])}"
+    point = ", ".join(f"{a.name} = {tick(a.values[k])}"
                       for a, k in zip(grid.axes, index, strict=True))
     value = mean[index]
     tip = (f"{point}: {'–' if np.isnan(value) else f'{100 * value:.2f}'} % mean validation "
