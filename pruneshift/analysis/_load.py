@@ -57,8 +57,8 @@ def load_run_data(url: str, experiment: str) -> RunData:
         raise StorageError(f"no grid of experiment '{experiment}' in this storage yet; "
                            "run the study first")
     stages = optuna.load_study(study_name=stages_study_name(experiment), storage=storage)
-    check_schema(stages)
     attrs = stages.user_attrs
+    check_schema(stages.study_name, attrs)
     ratios = grid_ratios(names, experiment)
     trials = {r: _complete(storage, grid_study_name(experiment, r)) for r in ratios}
     settle = {r: optuna.load_study(study_name=settle_study_name(experiment, r), storage=storage)

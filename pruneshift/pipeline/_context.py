@@ -103,14 +103,15 @@ class Run:
         study = optuna.create_study(storage=self.storage, study_name=name,
                                     direction="maximize", load_if_exists=True)
         current = fingerprint(self.config, sections)
-        stored = study.user_attrs.get(StudyKey.FINGERPRINT)
+        attrs = study.user_attrs
+        stored = attrs.get(StudyKey.FINGERPRINT)
         if stored is None:
             study.set_user_attr(StudyKey.SCHEMA, SCHEMA_VERSION)
             study.set_user_attr(StudyKey.FINGERPRINT, current)
             study.set_user_attr(StudyKey.CONFIG, public_config(self.config))
             self._studies[name] = study
             return study
-        check_schema(study)
+        check_schema(name, attrs)
         if stored != current:
             changes = fingerprint_differences(stored, current)
             raise ConfigError(f"study '{name}' in {redact(self.url)} was made with other "

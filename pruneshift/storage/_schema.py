@@ -131,11 +131,12 @@ class StudyKey:
         return _by_ratio(attrs, StudyKey._DEPLOYED)
 
 
-def check_schema(study: optuna.Study) -> None:
-    """Refuse, in one line, a study stored in a layout this pruneshift does not read."""
-    version = study.user_attrs.get(StudyKey.SCHEMA, 1)
+def check_schema(name: str, attrs: dict[str, Any]) -> None:
+    """Refuse, in one line, a study (``name``, its user attributes as read) stored in a layout
+    this pruneshift does not read."""
+    version = attrs.get(StudyKey.SCHEMA, 1)
     if version != SCHEMA_VERSION:
-        raise StorageError(f"study '{study.study_name}' is stored in schema version {version}; "
+        raise StorageError(f"study '{name}' is stored in schema version {version}; "
                            f"this pruneshift reads version {SCHEMA_VERSION}: open it with the "
                            "pruneshift that wrote it, or start another experiment name")
 
