@@ -15,21 +15,18 @@ from html import escape
 import numpy as np
 
 from ..analysis import Landscape, best_index
-from ._landscapes import COLOUR_RANGE
+from ._landscapes import colour_scale
 from ._plot import tick
-
-# viridis at eleven stops, dark to light, as hex: the PNG's colour scale
-VIRIDIS = ("#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c", "#22a884",
-           "#44bf70", "#7ad151", "#bddf26", "#fde725")
 
 
 def _colour(value: float, low: float, high: float) -> tuple[str, str]:
-    """Background and text colour of a cell worth ``value`` on the scale ``low``..``high``."""
-    if not np.isfinite(value):
-        return VIRIDIS[0], "#ffffff"
-    share = 0.0 if high <= low else float(np.clip((value - low) / (high - low), 0, 1))
-    index = round(share * (len(VIRIDIS) - 1))
-    return VIRIDIS[index], "#000000" if index >= 6 else "#ffffff"
+    """Background and text colour of a cell worth ``value`` on the scale ``low``..``high``:
+    the PNG's colour map, and its labels' rule (dark text on the lighter half)."""
+    from matplotlib import colormaps, colors
+
+    share = 0.0 if not np.isfinite(value) or high <= low else float(
+        np.clip((value - low) / (high - low), 0, 1))
+    return colors.to_hex(colormaps["viridis"](share)), "#000000" if share > 0.5 else "#ffffff"
 
 
 def hover_tables(arrays: dict[float, Landscape], dense_optimum: tuple[int, ...] | None) -> str:
@@ -39,12 +36,10 @@ def hover_tables(arrays: dict[float, Landscape], dense_optimum: tuple[int, ...] 
     grid = arrays[ratios[0]].grid if ratios else None
     if grid is None or not 1 <= len(grid.axes) <= 2:
         return ""
-    means = {r: arrays[r].mean() for r in ratios}
-    finite = np.concatenate([m[np.isfinite(m)] for m in means.values()])
-    if finite.size == 0:
+    scale = colour_scale(arrays)
+    if scale is None:
         return ""
-    high = float(finite.max())
-    low = max(float(finite.min()), high - COLOUR_RANGE)
+    means, low, high = scale
     rows_axis, cols_axis = grid.axes[0], grid.axes[1] if len(grid.axes) == 2 else None
     added = {(g.axis, g.value) for g in grid.grown}  # values the grid grew to have
     parts = []

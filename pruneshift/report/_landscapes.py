@@ -43,6 +43,18 @@ def _label_cells(ax, values: np.ndarray, vmin: float, vmax: float) -> None:
                     color="black" if value > middle else "white")
 
 
+def colour_scale(arrays: dict[float, Landscape]
+                 ) -> tuple[dict[float, np.ndarray], float, float] | None:
+    """Each ratio's mean accuracy and the one colour scale (low, high) they share: from the
+    lowest mean to the highest, at most ``COLOUR_RANGE`` wide; None if nothing is finite."""
+    means = {r: arrays[r].mean() for r in sorted(arrays)}
+    finite = np.concatenate([m[np.isfinite(m)] for m in means.values()])
+    if finite.size == 0:
+        return None
+    high = float(finite.max())
+    return means, max(float(finite.min()), high - COLOUR_RANGE), high
+
+
 def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: tuple[int, ...] | None,
                        path: Path) -> Path | None:
     """Every ratio's mean validation accuracy side by side, on one colour scale.
@@ -58,12 +70,10 @@ def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: tuple[int,
     from matplotlib.ticker import FuncFormatter
 
     ratios = sorted(arrays)
-    means = {r: arrays[r].mean() for r in ratios}
-    finite = np.concatenate([m[np.isfinite(m)] for m in means.values()])
-    if finite.size == 0:
+    scale = colour_scale(arrays)
+    if scale is None:
         return None
-    vmax = float(finite.max())
-    vmin = max(float(finite.min()), vmax - COLOUR_RANGE)
+    means, vmin, vmax = scale
     axes_info = arrays[ratios[0]].grid.axes
     pairs = _pairs(len(axes_info))
     columns = min(PER_ROW, len(ratios)) if len(pairs) == 1 else len(ratios)
@@ -108,7 +118,7 @@ def landscape_heatmaps(arrays: dict[float, Landscape], dense_optimum: tuple[int,
                                c="white", edgecolors="black", linewidths=0.8, label=label)
             if row_index == 0:
                 ax.set_title(f"ratio {ratio:g}")
-    below = vmin > finite.min()
+    below = any(vmin > np.nanmin(m) for m in means.values() if np.isfinite(m).any())
     fig.colorbar(shown, ax=panels, extend="min" if below else "neither",
                  format=FuncFormatter(lambda value, _: f"{100 * value:.1f}"),
                  label="validation accuracy %, mean over seeds"
