@@ -139,7 +139,7 @@ AUGMENTATIONS: Registry[Entry] = Registry("augmentation", {
 TARGETS: Registry[Entry] = Registry("pruning target", {
     "channels": Entry("a ratio is the share of channels removed"),
     "macs": Entry("a ratio is the share of multiply-accumulates removed"),
-    "params": Entry("a ratio is the share of parameters removed"),
+    "param_count": Entry("a ratio is the share of parameters removed"),
 })
 
 SCOPES: Registry[Entry] = Registry("pruning scope", {
@@ -188,7 +188,7 @@ THRESHOLD_RULES: Registry[Entry] = Registry("threshold rule", {
 
 BUDGETS: Registry[Entry] = Registry("budget", {
     "macs": Entry("multiply-accumulates of one forward pass at batch 1"),
-    "params": Entry("parameters"),
+    "param_count": Entry("parameters"),
     "latency_ms": Entry("median ONNX Runtime latency at batch 1, one CPU thread (PyTorch's "
                         "where the model was not exported)"),
     "size_bytes": Entry("the ONNX file's size (the state dict's where not exported)"),

@@ -52,13 +52,15 @@ def test_a_record_missing_a_required_field_is_a_one_line_error():
         pruned_records({StudyKey.pruned(0.5): {"target": "macs"}})
 
 
-def test_a_study_in_another_schema_version_is_refused_by_the_run_and_the_analysis(tmp_path):
+@pytest.mark.parametrize("version", [SCHEMA_VERSION - 1, SCHEMA_VERSION + 1])
+def test_a_study_in_another_schema_version_is_refused_by_the_run_and_the_analysis(tmp_path,
+                                                                                   version):
     config = load_config(SYNTHETIC)
     name = stages_study_name(config.experiment)
     stages = Run.open(config, out=tmp_path).study(name, GRID_SECTIONS)
     assert stages.user_attrs[StudyKey.SCHEMA] == SCHEMA_VERSION
-    stages.set_user_attr(StudyKey.SCHEMA, SCHEMA_VERSION + 1)
-    refusal = f"'{name}' is stored in schema version {SCHEMA_VERSION + 1}; this pruneshift " \
+    stages.set_user_attr(StudyKey.SCHEMA, version)
+    refusal = f"'{name}' is stored in schema version {version}; this pruneshift " \
               f"reads version {SCHEMA_VERSION}"
     with pytest.raises(StorageError, match=refusal):
         Run.open(config, out=tmp_path).study(name, GRID_SECTIONS)

@@ -72,7 +72,8 @@ def landscape_rows(trials: list[FrozenTrial], grid: Grid, ratio: float
                       "diverged": bool(run.diverged), "epochs": run.epochs,
                       "train_seconds": run.seconds,
                       "members": attrs.get(TrialKey.MEMBERS, 1),
-                      "test_accuracy": run.test_accuracy, "params": attrs.get(TrialKey.PARAMS),
+                      "test_accuracy": run.test_accuracy,
+                      "param_count": attrs.get(TrialKey.PARAM_COUNT),
                       "point": cell[0], "trial": trial.number}
     return [rows[c] for c in sorted(rows)], duplicates
 

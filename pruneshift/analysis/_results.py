@@ -26,7 +26,7 @@ from ._record import Record
 
 
 class Efficiency(Record):
-    params: int
+    param_count: int
     macs: int
     latency_ms: float | None = None
     size_bytes: int | None = None

@@ -33,7 +33,7 @@ def landscapes(data: RunData) -> tuple[pd.DataFrame, dict[float, Landscape], dic
         arrays[ratio] = to_landscape(rows, data.grid, ratio)
         frames.append(pd.DataFrame(rows))
     columns = ["ratio", *[a.name for a in data.grid.axes], "seed", "val_accuracy", "val_loss",
-               "diverged", "epochs", "train_seconds", "members", "test_accuracy", "params",
+               "diverged", "epochs", "train_seconds", "members", "test_accuracy", "param_count",
                "point", "trial"]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return table.reindex(columns=columns), arrays, duplicates

@@ -54,8 +54,9 @@ StorageOpt = Annotated[str | None, typer.Option(
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 RunDirArg = Annotated[Path, typer.Argument(help="A run folder.")]
 BudgetOpt = Annotated[list[str] | None, typer.Option(
-    "--budget", help="A cost limit the report picks the best ratio under: macs=1e6, params=5e4, "
-    "latency_ms=0.5 or size_bytes=2e5 (repeatable; the same as --set analysis.budget.KIND=V).",
+    "--budget", help="A cost limit the report picks the best ratio under: macs=1e6, "
+    "param_count=5e4, latency_ms=0.5 or size_bytes=2e5 (repeatable; the same as --set "
+    "analysis.budget.KIND=V).",
     show_default=False)]
 
 

@@ -104,7 +104,7 @@ class GridTrainer:
             try:
                 record_result(trial, trained.result, seed)
                 trial.set_user_attr(TrialKey.RATIO, self.ratio)
-                trial.set_user_attr(TrialKey.PARAMS,
+                trial.set_user_attr(TrialKey.PARAM_COUNT,
                                     sum(p.numel() for p in trained.model.parameters()))
                 trial.set_user_attr(TrialKey.MEMBERS, trained.members)
                 if stored and not trained.result.diverged:

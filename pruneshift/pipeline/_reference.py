@@ -83,8 +83,9 @@ def prune_reference(run: Run, stages: optuna.Study, splits: Splits, ratio: float
         val_accuracy_before_training=evaluate(model, splits.val_x, splits.val_y)[1])
     publish(trial, stages, StudyKey.pruned(ratio), record.as_stored())
     eff, removed = record.efficiency, record.reductions
-    events.stage("pruning", f"ratio {ratio:g}: {eff['params']:,} params, {eff['macs']:,} MACs "
-                 f"({removed['macs']:.1%} removed), {eff['latency_ms']:.3f} ms at batch 1")
+    events.stage("pruning", f"ratio {ratio:g}: {eff['param_count']:,} parameters, "
+                 f"{eff['macs']:,} MACs ({removed['macs']:.1%} removed), "
+                 f"{eff['latency_ms']:.3f} ms at batch 1")
 
 
 def task_runner(run: Run, stages: optuna.Study, splits: Splits, optimum: dict[str, Any],

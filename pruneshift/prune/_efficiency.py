@@ -66,6 +66,6 @@ def cpu_latency_ms(model: nn.Module, input_shape: tuple[int, ...], *, runs: int,
 def efficiency(model: nn.Module, input_shape: tuple[int, ...], *, runs: int) -> dict[str, float]:
     """Parameters, MACs, median CPU latency (batch 1, 1 thread) and serialized bytes."""
     macs, params = count_macs_and_params(model, input_shape)
-    return {"params": params, "macs": macs,
+    return {"param_count": params, "macs": macs,
             "latency_ms": round(cpu_latency_ms(model, input_shape, runs=runs), 5),
             "size_bytes": serialized_bytes(model)}

@@ -41,11 +41,12 @@ def costs(model: nn.Module, example_input: torch.Tensor, num_classes: int) -> di
     """Prunable channels, MACs at batch 1 and parameters of ``model``."""
     macs, params = count_macs_and_params(model, tuple(example_input.shape[1:]))
     return {"channels": prunable_channels(model, num_classes), "macs": int(macs),
-            "params": int(params)}
+            "param_count": int(params)}
 
 
 def reductions(dense: dict[str, int], pruned: dict[str, int]) -> dict[str, float]:
-    """The share of each cost removed, e.g. ``{"channels": 0.37, "macs": 0.6, "params": 0.61}``."""
+    """The share of each cost removed, e.g. ``{"channels": 0.37, "macs": 0.6,
+    "param_count": 0.61}``."""
     return {key: round(1 - pruned[key] / dense[key], 6) for key in TARGETS}
 
 
@@ -70,7 +71,8 @@ def prune_to_target(model: nn.Module, example_input: torch.Tensor, settings: Pru
                          6)
         if removed > removed_before:
             removed_before, state_before = removed, _state(probe)
-    raise ConfigError(f"pruning.ratios: {ratio:g} of the {target} cannot be removed; at most "
+    raise ConfigError(f"pruning.ratios: a share {ratio:g} of the {target} (pruning.target) cannot "
+                      "be removed; at most "
                       f"{removed_before:.3f} is reachable with scope '{settings.scope}'")
 
 

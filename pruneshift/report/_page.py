@@ -51,7 +51,7 @@ def _p(value: float | None) -> str:
 def _removed(reductions: dict[str, float] | None) -> str:
     shares = reductions or {}
     return " / ".join(_fmt(None if shares.get(k) is None else 100 * shares[k], ".0f")
-                      for k in ("channels", "macs", "params"))
+                      for k in ("channels", "macs", "param_count"))
 
 
 def _percent(value: float | None) -> str:
@@ -66,7 +66,7 @@ def efficiency_table(results: Results) -> Table:
         onnx = e.deployment.latency_ms(1) if e.deployment else None
         rows.append([
             f"{e.ratio:g}", _removed(e.reductions),
-            _fmt(eff and eff.params, ","), _fmt(eff and eff.macs, ","),
+            _fmt(eff and eff.param_count, ","), _fmt(eff and eff.macs, ","),
             _fmt(onnx, ".3f"), _fmt(eff and eff.latency_ms, ".3f"),
             _fmt(eff and eff.size_bytes and eff.size_bytes / 1000, ".1f"),
             _percent(best and best.value) + " / " + _percent(best and best.test_accuracy),
@@ -74,7 +74,7 @@ def efficiency_table(results: Results) -> Table:
             + _percent(compared and compared.test_at_dense_optimum),
             "–" if regret is None else points(regret.mean) + interval(regret, results.alpha),
             _fmt(compared and compared.diverged.runs, "d")])
-    return Table(["ratio", "removed % (channels / MACs / params)", "params", "MACs",
+    return Table(["ratio", "removed % (channels / MACs / parameters)", "parameters", "MACs",
                   "ONNX Runtime ms (batch 1, 1 thread)", "PyTorch eager ms (batch 1, 1 thread)",
                   "size kB", "grid: best point's accuracy % (validation / test)",
                   "grid: dense optimum's accuracy % (validation / test)",

@@ -210,8 +210,8 @@ def _efficiency_words(dense: RatioResult | None, last: RatioResult) -> list[str]
     latency = ("" if before.latency_ms is None or after.latency_ms is None else
                f"; its latency at batch 1 in PyTorch (one thread) goes from "
                f"{before.latency_ms:.3f} to {after.latency_ms:.3f} ms")
-    return [f"At {pct(last.ratio)} pruning the model keeps {after.params:,} of "
-            f"{before.params:,} parameters and {kept:.0f} % of the MACs{latency}."]
+    return [f"At {pct(last.ratio)} pruning the model keeps {after.param_count:,} of "
+            f"{before.param_count:,} parameters and {kept:.0f} % of the MACs{latency}."]
 
 
 def _hyperparameter_words(entries: dict[float, RatioShift], threshold: Threshold,

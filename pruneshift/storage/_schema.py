@@ -72,7 +72,9 @@ def experiments_in(study_names: set[str]) -> list[str]:
     return sorted(name.removesuffix(suffix) for name in study_names if name.endswith(suffix))
 
 
-SCHEMA_VERSION = 1  # the layout below; a study without a stamp predates it and is read as 1
+# The layout below. A study without a stamp predates stamps and is read as 1; version 2 named a
+# model's parameter count `param_count` (trials, pruned records), where version 1 said `params`.
+SCHEMA_VERSION = 2
 
 
 class StudyKey:
@@ -161,7 +163,7 @@ class TrialKey:
     POINT = "point"  # the settle point: "kept" or "recipe"
     ARTIFACT = "artifact_id"  # the trained weights, where a run keeps them (the deployed ones)
     RECORD = "record"  # a task's record, written on its trial first (fenced; then published)
-    PARAMS = "params"  # parameters of the trained model
+    PARAM_COUNT = "param_count"  # parameters of the trained model
     MEMBERS = "members"  # models trained stacked together with it
 
 

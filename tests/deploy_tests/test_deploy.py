@@ -178,9 +178,9 @@ def test_a_budget_names_the_most_accurate_ratio_within_it(quick_run, tmp_path):
     roomy = analyze_run(out, overrides=[f"analysis.budget.latency_ms={latency}"]).choice
     best = max(entries.values(), key=lambda e: e.best.value)
     assert roomy.ratio == best.ratio
-    nothing = analyze_run(out, overrides=["analysis.budget.params=10"]).choice
+    nothing = analyze_run(out, overrides=["analysis.budget.param_count=10"]).choice
     assert nothing.ratio is None
-    assert "No pruned model fits the budget params ≤ 10" in (out / "report.md").read_text()
+    assert "No pruned model fits the budget param_count ≤ 10" in (out / "report.md").read_text()
 
 
 def needs_litert() -> None:

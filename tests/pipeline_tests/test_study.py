@@ -17,7 +17,7 @@ from pruneshift.storage import default_storage_url, grid_study_name, open_storag
 
 from ..conftest import QUICK
 
-VALUE_COLUMNS = ["val_accuracy", "val_loss", "diverged", "epochs", "test_accuracy", "params"]
+VALUE_COLUMNS = ["val_accuracy", "val_loss", "diverged", "epochs", "test_accuracy", "param_count"]
 
 
 class Counter(Events):
@@ -41,14 +41,14 @@ def test_quick_study_writes_results_and_exactly_the_expected_rows(quick_run):
     assert dense.comparison.regret.mean == 0.0
     assert dense.comparison.distances.wasserstein == 0.0
     assert pruned.efficiency.macs < dense.efficiency.macs
-    assert pruned.efficiency.params < dense.efficiency.params
+    assert pruned.efficiency.param_count < dense.efficiency.param_count
     assert pruned.cells.model_dump() == {"complete": 18, "expected": 18, "duplicates": 0}
     assert pruned.comparison.regret.mean >= 0
     assert pruned.best.value >= pruned.value_at_dense_optimum
     # during-training pruning physically shrinks every trained member
-    params = table.groupby("ratio")["params"].agg(["min", "max"])
+    params = table.groupby("ratio")["param_count"].agg(["min", "max"])
     assert params.loc[0.5, "max"] < params.loc[0.0, "min"]
-    assert params.loc[0.5, "max"] == pruned.efficiency.params
+    assert params.loc[0.5, "max"] == pruned.efficiency.param_count
     written = json.loads((out / "results.json").read_text())
     assert written == results.to_json()
     assert (out / "report.html").exists() and (out / "report.md").exists()
@@ -80,8 +80,9 @@ def test_each_protocol_trains_the_pruned_reference(tmp_path, protocol):
     results = run_study(config, out=tmp_path)
     table = pd.read_csv(tmp_path / "landscapes.csv")
     assert len(table) == 2 * 3 * 2
-    assert set(table.loc[table.ratio == 0.5, "params"]) == {results.ratios[0.5].efficiency.params}
-    assert set(table.loc[table.ratio == 0.0, "params"]) == {results.ratios[0.0].efficiency.params}
+    for ratio in (0.5, 0.0):
+        counts = set(table.loc[table.ratio == ratio, "param_count"])
+        assert counts == {results.ratios[ratio].efficiency.param_count}
     epochs = set(table["epochs"])
     assert epochs == ({1} if protocol == "finetune" else {2})
     if protocol == "finetune":  # one epoch from the trained reference is already good
@@ -153,7 +154,7 @@ def assert_within_execution_tolerance(a: pd.DataFrame, b: pd.DataFrame, val_imag
     diverged, exactly."""
     merged = a.merge(b, on=["ratio", "point", "seed"], suffixes=("_a", "_b"))
     assert len(merged) == len(a) == len(b)
-    for column in ["diverged", "epochs", "params"]:
+    for column in ["diverged", "epochs", "param_count"]:
         assert (merged[f"{column}_a"] == merged[f"{column}_b"]).all(), column
     images_apart = ((merged["val_accuracy_a"] - merged["val_accuracy_b"]).abs()
                     * val_images).round()

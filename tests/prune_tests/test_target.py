@@ -41,10 +41,10 @@ def test_narrow_models_whose_small_layers_empty_early_still_meet_the_target(name
 def test_params_and_global_targets_are_met(criterion):
     model, x, y = briefly_trained("resnet20", SHAPES["resnet20"])
     dense = costs(model, x[:1], 10)
-    settings = PruningConfig(target="params", scope="global", criterion=criterion)
+    settings = PruningConfig(target="param_count", scope="global", criterion=criterion)
     prune(model, x[:1], settings, ratio=0.5, num_classes=10, seed=0,
           gradients=gradients_on(x, y))
-    assert reductions(dense, costs(model, x[:1], 10))["params"] == pytest.approx(0.5, abs=0.03)
+    assert reductions(dense, costs(model, x[:1], 10))["param_count"] == pytest.approx(0.5, abs=0.03)
 
 
 def test_the_channels_target_is_the_ratio_itself():
@@ -58,7 +58,8 @@ def test_the_channels_target_is_the_ratio_itself():
 
 def test_an_unreachable_target_names_the_most_that_can_be_removed():
     model = build_model("mlp", SHAPES["mlp"], 10)
-    with pytest.raises(ConfigError, match=r"pruning.ratios: 0.999 of the params cannot be "
-                                          r"removed; at most 0\.\d+ is reachable"):
-        prune(model, torch.randn(1, *SHAPES["mlp"]), PruningConfig(target="params"),
+    with pytest.raises(ConfigError, match=r"pruning.ratios: a share 0.999 of the param_count "
+                                          r"\(pruning.target\) cannot be removed; "
+                                          r"at most 0\.\d+ is reachable"):
+        prune(model, torch.randn(1, *SHAPES["mlp"]), PruningConfig(target="param_count"),
               ratio=0.999, num_classes=10, seed=0)
