@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+if "PYTEST_XDIST_WORKER" in os.environ:  # one test process per core (pytest-xdist's -n auto):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # each trains on one thread, its studies too
+
 import uuid
 from pathlib import Path
 
@@ -17,6 +22,12 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 EXAMPLES = Path(__file__).parents[1] / "examples"
 QUICK = EXAMPLES / "quick.yaml"
 SYNTHETIC = EXAMPLES / "synthetic.yaml"
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto``: a test process per core, at most four (the fault scenarios start
+    several workers each; more test processes than that only contend for the storage)."""
+    return min(os.cpu_count() or 1, 4)
 
 
 @pytest.fixture(scope="session")
