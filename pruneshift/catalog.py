@@ -32,9 +32,10 @@ class Criterion(Entry):
 @dataclass(frozen=True)
 class Method(Entry):
     """An HPO method; one that does not ``search`` takes the training section's values as the
-    optimum."""
+    optimum; one that ``stops`` trials between epochs trains them one by one."""
 
     searches: bool = True
+    stops: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ METHODS: Registry[Method] = Registry("HPO method", {
                  _at("search._methods", "bo")),
     "tpe": Method("multivariate TPE with constant liar", _at("search._methods", "tpe")),
     "bohb": Method("TPE + Hyperband over epochs (min_epochs, max_epochs, reduction_factor)",
-                   _at("search._methods", "bohb")),
+                   _at("search._methods", "bohb"), stops=True),
     "random": Method("random search, the baseline", _at("search._methods", "random")),
     "none": Method("no HPO: the training section's values are the optimum (explicit grids)",
                    searches=False),

@@ -199,11 +199,18 @@ class HPOConfig(_Section):
     reduction_factor: int = Field(3, ge=2)  # BOHB: Hyperband's eta
     n_startup_trials: NonNegativeInt = 10  # random trials before bo/tpe/bohb model the space
     seed: NonNegativeInt = 0  # root of the sampler's per-ticket seeds (pruneshift.seeds)
+    batch: PositiveInt = 6  # trials proposed together and trained as one stack (not under bohb)
 
     @property
     def searches(self) -> bool:
         """Whether the method searches (every method but ``none``)."""
         return catalog.METHODS[self.method].searches
+
+    @property
+    def trials_together(self) -> int:
+        """How many trials a worker proposes and trains at once: ``batch``, or one where the
+        method stops trials between epochs (BOHB)."""
+        return 1 if catalog.METHODS[self.method].stops else self.batch
 
 
 class GridAxis(_Section):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import optuna
-from optuna.trial import TrialState
+import torch
+from optuna.trial import FrozenTrial, TrialState
 
 from .. import queue, search
 from ..catalog import METHODS
@@ -19,6 +20,7 @@ from ..provenance import environment
 from ..seeds import sampler_seed, stage_seed
 from ..storage import (
     RunRecord,
+    TrialKey,
     hpo_study_name,
     pack_outcomes,
     public_config,
@@ -26,10 +28,19 @@ from ..storage import (
     ticket_key,
     ticket_of,
 )
-from ..train import EpochMetrics, TrainResult, train
+from ..train import EpochMetrics, Job, TrainResult, train, train_many
 from ._context import Run, write_json
 
 Objective = Callable[[optuna.Trial], float]
+BatchObjective = Callable[[list[optuna.Trial]], list[float | None]]  # None: taken over meanwhile
+
+
+class HPOSource(Protocol):
+    """Where HPO values come from: one trial at a time, or a batch trained together."""
+
+    def hpo_objective(self) -> Objective: ...
+
+    def hpo_batch(self) -> BatchObjective: ...
 
 
 def record_result(trial: optuna.Trial, result: TrainResult, seed: int) -> None:
@@ -92,11 +103,57 @@ def hpo_objective(config: ExperimentConfig, splits: Splits):
     return objective
 
 
-def hpo_units(config: ExperimentConfig) -> list[queue.Unit]:
-    """One ticket per HPO trial of the budget: workers take tickets, the sampler fills them."""
+def hpo_batch(config: ExperimentConfig, splits: Splits) -> BatchObjective:
+    """Train the dense model with each trial's hyperparameters, the trials stacked where they
+    share batch size and optimizer (``train.train_many``); values: validation accuracies.
+
+    As ``hpo_objective``, every trial trains from the same seed; nothing is reported per epoch
+    (no method that stops trials trains them together).
+    """
+    device = splits.train_x.device
+    seed = stage_seed(config.seed, "hpo")
+
+    def start() -> tuple[torch.nn.Module, None]:
+        return build_model(config.model.name, splits.input_shape, splits.num_classes,
+                           config.model.kwargs, seed=seed).to(device), None
+
+    def objective(trials: list[optuna.Trial]) -> list[float | None]:
+        jobs = [Job(TrainingConfig.model_validate(
+            {**config.training.model_dump(), **search.suggest(trial, config.search_space),
+             "epochs": config.max_epochs}), seed, start) for trial in trials]
+        trained = train_many(jobs, splits, stacked=config.training.batched == "auto")
+        values: list[float | None] = []
+        for trial, outcome in zip(trials, trained, strict=True):
+            try:
+                record_result(trial, outcome.result, seed)
+                trial.set_user_attr(TrialKey.MEMBERS, outcome.members)
+            except optuna.exceptions.UpdateFinishedTrialError:
+                values.append(None)  # failed meanwhile as stale: another worker redoes it
+                continue
+            values.append(outcome.result.val_accuracy)
+        return values
+
+    return objective
+
+
+def hpo_units(config: ExperimentConfig, study: optuna.Study | None = None) -> list[queue.Unit]:
+    """One ticket per HPO trial of the budget: workers take tickets, the sampler fills them. A
+    ticket whose trial died or was stopped after its hyperparameters were sampled (``study``'s
+    failed trials) is redone with them, so a batch redone after a kill is the batch it was."""
     if not config.hpo.searches:
         return []
-    return [queue.Unit(ticket_key(i)) for i in range(config.hpo.n_trials)]
+    begun = {} if study is None else _begun(study, config)
+    return [queue.Unit(ticket_key(i), begun.get(i, {})) for i in range(config.hpo.n_trials)]
+
+
+def _begun(study: optuna.Study, config: ExperimentConfig) -> dict[int, dict[str, Any]]:
+    """The hyperparameters each failed ticket was sampled with, where all were."""
+    begun = {}
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
+        ticket = ticket_of(trial)
+        if ticket is not None and set(trial.params) == set(config.search_space):
+            begun[ticket] = trial.params
+    return begun
 
 
 def given_optimum(config: ExperimentConfig) -> dict[str, Any]:
@@ -137,11 +194,12 @@ def hpo_summary(run: Run, study: optuna.Study, wall_seconds: float, device: str
 class HPOStage:
     """Stage 1 for one worker: take HPO tickets until none is left; then write hpo.json."""
 
-    def __init__(self, run: Run, objective: Callable[[], Objective], device: str):
+    def __init__(self, run: Run, source: HPOSource, device: str):
         self.run, self.config, self.device = run, run.config, device
         self.study = run.study(hpo_study_name(self.config.experiment), HPO_SECTIONS)
         self.started = time.perf_counter()
-        self._build_objective, self._objective = objective, None
+        self._build_objective, self._objective = source.hpo_objective, None
+        self._build_batch, self._batch = source.hpo_batch, None
 
     def done(self) -> bool:
         """Every ticket finished (complete or pruned), none still running."""
@@ -149,28 +207,46 @@ class HPOStage:
         return all(u.key in finished for u in hpo_units(self.config))
 
     def step(self) -> bool:
-        """Run one HPO trial if a ticket is free; False when there is none.
+        """Run one batch of HPO trials (``hpo.trials_together``) if a ticket is free; False when
+        there is none.
 
-        Tickets are enqueued one at a time, when the queue is empty, so a large budget does not
-        fill the storage with waiting trials. The sampler is seeded for the ticket Optuna hands
-        out next (the oldest waiting one), so sampling depends only on the ticket and the
-        trials the storage holds, not on how often the study was interrupted.
+        Tickets are enqueued a batch at a time, when the queue is empty, so a large budget does
+        not fill the storage with waiting trials. The sampler is seeded for each ticket as it is
+        taken and samples at once, seeing the batch taken so far as running (TPE's constant
+        liar), so sampling depends only on the ticket and the trials the storage holds, not on
+        how often the study was interrupted; a ticket redone keeps what it was sampled with.
         """
+        size = self.config.hpo.trials_together
         if not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
-            queue.enqueue_missing(self.study, hpo_units(self.config), self.run.lock, limit=1)
-        self._objective = self._objective or self._build_objective()  # before the take, so a
-        # stop during set-up (loading data) holds no trial
-        waiting = self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
-        if not waiting:
+            queue.enqueue_missing(self.study, self._next_batch(size), self.run.lock)
+        # built before the take, so a stop during set-up (loading data) holds no trial
+        self._objective = self._objective or self._build_objective()
+        self._batch = self._batch or self._build_batch()
+        trials = queue.take_many(self.study, size, self.run.lock, prepare=self._seed_sampler,
+                                 taken=self._sample)
+        if not trials:
             return False
-        ticket = ticket_of(waiting[0]) or 0
-        self.study.sampler, self.study.pruner = METHODS.load(self.config.hpo.method)(
-            self.config, sampler_seed(self.config.hpo.seed, ticket))
-        trial = queue.take(self.study)
-        if trial is None:
-            return False
-        queue.execute(self.study, trial, self._objective, self.run.lock)
+        if size == 1:
+            queue.execute(self.study, trials[0], self._objective, self.run.lock)
+        else:
+            queue.execute_many(self.study, trials, self._batch, self.run.lock)
         return True
+
+    def _next_batch(self, size: int) -> list[queue.Unit]:
+        """The tickets of the first batch (tickets ``b*size`` to ``(b+1)*size - 1``) with one
+        not yet begun: batches keep their tickets however often the study is interrupted."""
+        begun = queue.keys_in(self.study, queue.PENDING)
+        free = [(i, u) for i, u in enumerate(hpo_units(self.config, self.study))
+                if u.key not in begun]
+        return [u for i, u in free if i // size == free[0][0] // size] if free else []
+
+    def _seed_sampler(self, ticket_trial: FrozenTrial) -> None:
+        self.study.sampler, self.study.pruner = METHODS.load(self.config.hpo.method)(
+            self.config, sampler_seed(self.config.hpo.seed, ticket_of(ticket_trial) or 0))
+
+    def _sample(self, trial: optuna.Trial) -> None:
+        if self.config.hpo.trials_together > 1:  # one at a time: the objective samples
+            search.suggest(trial, self.config.search_space)
 
     def timed_out(self) -> bool:
         timeout = self.config.hpo.timeout

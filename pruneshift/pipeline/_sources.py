@@ -26,7 +26,14 @@ from ..train import TrainResult
 from ._context import Run
 from ._events import Events
 from ._grids import CellTrainer, GridTrainer
-from ._hpo import EpochReporter, Objective, hpo_objective, record_result
+from ._hpo import (
+    BatchObjective,
+    EpochReporter,
+    Objective,
+    hpo_batch,
+    hpo_objective,
+    record_result,
+)
 
 
 class TrainedSource:
@@ -42,6 +49,9 @@ class TrainedSource:
 
     def hpo_objective(self) -> Objective:
         return hpo_objective(self.config, self.splits)
+
+    def hpo_batch(self) -> BatchObjective:
+        return hpo_batch(self.config, self.splits)
 
     def cell_trainer(self, run: Run, stages: optuna.Study, grid: Grid, ratio: float,
                      events: Events, resplit: int | None = None) -> CellTrainer:
@@ -92,6 +102,22 @@ class SyntheticSource:
             return scored.val_accuracy
 
         return objective
+
+    def hpo_batch(self) -> BatchObjective:
+        """The formula's values, one trial after another (there is nothing to stack); None for
+        a trial taken over by another worker meanwhile."""
+        objective = self.hpo_objective()
+
+        def values(trials: list[optuna.Trial]) -> list[float | None]:
+            found: list[float | None] = []
+            for trial in trials:
+                try:
+                    found.append(objective(trial))
+                except optuna.exceptions.UpdateFinishedTrialError:
+                    found.append(None)
+            return found
+
+        return values
 
     def cell_trainer(self, run: Run, stages: optuna.Study, grid: Grid, ratio: float,
                      events: Events, resplit: int | None = None) -> CellTrainer:

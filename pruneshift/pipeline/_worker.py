@@ -59,7 +59,7 @@ class Worker:
         self.protocol = PROTOCOLS.load(config.pruning.protocol)
         self.run = Run.open(config, out, storage)
         with self.run.discarded_if_left_empty():  # a storage that cannot open leaves no folder
-            self.hpo = HPOStage(self.run, self.source.hpo_objective, str(self.device))
+            self.hpo = HPOStage(self.run, self.source, str(self.device))
             # refuse at once, naming the difference, if the experiment was made otherwise
             self.run.study(stages_study_name(config.experiment), GRID_SECTIONS)
         self.schedule: list[Stage] = schedule(config)
@@ -274,8 +274,7 @@ def run_hpo(config: ExperimentConfig, *, out: Path | None = None, storage: str |
     events = events or Events()
     queue.retry_for(config.workers.retry_seconds, events.warning)
     device = resolve_device(config.training.device)
-    stage = HPOStage(Run.open(config, out, storage), source_for(config, device).hpo_objective,
-                     str(device))
+    stage = HPOStage(Run.open(config, out, storage), source_for(config, device), str(device))
     queue.fail_orphans(stage.study)
     total = len(hpo_units(config))
 

@@ -110,17 +110,28 @@ def take(study: optuna.Study) -> optuna.Trial | None:
     return trial
 
 
-def take_many(study: optuna.Study, limit: int,
-              lock: contextlib.AbstractContextManager) -> list[optuna.Trial]:
+def take_many(study: optuna.Study, limit: int, lock: contextlib.AbstractContextManager,
+              prepare: Callable[[FrozenTrial], None] | None = None,
+              taken: Callable[[optuna.Trial], None] | None = None) -> list[optuna.Trial]:
     """Up to ``limit`` queued trials, each now RUNNING and owned by this process.
 
-    A stop while taking gives the trials already taken back (under ``lock``), as ``execute``
-    does once they run.
+    ``prepare`` sees the trial about to be taken (the oldest waiting one) before it is taken,
+    ``taken`` each trial once it is. A stop while taking gives the trials already taken back
+    (under ``lock``), as ``execute`` does once they run.
     """
     trials: list[optuna.Trial] = []
     try:
-        while len(trials) < limit and (trial := take(study)) is not None:
+        while len(trials) < limit:
+            if prepare is not None:
+                waiting = study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+                if not waiting:
+                    break
+                prepare(waiting[0])
+            if (trial := take(study)) is None:
+                break
             trials.append(trial)
+            if taken is not None:
+                taken(trial)
     except (KeyboardInterrupt, SystemExit):
         _give_back(study, trials, lock)
         raise
@@ -224,9 +235,9 @@ def _give_back(study: optuna.Study, trials: list[optuna.Trial],
 
 def _give_back_one(study: optuna.Study, trial: optuna.Trial) -> None:
     frozen = storage_of(study).get_trial(trial_id(trial))
-    if frozen.state == TrialState.RUNNING:
+    if frozen.state == TrialState.RUNNING:  # redone with the parameters it had (sampled ones too)
         study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
-        study.enqueue_trial(enqueued_params(frozen),
+        study.enqueue_trial({**enqueued_params(frozen), **frozen.params},
                             user_attrs={TrialKey.KEY: key_of(frozen), **_unit_attrs(frozen)})
     _held.pop(trial_id(trial), None)
 

@@ -29,7 +29,7 @@ SINCE = [("transfer",), ("choice",), ("ratios", "*", "recipe"), ("ratios", "*", 
          ("signature", "analysis", "budget"), ("grid", "grown"), ("config", "grid", "max_extend"),
          ("config", "pruning", "retrain_schedule"), ("config", "training", "schedule_epochs")]
 SINCE += [("ratios", "*", "settle"), ("ratios", "*", "answer"), ("config", "settle"),
-          ("config", "workers", "retry_seconds"),
+          ("config", "workers", "retry_seconds"), ("config", "hpo", "batch"),
           *[("config", "synthetic", k) for k in (
               "seed_effect", "training_noise", "examples", "example_spread",
               "example_interaction", "noise_growth", "noise_near_optimum",

@@ -5,11 +5,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 
 import optuna
 import pytest
 from optuna.trial import TrialState
 
+from pruneshift import faults
 from pruneshift.catalog import METHODS
 from pruneshift.config import load_config
 from pruneshift.errors import ConfigError
@@ -61,7 +63,8 @@ def test_each_method_finishes_a_twelve_trial_study(tmp_path, method):
 @pytest.mark.slow
 def test_bohb_stops_weak_trials_before_their_full_budget(tmp_path):
     config = load_config(SYNTHETIC, ["hpo.method=bohb", "hpo.n_trials=8", "training.epochs=3",
-                                     "hpo.n_startup_trials=3"])
+                                     "hpo.n_startup_trials=3", "hpo.batch=4"])
+    assert config.hpo.trials_together == 1  # its rungs stop trials between epochs
     summary = run_hpo(config, out=tmp_path)
     pruned = study_of(config, tmp_path).get_trials(states=(TrialState.PRUNED,))
     assert summary["trials"]["pruned"] == len(pruned) > 0
@@ -118,7 +121,7 @@ def test_a_trial_of_a_killed_process_is_failed_and_run_again(tmp_path):
             if not (tmp_path / "journal.log").exists():
                 continue
             running = study_of(config, tmp_path).get_trials(states=(TrialState.RUNNING,))
-            if any("owner" in t.user_attrs for t in running):
+            if sum("owner" in t.user_attrs for t in running) == 3:
                 break
         else:
             pytest.fail("the worker never started a trial")
@@ -126,15 +129,20 @@ def test_a_trial_of_a_killed_process_is_failed_and_run_again(tmp_path):
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
     killed = study_of(config, tmp_path).get_trials(states=(TrialState.RUNNING,))
-    assert len(killed) == 1
+    assert len(killed) == 3  # the three trials train together (hpo.batch)
 
     summary = run_hpo(config.model_copy(update={"training": config.training.model_copy(
         update={"epochs": 40})}), out=tmp_path)
     study = study_of(config, tmp_path)
     failed = study.get_trials(states=(TrialState.FAIL,))
-    assert [t.number for t in failed] == [killed[0].number]
-    assert failed[0].user_attrs[TrialKey.ORPHANED] is True
+    assert [t.number for t in failed] == [t.number for t in killed]
+    assert all(t.user_attrs[TrialKey.ORPHANED] is True for t in failed)
     assert summary["trials"]["complete"] == 3 and summary["trials"]["running"] == 0
+    redone = {ticket_of(t): t for t in study.get_trials(states=(TrialState.COMPLETE,))}
+    assert {ticket_of(t): t.params for t in failed} == {k: t.params for k, t in redone.items()}
+    sizes = Counter(t.params["batch_size"] for t in redone.values())  # one stack per size
+    assert all(t.user_attrs[TrialKey.MEMBERS] == sizes[t.params["batch_size"]]
+               for t in redone.values())
 
 
 def test_a_timeout_ends_the_study_before_its_trial_budget(tmp_path):
@@ -188,8 +196,7 @@ def test_trials_killed_during_hpo_leave_the_study_as_if_uninterrupted(tmp_path, 
     config = load_config(SYNTHETIC, [f"hpo.method={method}", "hpo.n_trials=12",
                                      "hpo.n_startup_trials=4"])
     run_hpo(config, out=tmp_path / "whole")
-    stage = HPOStage(Run.open(config, tmp_path / "cut"), source_for(config, "cpu").hpo_objective,
-                     "cpu")
+    stage = HPOStage(Run.open(config, tmp_path / "cut"), source_for(config, "cpu"), "cpu")
     steps, deaths = 0, {2: 3, 5: 1, 9: 6}
     while not stage.done():
         stage._objective = stage._build_objective()
@@ -201,6 +208,57 @@ def test_trials_killed_during_hpo_leave_the_study_as_if_uninterrupted(tmp_path, 
     cut = stage.study
     assert len(cut.get_trials(states=(TrialState.FAIL,))) == len(deaths)
     assert _finished_by_ticket(cut) == _finished_by_ticket(study_of(config, tmp_path / "whole"))
+
+
+def _dies_while_telling(monkeypatch, tells):
+    """A process death after ``tells`` outcomes of a batch were recorded, the rest RUNNING."""
+    reached = []
+
+    def reached_until_death(kind):
+        if len(reached) == tells:
+            raise Killed
+        reached.append(kind)
+
+    monkeypatch.setattr(faults, "reached", reached_until_death)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", [name for name, m in METHODS.items()
+                                    if m.searches and not m.stops])
+def test_batches_killed_while_training_or_telling_are_redone_as_they_were(tmp_path,
+                                                                        monkeypatch, method):
+    """Trials proposed and trained three at a time (``hpo.batch``): a batch that dies while
+    training, and one that dies after recording one of its three outcomes (the others failed,
+    as the orphan sweep fails a dead process's trials), are redone with the hyperparameters
+    they were sampled with: every ticket ends as in the uninterrupted study."""
+    config = load_config(SYNTHETIC, [f"hpo.method={method}", "hpo.n_trials=12",
+                                     "hpo.n_startup_trials=3", "hpo.batch=3"])
+    run_hpo(config, out=tmp_path / "whole")
+    stage = HPOStage(Run.open(config, tmp_path / "cut"), source_for(config, "cpu"), "cpu")
+    steps = 0
+    while not stage.done():
+        with monkeypatch.context() as patch:
+            if steps == 1:
+                stage._batch = _dies_after_batch(stage._build_batch())
+            if steps == 3:
+                _dies_while_telling(patch, tells=1)
+            with contextlib.suppress(Killed):
+                stage.step()
+        for trial in stage.study.get_trials(states=(TrialState.RUNNING,)):
+            stage.study.tell(trial.number, state=TrialState.FAIL)
+        stage._batch = stage._build_batch()
+        steps += 1
+    cut = stage.study
+    assert len(cut.get_trials(states=(TrialState.FAIL,))) == 3 + 2
+    assert _finished_by_ticket(cut) == _finished_by_ticket(study_of(config, tmp_path / "whole"))
+
+
+def _dies_after_batch(batch):
+    def dying(trials):
+        batch(trials)
+        raise Killed
+
+    return dying
 
 
 def test_the_sampler_seed_is_32_bits_for_any_ticket_and_seed():
