@@ -11,6 +11,7 @@ retrying, so a short outage does not lose finished work.
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
 import warnings
 from collections import Counter
@@ -33,6 +34,9 @@ DONE = (TrialState.COMPLETE, TrialState.PRUNED)
 GIVE_BACK_DELAYS_S = (1.0, 2.0)  # a stopping worker's retries to give its trials back
 
 _held: dict[int, str] = {}  # trial id -> unit key: taken by this process, not yet told
+
+
+_STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
 def held_units() -> list[str]:
@@ -91,23 +95,50 @@ def heartbeat(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
         thread.join()
 
 
-def take(study: optuna.Study) -> optuna.Trial | None:
-    """The next queued trial, now RUNNING and owned by this process; None if the queue is empty."""
+def take(study: optuna.Study, holding: list[optuna.Trial] | None = None
+         ) -> optuna.Trial | None:
+    """The next queued trial, now RUNNING and owned by this process; None if the queue is empty.
+
+    A stop (SIGINT, SIGTERM) waits until the trial is held: in ``holding`` where given (whose
+    owner gives it back), and among ``held_units`` in any case.
+    """
     if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
         return None
-    with warnings.catch_warnings():  # heartbeats are recorded by ``heartbeat`` below
+    with _stop_deferred(), warnings.catch_warnings():  # heartbeats: ``heartbeat`` below
         warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed")
         trial = study.ask()
-    if key_of(trial) is None:  # the queue ran dry between the check and the ask
-        study.tell(trial, state=TrialState.FAIL)
-        return None
-    _held[trial_id(trial)] = str(key_of(trial))
+        if key_of(trial) is None:  # the queue ran dry between the check and the ask
+            study.tell(trial, state=TrialState.FAIL)
+            return None
+        _held[trial_id(trial)] = str(key_of(trial))
+        if holding is not None:
+            holding.append(trial)
     try:
         retrying(lambda: claim(study, trial), "the study's storage")
     except optuna.exceptions.UpdateFinishedTrialError:
         _held.pop(trial_id(trial), None)
+        if holding is not None:
+            holding.remove(trial)
         return None  # cut off so long that another worker failed it as unclaimed
     return trial
+
+
+@contextlib.contextmanager
+def _stop_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM held back for the block, then acted on: a trial switched to RUNNING but
+    not yet held by anyone could be given back by no one."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread handles signals
+        return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda number, _: caught.append(number)) for s in _STOPS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if caught and callable(handler := previous[caught[0]]):
+            handler(caught[0], None)
 
 
 def take_many(study: optuna.Study, limit: int, lock: contextlib.AbstractContextManager,
@@ -127,9 +158,8 @@ def take_many(study: optuna.Study, limit: int, lock: contextlib.AbstractContextM
                 if not waiting:
                     break
                 prepare(waiting[0])
-            if (trial := take(study)) is None:
+            if (trial := take(study, trials)) is None:
                 break
-            trials.append(trial)
             if taken is not None:
                 taken(trial)
     except (KeyboardInterrupt, SystemExit):

@@ -1,4 +1,6 @@
 import contextlib
+import os
+import signal
 
 import optuna
 import pytest
@@ -13,11 +15,11 @@ def test_a_stop_while_taking_several_gives_the_taken_ones_back(monkeypatch):
     _queue.enqueue_missing(study, [_queue.Unit(f"cell/{i}") for i in range(3)], lock)
     real_take, calls = _queue.take, []
 
-    def stopped_at_the_second(study):
+    def stopped_at_the_second(study, holding=None):
         calls.append(study)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return real_take(study)
+        return real_take(study, holding)
 
     monkeypatch.setattr(_queue, "take", stopped_at_the_second)
     with pytest.raises(KeyboardInterrupt):
@@ -70,3 +72,27 @@ def test_a_stop_that_gives_everything_back_says_so(monkeypatch):
         _queue.execute(study, trial, stopped, lock)
     assert _queue.held_units() == [] and "running ones were given back" in stop_line()
     assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.WAITING]
+
+
+def test_a_stop_while_a_trial_is_taken_waits_until_it_is_held(monkeypatch):
+    """SIGTERM arriving inside ``ask`` (the trial RUNNING, held by no one yet) is acted on once
+    the trial is held, so ``take_many`` gives it back rather than leaving it RUNNING."""
+    study = optuna.create_study()
+    _queue.enqueue_missing(study, [_queue.Unit("a"), _queue.Unit("b")], contextlib.nullcontext())
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    ask = study.ask
+
+    def ask_then_stopped():
+        trial = ask()
+        os.kill(os.getpid(), signal.SIGTERM)  # the stop lands before ``take`` holds the trial
+        return trial
+
+    monkeypatch.setattr(study, "ask", ask_then_stopped)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _queue.take_many(study, 2, contextlib.nullcontext())
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    states = [t.state for t in study.trials]
+    assert TrialState.RUNNING not in states
+    assert states.count(TrialState.FAIL) == 1 and states.count(TrialState.WAITING) == 2
