@@ -24,10 +24,23 @@ def pct(ratio: float) -> str:
 def points(value: float | None) -> str:
     """An accuracy difference in accuracy points: 0.018 -> '1.8'; below one point two decimals,
     so a bound near epsilon shows its side (0.0046 -> '0.46', not '0.5') and a small one does
-    not read as zero (0.0003 -> '0.03')."""
+    not read as zero (0.0003 -> '0.03'). A value that would round onto a round number (a
+    multiple of 0.05 points below one point, of 0.5 above), where an epsilon usually lies,
+    gets the decimals that show which side of it the value is on (0.00498 -> '0.498')."""
     if value is None:
         return "–"
-    return f"{100 * value:.2f}" if 0 < abs(value) < 0.01 else f"{100 * value:.1f}"
+    shown = 100 * value
+    decimals = 2 if 0 < abs(shown) < 1 else 1
+    step = 0.05 if decimals == 2 else 0.5
+    text = f"{shown:.{decimals}f}"
+    while decimals < 4 and abs(float(text) - shown) > 1e-9 and _is_multiple(float(text), step):
+        decimals += 1
+        text = f"{shown:.{decimals}f}"
+    return text
+
+
+def _is_multiple(value: float, step: float) -> bool:
+    return abs(value / step - round(value / step)) < 1e-9
 
 
 def interval(regret: Regret, level: float, bare: bool = False) -> str:

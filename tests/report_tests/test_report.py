@@ -229,7 +229,17 @@ def test_every_first_screen_number_comes_from_results_json(quick_run):
 
 
 def _points(value):
-    return (f"{100 * value:.2f}" if 0 < abs(value) < 0.01 else f"{100 * value:.1f}")
+    from pruneshift.report._text import points
+
+    return points(value)
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (0.018, "1.8"), (0.0046, "0.46"), (0.0003, "0.03"), (0.005, "0.50"), (0.0, "0.0"),
+    (0.0049798, "0.498"), (0.00503, "0.503"), (0.01004, "1.004"), (-0.0035, "-0.35")])
+def test_a_number_beside_a_round_epsilon_shows_its_side(value, shown):
+    """A bound of 0.498 points is not shown as 0.50 beside ε = 0.50 (nor 0.503 as 0.50)."""
+    assert _points(value) == shown
 
 
 def test_a_shift_that_costs_nothing_is_not_told_to_be_re_tuned(hostile_synthetic):
