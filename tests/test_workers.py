@@ -111,7 +111,8 @@ def test_a_killed_worker_s_trial_is_redone_by_another(tmp_path, postgres_url):
 
 
 def test_sigterm_gives_the_running_trial_back(tmp_path, postgres_url):
-    worker = start_worker(postgres_url, tmp_path, "--set", "training.epochs=30")
+    worker = start_worker(postgres_url, tmp_path, "--set", "training.epochs=30",
+                          "--set", "hpo.batch=4")
     deadline = time.monotonic() + 120
     name = hpo_study_name("quick")
     while time.monotonic() < deadline:

@@ -199,7 +199,7 @@ class HPOConfig(_Section):
     reduction_factor: int = Field(3, ge=2)  # BOHB: Hyperband's eta
     n_startup_trials: NonNegativeInt = 10  # random trials before bo/tpe/bohb model the space
     seed: NonNegativeInt = 0  # root of the sampler's per-ticket seeds (pruneshift.seeds)
-    batch: PositiveInt = 6  # trials proposed together and trained as one stack (not under bohb)
+    batch: PositiveInt = 1  # trials proposed together and trained as one stack (not under bohb)
 
     @property
     def searches(self) -> bool:

@@ -108,7 +108,7 @@ def test_changed_settings_are_refused_naming_the_difference(tmp_path, tiny_overr
 
 @pytest.mark.slow
 def test_a_trial_of_a_killed_process_is_failed_and_run_again(tmp_path):
-    overrides = ["hpo.method=random", "hpo.n_trials=3", "training.epochs=40"]
+    overrides = ["hpo.method=random", "hpo.n_trials=3", "training.epochs=40", "hpo.batch=3"]
     command = [sys.executable, "-m", "pruneshift", "hpo", "--out", str(tmp_path)]
     for override in overrides:
         command += ["--set", override]
