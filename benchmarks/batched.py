@@ -86,8 +86,9 @@ def main() -> None:
         alone = [train(m, splits, r, seed=s, structure_hook=pruning(m, s, r))
                  for m, r, s in zip(singles, recipes, seeds, strict=True)]
         alone_s = time.perf_counter() - started
-        params = sum(p.numel() for p in singles[0].parameters())
-        print(f"ratio {ratio:g} ({params:,} params dense): one at a time {alone_s:6.1f} s")
+        param_count = sum(p.numel() for p in singles[0].parameters())
+        print(f"ratio {ratio:g} ({param_count:,} parameters dense): one at a time "
+              f"{alone_s:6.1f} s")
         for size, (stacked_s, stacked) in stacked_runs.items():
             gap = max(abs(a.val_accuracy - b.val_accuracy)
                       for a, b in zip(stacked, alone, strict=True))

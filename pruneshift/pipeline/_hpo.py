@@ -215,6 +215,8 @@ class HPOStage:
         taken and samples at once, seeing the batch taken so far as running (TPE's constant
         liar), so sampling depends only on the ticket and the trials the storage holds, not on
         how often the study was interrupted; a ticket redone keeps what it was sampled with.
+        (With one worker; a stop or kill in the milliseconds while a block's trials are being
+        taken can reorder its remaining tickets, which are then sampled in that order.)
         """
         size = self.config.hpo.trials_together
         if not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):

@@ -134,18 +134,18 @@ class Worker:
         recorded = self.stages.user_attrs
         queue.enqueue_missing(self.stages, [unit for unit, record in stage.tasks(self.config)
                                             if record not in recorded], self.run.lock)
-        trial = queue.take(self.stages)
-        if trial is None:
-            return False
         runner = task_runner(self.run, self.stages, self.source.splits, self.optimum,
                              self.events, self._deploy)
+        taken = queue.take_many(self.stages, 1, self.run.lock)  # a stop while taking gives back
+        if not taken:
+            return False
 
         def work(trial: optuna.Trial) -> float:
             if self.task_records.get(key_of(trial)) in self.stages.user_attrs:
                 return 0.0
             return runner(trial)
 
-        queue.execute(self.stages, trial, work, self.run.lock, self.events.warning)
+        queue.execute(self.stages, taken[0], work, self.run.lock, self.events.warning)
         return True
 
     @functools.cached_property

@@ -135,10 +135,14 @@ def _stop_deferred() -> Iterator[None]:
     try:
         yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        if caught and callable(handler := previous[caught[0]]):
-            handler(caught[0], None)
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)  # restored together, none lost between
+        try:
+            for number, handler in previous.items():
+                signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
+        if caught:
+            signal.raise_signal(caught[0])  # to the handler in place: a stop, or the default
 
 
 def take_many(study: optuna.Study, limit: int, lock: contextlib.AbstractContextManager,

@@ -33,10 +33,11 @@ def points(value: float | None) -> str:
     decimals = 2 if 0 < abs(shown) < 1 else 1
     step = 0.05 if decimals == 2 else 0.5
     text = f"{shown:.{decimals}f}"
-    while decimals < 4 and abs(float(text) - shown) > 1e-9 and _is_multiple(float(text), step):
+    while (decimals < 4 and float(text) != 0 and abs(float(text) - shown) > 1e-9
+           and _is_multiple(float(text), step)):
         decimals += 1
         text = f"{shown:.{decimals}f}"
-    return text
+    return text.lstrip("-") if float(text) == 0 else text
 
 
 def _is_multiple(value: float, step: float) -> bool:

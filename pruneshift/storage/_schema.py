@@ -259,10 +259,10 @@ class PrunedRecord(_Stored):
     when read back."""
 
     artifact_id: str
-    efficiency: dict[str, Any] | None = None  # params, macs, latency_ms, size_bytes
+    efficiency: dict[str, Any] | None = None  # param_count, macs, latency_ms, size_bytes
     target: str | None = None  # what the ratio is a share of
     channel_ratio: float | None = None  # the share of channels removed
-    reductions: dict[str, float] | None = None  # share of channels, MACs, params removed
+    reductions: dict[str, float] | None = None  # share of channels, MACs, parameters removed
     channels: dict[str, int] | None = None  # output channels per layer
     val_accuracy_before_training: float | None = None
 

@@ -1,6 +1,8 @@
 import contextlib
 import os
 import signal
+import subprocess
+import sys
 
 import optuna
 import pytest
@@ -96,3 +98,18 @@ def test_a_stop_while_a_trial_is_taken_waits_until_it_is_held(monkeypatch):
     states = [t.state for t in study.trials]
     assert TrialState.RUNNING not in states
     assert states.count(TrialState.FAIL) == 1 and states.count(TrialState.WAITING) == 2
+
+
+def test_a_stop_held_back_reaches_the_default_handler_after_the_block():
+    """Where SIGTERM has its default action (``pruneshift hpo``, a library caller), a stop held
+    back while a trial is taken still ends the process once the trial is held."""
+    script = ("import os, signal\n"
+              "from pruneshift.queue._units import _stop_deferred\n"
+              "with _stop_deferred():\n"
+              "    os.kill(os.getpid(), signal.SIGTERM)\n"
+              "    print('held back', flush=True)\n"
+              "print('not stopped', flush=True)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == -signal.SIGTERM
+    assert done.stdout == "held back\n"
