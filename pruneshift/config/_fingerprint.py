@@ -8,9 +8,8 @@ from ._experiment import ExperimentConfig
 
 _NOT_FINGERPRINTED = ("hpo.n_trials", "hpo.timeout", "hpo.batch", "training.device",
                       "training.threads", "training.batched", "training.members", "data.root",
-                      "data.download",
-                      "pruning.ratios", "pruning.latency_runs", "settle.enabled",
-                      "settle.precision")
+                      "data.download", "pruning.ratios", "pruning.latency_runs",
+                      "settle.enabled", "settle.precision")
 HPO_SECTIONS = ("seed", "data", "model", "training", "search_space", "hpo", "synthetic")
 GRID_SECTIONS = ("seed", "data", "model", "training", "search_space", "grid", "pruning",
                  "synthetic")
