@@ -132,7 +132,8 @@ def test_experiment_names_become_safe_folder_names():
 
 def test_fingerprint_ignores_budget_and_location_but_not_the_recipe():
     base = load_config()
-    budget = load_config(None, ["hpo.n_trials=99", "hpo.timeout=5", "training.device=cpu"])
+    budget = load_config(None, ["hpo.n_trials=99", "hpo.timeout=5", "training.device=cpu",
+                                "hpo.batch=6"])  # how trials are split among stacks
     recipe = load_config(None, ["training.epochs=3", "search_space.lr.high=0.5"])
     assert fingerprint(base) == fingerprint(budget)
     changes = fingerprint_differences(fingerprint(base), fingerprint(recipe))
