@@ -10,6 +10,7 @@ keeps the picture (figures/landscapes.png).
 
 from __future__ import annotations
 
+import functools
 from html import escape
 
 import numpy as np
@@ -19,14 +20,22 @@ from ._landscapes import colour_scale
 from ._plot import tick
 
 
+@functools.cache
+def _viridis():
+    """The PNG's colour map, fetched once (the registry hands out a copy on every lookup)."""
+    from matplotlib import colormaps
+
+    return colormaps["viridis"]
+
+
 def _colour(value: float, low: float, high: float) -> tuple[str, str]:
     """Background and text colour of a cell worth ``value`` on the scale ``low``..``high``:
     the PNG's colour map, and its labels' rule (dark text on the lighter half)."""
-    from matplotlib import colormaps, colors
+    from matplotlib import colors
 
     share = 0.0 if not np.isfinite(value) or high <= low else float(
         np.clip((value - low) / (high - low), 0, 1))
-    return colors.to_hex(colormaps["viridis"](share)), "#000000" if share > 0.5 else "#ffffff"
+    return colors.to_hex(_viridis()(share)), "#000000" if share > 0.5 else "#ffffff"
 
 
 def hover_tables(arrays: dict[float, Landscape], dense_optimum: tuple[int, ...] | None) -> str:
