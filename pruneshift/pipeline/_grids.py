@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Protocol
 
 import optuna
@@ -99,23 +100,20 @@ class GridTrainer:
         outcomes = train_many(jobs, self.splits, stacked=self.batched,
                               on_unstackable=self._unstackable)
         kept = keep or [False] * len(trials)
-        values: list[float | None] = []
-        for trial, seed, trained, stored in zip(trials, seeds, outcomes, kept, strict=True):
-            try:
-                record_result(trial, trained.result, seed)
-                trial.set_user_attr(TrialKey.RATIO, self.ratio)
-                trial.set_user_attr(TrialKey.PARAM_COUNT,
-                                    sum(p.numel() for p in trained.model.parameters()))
-                trial.set_user_attr(TrialKey.MEMBERS, trained.members)
-                if stored and not trained.result.diverged:
-                    trial.set_user_attr(TrialKey.ARTIFACT, store_model(
-                        self.run, self.stages, trained.model,
-                        f"r{self.ratio:g}-trial{trial.number}"))
-            except optuna.exceptions.UpdateFinishedTrialError:
-                values.append(None)  # taken over by another worker: this result is dropped
-                continue
-            values.append(trained.result.val_accuracy)
-        return values
+
+        def record(trial: optuna.Trial, seed: int, trained: Trained, stored: bool) -> float:
+            record_result(trial, trained.result, seed)
+            trial.set_user_attr(TrialKey.RATIO, self.ratio)
+            trial.set_user_attr(TrialKey.PARAM_COUNT,
+                                sum(p.numel() for p in trained.model.parameters()))
+            trial.set_user_attr(TrialKey.MEMBERS, trained.members)
+            if stored and not trained.result.diverged:
+                trial.set_user_attr(TrialKey.ARTIFACT, store_model(
+                    self.run, self.stages, trained.model, f"r{self.ratio:g}-trial{trial.number}"))
+            return trained.result.val_accuracy
+
+        return [queue.unless_taken_over(functools.partial(record, *cell))
+                for cell in zip(trials, seeds, outcomes, kept, strict=True)]
 
     def alone(self, point: dict[str, Any], seed: int) -> Trained:
         """Train one cell by itself (not stacked), as the grid trains it."""
@@ -172,11 +170,9 @@ class GridStage:
         axes = self.grid.axes
 
         def cell(trial: optuna.Trial) -> tuple[dict[str, Any], int] | None:
-            try:
-                point = {axis.name: axis.record(trial) for axis in axes}
-            except optuna.exceptions.UpdateFinishedTrialError:
-                return None  # failed as stale meanwhile: another worker redoes it
-            return point, int(trial.user_attrs[TrialKey.SEED])
+            return queue.unless_taken_over(lambda: (
+                {axis.name: axis.record(trial) for axis in axes},
+                int(trial.user_attrs[TrialKey.SEED])))
 
         def work(taken: list[optuna.Trial]) -> list[float | None]:
             cells = {t.number: found for t in taken if (found := cell(t)) is not None}

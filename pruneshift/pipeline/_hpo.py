@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -28,7 +29,7 @@ from ..storage import (
     ticket_key,
     ticket_of,
 )
-from ..train import EpochMetrics, Job, TrainResult, train, train_many
+from ..train import EpochMetrics, Job, Trained, TrainResult, train, train_many
 from ._context import Run, write_json
 
 Objective = Callable[[optuna.Trial], float]
@@ -122,16 +123,14 @@ def hpo_batch(config: ExperimentConfig, splits: Splits) -> BatchObjective:
             {**config.training.model_dump(), **search.suggest(trial, config.search_space),
              "epochs": config.max_epochs}), seed, start) for trial in trials]
         trained = train_many(jobs, splits, stacked=config.training.batched == "auto")
-        values: list[float | None] = []
-        for trial, outcome in zip(trials, trained, strict=True):
-            try:
-                record_result(trial, outcome.result, seed)
-                trial.set_user_attr(TrialKey.MEMBERS, outcome.members)
-            except optuna.exceptions.UpdateFinishedTrialError:
-                values.append(None)  # failed meanwhile as stale: another worker redoes it
-                continue
-            values.append(outcome.result.val_accuracy)
-        return values
+
+        def record(trial: optuna.Trial, outcome: Trained) -> float:
+            record_result(trial, outcome.result, seed)
+            trial.set_user_attr(TrialKey.MEMBERS, outcome.members)
+            return outcome.result.val_accuracy
+
+        return [queue.unless_taken_over(functools.partial(record, trial, outcome))
+                for trial, outcome in zip(trials, trained, strict=True)]
 
     return objective
 

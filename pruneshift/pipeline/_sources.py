@@ -7,6 +7,7 @@ nothing else in it needs to know which source runs. ``data.name: synthetic`` sel
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 import optuna
 import torch
 
-from .. import search, synthetic
+from .. import queue, search, synthetic
 from ..catalog import DATASETS
 from ..config import ExperimentConfig
 from ..data import Splits, load_splits
@@ -109,13 +110,7 @@ class SyntheticSource:
         objective = self.hpo_objective()
 
         def values(trials: list[optuna.Trial]) -> list[float | None]:
-            found: list[float | None] = []
-            for trial in trials:
-                try:
-                    found.append(objective(trial))
-                except optuna.exceptions.UpdateFinishedTrialError:
-                    found.append(None)
-            return found
+            return [queue.unless_taken_over(functools.partial(objective, t)) for t in trials]
 
         return values
 
@@ -149,12 +144,13 @@ class SyntheticCells:
         params = {**self.grid.fixed, **point}
         scored = (None if synthetic.diverges(self.config, params, self.ratio)
                   else synthetic.run(self.config, params, self.ratio, seed, self.resplit))
-        try:
+
+        def record() -> float:
             _record(trial, self.config.training.epochs, seed, started, scored)
             trial.set_user_attr(TrialKey.RATIO, self.ratio)
-        except optuna.exceptions.UpdateFinishedTrialError:
-            return None
-        return 0.0 if scored is None else scored.val_accuracy
+            return 0.0 if scored is None else scored.val_accuracy
+
+        return queue.unless_taken_over(record)
 
 
 def _record(trial: optuna.Trial, epochs: int, seed: int, started: float,

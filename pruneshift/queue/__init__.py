@@ -24,8 +24,9 @@ from ._units import (
     state_counts,
     take,
     take_many,
+    unless_taken_over,
 )
 
 __all__ = ["DONE", "PENDING", "Unit", "Warn", "claim", "done_cells", "enqueue_missing", "execute",
            "execute_many", "fail_orphans", "heartbeat", "held_units", "keys_in", "queue_lock_for",
-           "retry_for", "retrying", "state_counts", "take", "take_many"]
+           "retry_for", "retrying", "state_counts", "take", "take_many", "unless_taken_over"]

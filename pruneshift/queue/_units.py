@@ -27,7 +27,7 @@ from ..errors import StorageError
 from ..optuna_private import enqueued_params, keeps_heartbeats, storage_of, trial_id
 from ..storage import TrialKey, cell_of, key_of
 from ._owners import claim
-from ._retry import is_connection_error, retrying
+from ._retry import T, is_connection_error, retrying
 
 PENDING = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.WAITING, TrialState.RUNNING)
 DONE = (TrialState.COMPLETE, TrialState.PRUNED)
@@ -173,6 +173,15 @@ def take_many(study: optuna.Study, limit: int, lock: contextlib.AbstractContextM
 
 
 Warn = Callable[[str], None]
+
+
+def unless_taken_over(record: Callable[[], T]) -> T | None:
+    """What ``record`` (writes to a taken trial) returns, or None where the trial was failed
+    meanwhile as stale: another worker redoes its unit, and what this one did is dropped."""
+    try:
+        return record()
+    except optuna.exceptions.UpdateFinishedTrialError:
+        return None
 
 
 def _lost(trials: list[optuna.Trial], on_lost: Warn | None) -> None:
