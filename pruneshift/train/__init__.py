@@ -14,9 +14,10 @@ from ._trainer import (
     build_optimizer,
     evaluate,
     train,
+    training_layout,
 )
 
 __all__ = ["EpochCallback", "EpochMetrics", "GradualChange", "Job", "NotStackable", "StackHook",
            "StackedChange", "StructureHook", "TrainResult", "Trained", "build_optimizer",
            "default_milestones", "evaluate", "lr_factor", "members_that_fit", "resolve_device",
-           "stack", "train", "train_batched", "train_many", "unstack"]
+           "stack", "train", "train_batched", "train_many", "training_layout", "unstack"]

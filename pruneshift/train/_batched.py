@@ -29,7 +29,8 @@ from ._trainer import (
     TrainResult,
     accuracy_of,
     channels_last,
-    in_channels_last,
+    in_training_layout,
+    laid_out,
 )
 
 if TYPE_CHECKING:
@@ -120,7 +121,8 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
     n_train = len(splits.train_y)
     batch_size = min(batch_size, n_train)
     steps_per_epoch = n_train // batch_size
-    wide = in_channels_last(stack(models, splits.train_x[:EXAMPLE_BATCH]))
+    wide = stack(models, splits.train_x[:EXAMPLE_BATCH])
+    layout = in_training_layout(wide)
     orders = [torch.Generator().manual_seed(seed) for seed in seeds]
     smoothing = torch.tensor([r.label_smoothing for r in recipes], device=device)
     optimizer = MemberOptimizer(wide, recipes)
@@ -137,7 +139,7 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
             inputs = splits.train_x[index]
             if splits.augment is not None:
                 inputs = torch.stack([splits.augment(inputs[m], orders[m]) for m in range(k)])
-            logits = split_outputs(wide(channels_last(pack(inputs))), k)
+            logits = split_outputs(wide(laid_out(pack(inputs), layout)), k)
             losses = member_losses(logits, splits.train_y[index], smoothing)
             values = losses.tolist()
             diverged = [m for m, v in enumerate(values)
@@ -154,7 +156,7 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
             loss_sums = [s + v for s, v in zip(loss_sums, values, strict=True)]
             step += 1
         if structure_hook is not None and (pruned := structure_hook(epoch, wide)) is not None:
-            wide = in_channels_last(pruned)
+            wide, layout = pruned, in_training_layout(pruned)
             optimizer = MemberOptimizer(wide, recipes)
     val_losses, val_correct = evaluate_members(wide, k, splits.val_x, splits.val_y)
     for member in range(k):

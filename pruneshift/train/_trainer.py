@@ -76,12 +76,38 @@ def channels_last(x: torch.Tensor) -> torch.Tensor:
     """An image batch in channels-last memory order (NHWC), which convolution, batch norm and
     pooling run about twice as fast on a CPU (``benchmarks/trainer_overhead.py``); a tensor of any
     other rank as it is. The values, and what the model computes, do not change."""
-    return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
+    return laid_out(x, torch.channels_last)
 
 
-def in_channels_last(model: nn.Module) -> nn.Module:
-    """``model`` with its 4-D weights in channels-last order (in place), to match its inputs."""
-    return model.to(memory_format=torch.channels_last)
+def untrainable_in_channels_last(module: nn.Module) -> bool:
+    """Whether ``module`` is a 1x1 strided convolution over 2 to 7 channels: its channels-last
+    backward pass corrupts the heap in oneDNN 3.12 on AVX2 CPUs (a crash on one thread, a hang
+    on two; ``tests/train_tests/test_layout.py``). Such layers appear in narrow or heavily
+    pruned ResNets' shortcuts."""
+    return (isinstance(module, nn.Conv2d) and module.groups == 1
+            and module.kernel_size == (1, 1) and module.stride != (1, 1)
+            and 1 < module.in_channels < 8)
+
+
+def training_layout(model: nn.Module) -> torch.memory_format:
+    """Channels-last, unless a layer of ``model`` cannot be trained in it
+    (``untrainable_in_channels_last``): then the usual contiguous order, for the whole model."""
+    if any(untrainable_in_channels_last(m) for m in model.modules()):
+        return torch.contiguous_format
+    return torch.channels_last
+
+
+def in_training_layout(model: nn.Module) -> torch.memory_format:
+    """Lay ``model``'s 4-D weights out (in place) in its ``training_layout``, and return it:
+    its training inputs go in the same order (``laid_out``)."""
+    layout = training_layout(model)
+    model.to(memory_format=layout)
+    return layout
+
+
+def laid_out(x: torch.Tensor, layout: torch.memory_format) -> torch.Tensor:
+    """An image batch in memory order ``layout``; a tensor of any other rank as it is."""
+    return x.contiguous(memory_format=layout) if x.dim() == 4 else x
 
 
 @torch.inference_mode()
@@ -129,7 +155,7 @@ def train(model: nn.Module, splits: Splits, recipe: TrainingConfig, *, seed: int
     batch_size = min(recipe.batch_size, n_train)
     steps_per_epoch = n_train // batch_size  # the last partial batch is dropped
     order = torch.Generator().manual_seed(seed)
-    in_channels_last(model)
+    layout = in_training_layout(model)
     optimizer = build_optimizer(model, recipe)
     history: list[EpochMetrics] = []
     val_correct: np.ndarray | None = None
@@ -159,7 +185,7 @@ def train(model: nn.Module, splits: Splits, recipe: TrainingConfig, *, seed: int
             inputs = splits.train_x[index]
             if splits.augment is not None:
                 inputs = splits.augment(inputs, order)
-            logits = model(channels_last(inputs))
+            logits = model(laid_out(inputs, layout))
             loss = F.cross_entropy(logits, splits.train_y[index],
                                    label_smoothing=recipe.label_smoothing)
             value = loss.item()
@@ -171,6 +197,7 @@ def train(model: nn.Module, splits: Splits, recipe: TrainingConfig, *, seed: int
             loss_sum += value
             step += 1
         if structure_hook is not None and structure_hook(epoch):
+            layout = in_training_layout(model)
             optimizer = build_optimizer(model, recipe)
         val_loss, val_correct = outcomes(model, splits.val_x, splits.val_y)
         if not math.isfinite(val_loss):
