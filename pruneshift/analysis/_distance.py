@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+from types import ModuleType
 
 import numpy as np
 from scipy.spatial.distance import jensenshannon
@@ -15,10 +17,25 @@ def grid_ground_metric(shape: tuple[int, ...]) -> np.ndarray:
     return np.sqrt(((coords[:, None, :] - coords[None, :, :]) ** 2).sum(axis=-1))
 
 
-def wasserstein_on_grid(p: np.ndarray, q: np.ndarray, metric: np.ndarray | None = None) -> float:
-    """W1 between two distributions on the same grid, by exact optimal transport (POT)."""
+# POT's backends for other array libraries, which these NumPy arrays never need: importing POT
+# with them imports JAX where it is installed (the LiteRT export stack brings it), over a second
+# per process. POT reads these switches once, at its import; a user's own setting is kept.
+POT_BACKENDS_OFF = ("POT_BACKEND_DISABLE_JAX", "POT_BACKEND_DISABLE_TENSORFLOW",
+                    "POT_BACKEND_DISABLE_CUPY", "POT_BACKEND_DISABLE_PYTORCH")
+
+
+def _pot() -> ModuleType:
+    """POT, imported with its NumPy backend alone (``POT_BACKENDS_OFF``)."""
+    for switch in POT_BACKENDS_OFF:
+        os.environ.setdefault(switch, "1")
     import ot
 
+    return ot
+
+
+def wasserstein_on_grid(p: np.ndarray, q: np.ndarray, metric: np.ndarray | None = None) -> float:
+    """W1 between two distributions on the same grid, by exact optimal transport (POT)."""
+    ot = _pot()
     a = np.ascontiguousarray(p.ravel(), dtype=float)
     b = np.ascontiguousarray(q.ravel(), dtype=float)
     cost = grid_ground_metric(p.shape) if metric is None else metric

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -86,3 +89,17 @@ def test_top_is_uniform_over_points_within_delta_of_the_best():
     mean = np.array([0.90, 0.89, 0.80, 0.895])
     p = to_distribution(mean, "top", temperature=0.01, delta=0.01)
     assert p == pytest.approx([1 / 3, 1 / 3, 0.0, 1 / 3])
+
+
+def test_the_optimal_transport_imports_no_other_array_library():
+    """POT loads a backend for every array library it finds, JAX among them (the LiteRT export
+    stack installs it): over a second per analysing process, for NumPy arrays. In a fresh
+    process, since another test may have imported JAX here."""
+    script = ("import sys, numpy as np\n"
+              "from pruneshift.analysis import wasserstein_on_grid\n"
+              "wasserstein_on_grid(np.eye(2) / 2, np.eye(2)[::-1] / 2)\n"
+              "print(sorted({'jax', 'tensorflow', 'cupy'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-1000:]
+    assert done.stdout.strip() == "[]"
