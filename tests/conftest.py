@@ -8,14 +8,11 @@ if "PYTEST_XDIST_WORKER" in os.environ:  # one test process per core (pytest-xdi
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # each trains on one thread, its studies too
 
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import optuna
 import pytest
-from filelock import FileLock
 
-from pruneshift.analysis import read_results
 from pruneshift.config import load_config
 from pruneshift.data import load_splits
 from pruneshift.pipeline import run_study
@@ -33,27 +30,11 @@ def pytest_xdist_auto_num_workers(config):
     return min(os.cpu_count() or 1, 4)
 
 
-def built_once(tmp_path_factory, name: str, build: Callable[[Path], object]) -> Path:
-    """The folder ``name``, filled by ``build(folder)`` once per test session: pytest-xdist's
-    test processes share it (under a file lock), where a fixture would be built by each of
-    them. Only for folders the tests read and do not change."""
-    root = tmp_path_factory.getbasetemp()
-    if "PYTEST_XDIST_WORKER" in os.environ:
-        root = root.parent  # the temporary root every test process of the session shares
-    folder, built = root / name, root / f"{name}.built"
-    with FileLock(root / f"{name}.lock"):
-        if not built.exists():
-            build(folder)
-            built.touch()
-    return folder
-
-
 @pytest.fixture(scope="session")
 def quick_run(tmp_path_factory):
     """The quick example run once, uninterrupted: (run folder, results)."""
-    out = built_once(tmp_path_factory, "quick",
-                     lambda folder: run_study(load_config(QUICK), out=folder))
-    return out, read_results(out)
+    out = tmp_path_factory.mktemp("quick")
+    return out, run_study(load_config(QUICK), out=out)
 
 
 @pytest.fixture(scope="session")

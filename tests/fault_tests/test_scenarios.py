@@ -3,7 +3,6 @@ and the same results. benchmarks/faults.py runs the same scenarios with more fau
 
 import pytest
 
-from ..conftest import built_once
 from . import scenarios
 from .scenarios import GIVEN_OPTIMUM, SMALL
 
@@ -12,15 +11,14 @@ pytestmark = pytest.mark.slow  # whole studies in subprocesses
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    return built_once(tmp_path_factory, "whole",
-                      lambda out: scenarios.uninterrupted(out, SMALL))
+    return scenarios.uninterrupted(tmp_path_factory.mktemp("whole"), SMALL)
 
 
 @pytest.fixture(scope="module")
 def reference_given(tmp_path_factory):
     """The same study with the optimum given (no HPO), as the multi-worker scenarios run it."""
-    return built_once(tmp_path_factory, "whole-given",
-                      lambda out: scenarios.uninterrupted(out, [*SMALL, *GIVEN_OPTIMUM]))
+    return scenarios.uninterrupted(tmp_path_factory.mktemp("whole-given"),
+                                   [*SMALL, *GIVEN_OPTIMUM])
 
 
 def _clean(outcome):
@@ -90,8 +88,8 @@ QUICK_SMALL = ["settle.seeds_per_round=2", "settle.max_runs=4", "deploy.runs=5",
 @pytest.fixture(scope="module")
 def reference_quick(tmp_path_factory):
     """The quick example, real training, with the optimum given, uninterrupted."""
-    return built_once(tmp_path_factory, "whole-quick", lambda out: scenarios.uninterrupted(
-        out, [*QUICK_SMALL, *GIVEN_OPTIMUM], scenarios.QUICK))
+    return scenarios.uninterrupted(tmp_path_factory.mktemp("whole-quick"),
+                                   [*QUICK_SMALL, *GIVEN_OPTIMUM], scenarios.QUICK)
 
 
 def test_a_frozen_worker_thawed_after_its_deployment_was_redone_writes_no_file(
