@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from types import ModuleType
@@ -24,8 +25,10 @@ POT_BACKENDS_OFF = ("POT_BACKEND_DISABLE_JAX", "POT_BACKEND_DISABLE_TENSORFLOW",
                     "POT_BACKEND_DISABLE_CUPY", "POT_BACKEND_DISABLE_PYTORCH")
 
 
+@functools.cache
 def _pot() -> ModuleType:
-    """POT, imported with its NumPy backend alone (``POT_BACKENDS_OFF``)."""
+    """POT, imported with its NumPy backend alone (``POT_BACKENDS_OFF``); once per process, as
+    every W1 of the null replicates asks for it."""
     for switch in POT_BACKENDS_OFF:
         os.environ.setdefault(switch, "1")
     import ot

@@ -23,33 +23,30 @@ from ._shift import best_index, subgrid_optimum
 
 def axis_value(axis: Axis, position: float) -> Any:
     """The value at a fractional grid position: interpolated (geometrically on a log axis,
-    rounded on an int axis); a categorical axis takes the nearest value. Logarithms are the C
-    library's (``_log10``): the value names the runs trained at it, on every CPU alike."""
-    index = np.arange(len(axis.values), dtype=float)
+    rounded on an int axis); a categorical axis takes the nearest value."""
     if axis.kind == "categorical":
         return axis.values[round(position)]
-    values = np.asarray(axis.values, dtype=float)
-    value = (10 ** float(np.interp(position, index, _log10(axis.values))) if axis.log
-             else float(np.interp(position, index, values)))
+    index = np.arange(len(axis.values), dtype=float)
+    value = float(np.interp(position, index, _coordinates(axis)))
+    if axis.log:
+        value = 10 ** value
     return round(value) if axis.kind == "int" else value
-
-
-def _log10(values: Any) -> np.ndarray:
-    """log10 of each value by the C library, which gives the same last bit on every CPU;
-    numpy's vectorised log10 does not (it takes another path on AVX-512), and a recipe one bit
-    off is another point to the synthetic task, whose runs it seeds."""
-    return np.array([math.log10(v) for v in values])
 
 
 def position_of(axis: Axis, value: Any) -> float:
     """The fractional grid position of a value (the inverse of ``axis_value``)."""
     if axis.kind == "categorical":
         return float(axis.values.index(value))
-    values = np.asarray(axis.values, dtype=float)
-    index = np.arange(len(values), dtype=float)
-    if axis.log:
-        return float(np.interp(math.log10(value), _log10(axis.values), index))
-    return float(np.interp(value, values, index))
+    index = np.arange(len(axis.values), dtype=float)
+    return float(np.interp(math.log10(value) if axis.log else value, _coordinates(axis), index))
+
+
+def _coordinates(axis: Axis) -> np.ndarray:
+    """A numeric axis's values where it is interpolated: log10 on a log axis, taken by the C
+    library, which gives the same last bit on every CPU; numpy's vectorised log10 does not (it
+    takes another path on AVX-512), and a recipe one bit off is another point to the synthetic
+    task, whose runs it seeds."""
+    return np.array([math.log10(v) if axis.log else float(v) for v in axis.values])
 
 
 def refined_point(grid: Grid, mean: np.ndarray) -> dict[str, Any] | None:
