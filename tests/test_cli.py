@@ -128,3 +128,18 @@ def test_recommend_on_a_missing_or_unreadable_results_file_is_one_line(tmp_path,
     assert f"pruneshift report {tmp_path}" in lines[0]
     if content is not None:
         assert (tmp_path / "results.json").read_text() == content  # nothing is overwritten
+
+
+def test_a_stop_that_lands_while_a_worker_exits_leaves_no_traceback():
+    """``run --workers`` stops its helpers with SIGTERM when it fails; a helper already exiting
+    on the same error (its exit-time finalizers running) ends quietly, its one line kept."""
+    code = ("import os, signal, sys, weakref\nimport typer\n"
+            "from pruneshift.cli._terminal import guarded\nfrom pruneshift.errors import "
+            "ConfigError\nclass Anchor: pass\nanchor = Anchor()\n"
+            "weakref.finalize(anchor, os.kill, os.getpid(), signal.SIGTERM)  # at exit\n"
+            "def action():\n    signal.signal(signal.SIGTERM, signal.default_int_handler)\n"
+            "    raise ConfigError('the error')\n"
+            "try:\n    guarded(False, action, helper=True)\n"
+            "except typer.Exit as exit:\n    sys.exit(exit.exit_code)\n")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "the error" in shown.stderr and "Traceback" not in shown.stderr, shown.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -38,7 +39,8 @@ def stop_line() -> str:
 def guarded(debug: bool, action: Callable[[], Any], helper: bool = False) -> Any:
     """Run ``action``; a pruneshift error becomes one line on stderr and exit code 2. A stop
     says what it left; a ``helper`` of ``run --workers`` says so only when it left units
-    RUNNING (the run itself speaks for a clean stop)."""
+    RUNNING (the run itself speaks for a clean stop). Once the action is over, SIGTERM ends
+    the process again: a stop that lands while it exits leaves no traceback."""
     from ..errors import PruneshiftError
 
     try:
@@ -62,6 +64,9 @@ def guarded(debug: bool, action: Callable[[], Any], helper: bool = False) -> Any
                      "trials are kept: fix that and run the same command to continue",
                      highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    finally:
+        if signal.getsignal(signal.SIGTERM) is signal.default_int_handler:  # a worker's stop
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class CliEvents:
