@@ -32,6 +32,7 @@ pytestmark = pytest.mark.slow  # whole studies in subprocesses
 
 FAST_HEARTBEAT = ["--set", "workers.heartbeat_interval=1", "--set", "workers.grace_period=4",
                   "--set", "workers.poll_interval=0.3"]
+NO_DEPLOYMENT = ["--set", "deploy.enabled=false"]  # where the test is about other units
 
 
 def start_worker(url, out, *extra, env=None):
@@ -49,7 +50,7 @@ def finish(workers, timeout=300):
     return outputs
 
 
-def assert_exactly_once(url):
+def assert_exactly_once(url, deployments=2):
     """Every unit of the quick study finished exactly once."""
     config = load_config(QUICK)
     storage = open_storage(url)
@@ -57,7 +58,7 @@ def assert_exactly_once(url):
     assert len(hpo.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED))) == 4
     stages = optuna.load_study(study_name=stages_study_name(config.experiment), storage=storage)
     tasks = [key_of(t) for t in stages.get_trials(states=(TrialState.COMPLETE,))]
-    assert len(tasks) == len(set(tasks)) == 5  # the reference, 2 prunings, 2 deployments
+    assert len(tasks) == len(set(tasks)) == 3 + deployments  # the reference, 2 prunings
     for ratio in config.pruning.ratios:
         study = optuna.load_study(study_name=grid_study_name(config.experiment, ratio),
                                   storage=storage)
@@ -86,7 +87,8 @@ def test_a_killed_worker_s_trial_is_redone_by_another(tmp_path, postgres_url):
     another worker fails those trials (their heartbeats stopped, or their pid is gone) and
     trains each of their cells exactly once more."""
     config = load_config(QUICK)
-    victim = start_worker(postgres_url, tmp_path, env={"PRUNESHIFT_KILL_AT": "cell:1"})
+    victim = start_worker(postgres_url, tmp_path, *NO_DEPLOYMENT,
+                          env={"PRUNESHIFT_KILL_AT": "cell:1"})
     try:
         _, err = victim.communicate(timeout=300)
     finally:
@@ -99,8 +101,8 @@ def test_a_killed_worker_s_trial_is_redone_by_another(tmp_path, postgres_url):
     lost = {(g.study_name, t.number) for g in grids
             for t in g.get_trials(states=(TrialState.RUNNING,))}
     assert lost, "the worker was killed holding no cell"
-    finish([start_worker(postgres_url, tmp_path)])
-    storage = assert_exactly_once(postgres_url)
+    finish([start_worker(postgres_url, tmp_path, *NO_DEPLOYMENT)])
+    storage = assert_exactly_once(postgres_url, deployments=0)
     for name, number in lost:
         study = optuna.load_study(study_name=name, storage=storage)
         trial = study.trials[number]
@@ -138,7 +140,8 @@ def test_sigterm_on_local_workers_stops_them_all_with_one_line(tmp_path):
     """``run --workers 2`` stopped in its grid: one stop line (the helper's clean stop is the
     run's to report), no traceback, nothing left RUNNING, and the same command finishes."""
     args = [sys.executable, "-m", "pruneshift", "run", str(QUICK), "--workers", "2",
-            "--out", str(tmp_path), "--set", "training.epochs=6", "--set", "pruning.ratios=[0]"]
+            "--out", str(tmp_path), "--set", "training.epochs=6", "--set", "pruning.ratios=[0]",
+            *NO_DEPLOYMENT]
     run = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"journal:{tmp_path / 'journal.log'}"
     deadline = time.monotonic() + 240
@@ -162,12 +165,10 @@ def test_sigterm_on_local_workers_stops_them_all_with_one_line(tmp_path):
 
 
 def test_a_worker_with_a_changed_grid_is_refused(tmp_path, postgres_url):
-    finish([start_worker(postgres_url, tmp_path, "--set", "hpo.n_trials=1",
-                         "--set", "pruning.ratios=[0]", "--set", "grid.axes.lr.points=1",
-                         "--set", "grid.axes.weight_decay.points=1")])
-    refused = start_worker(postgres_url, tmp_path, "--set", "hpo.n_trials=1",
-                           "--set", "pruning.ratios=[0]", "--set", "grid.axes.lr.points=3",
-                           "--set", "grid.axes.weight_decay.points=1")
+    small = ["--set", "hpo.n_trials=1", "--set", "pruning.ratios=[0]",
+             "--set", "grid.axes.weight_decay.points=1", *NO_DEPLOYMENT]
+    finish([start_worker(postgres_url, tmp_path, *small, "--set", "grid.axes.lr.points=1")])
+    refused = start_worker(postgres_url, tmp_path, *small, "--set", "grid.axes.lr.points=3")
     _, err = refused.communicate(timeout=120)
     assert refused.returncode == 2
     assert "grid.axes.lr.points: 1 -> 3" in err and len(err.strip().splitlines()) == 1

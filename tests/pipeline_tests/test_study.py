@@ -76,7 +76,8 @@ def test_a_changed_grid_is_refused_naming_the_difference(quick_run):
 @pytest.mark.parametrize("protocol", ["finetune", "scratch"])
 def test_each_protocol_trains_the_pruned_reference(tmp_path, protocol):
     config = load_config(QUICK, [f"pruning.protocol={protocol}", "grid.axes.weight_decay.points=1",
-                                 "pruning.criterion=taylor", "pruning.finetune_epochs=1"])
+                                 "pruning.criterion=taylor", "pruning.finetune_epochs=1",
+                                 "deploy.enabled=false"])
     results = run_study(config, out=tmp_path)
     table = pd.read_csv(tmp_path / "landscapes.csv")
     assert len(table) == 2 * 3 * 2
@@ -171,7 +172,7 @@ def test_stacked_cells_match_cells_trained_one_at_a_time(tmp_path, quick_run, di
     amplify: seen on one CPU, 1 of 36 cells by one validation image, and with other seeds a
     cell at the grid's largest rate pruned to half by 4 images (validation loss 0.3 % apart)."""
     stacked_out, _ = quick_run
-    run_study(load_config(QUICK, ["training.batched=off"]), out=tmp_path)
+    run_study(load_config(QUICK, ["training.batched=off", "deploy.enabled=false"]), out=tmp_path)
     alone = pd.read_csv(tmp_path / "landscapes.csv")
     stacked = pd.read_csv(stacked_out / "landscapes.csv")
     assert set(alone["members"]) == {1} and set(stacked["members"]) == {6}
@@ -189,7 +190,8 @@ def test_two_workers_match_one_within_the_stated_tolerance(tmp_path, digits):
     import subprocess
     import sys
 
-    sets = ["hpo.method=none", "training.lr=0.05", "training.weight_decay=0.0005"]
+    sets = ["hpo.method=none", "training.lr=0.05", "training.weight_decay=0.0005",
+            "deploy.enabled=false"]
     outs = {}
     for workers in (1, 2):
         outs[workers] = tmp_path / f"workers-{workers}"
@@ -211,7 +213,7 @@ def test_two_workers_match_one_within_the_stated_tolerance(tmp_path, digits):
 @pytest.mark.slow
 def test_global_pruning_during_training_trains_cells_alone(tmp_path):
     config = load_config(QUICK, ["pruning.scope=global", "grid.axes.weight_decay.points=1",
-                                 "hpo.n_trials=2"])
+                                 "hpo.n_trials=2", "deploy.enabled=false"])
     run_study(config, out=tmp_path)
     table = pd.read_csv(tmp_path / "landscapes.csv")
     assert set(table.loc[table.ratio == 0.5, "members"]) == {1}  # shapes differ per member
