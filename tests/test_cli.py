@@ -130,16 +130,45 @@ def test_recommend_on_a_missing_or_unreadable_results_file_is_one_line(tmp_path,
         assert (tmp_path / "results.json").read_text() == content  # nothing is overwritten
 
 
-def test_a_stop_that_lands_while_a_worker_exits_leaves_no_traceback():
-    """``run --workers`` stops its helpers with SIGTERM when it fails; a helper already exiting
-    on the same error (its exit-time finalizers running) ends quietly, its one line kept."""
-    code = ("import os, signal, sys, weakref\nimport typer\n"
-            "from pruneshift.cli._terminal import guarded\nfrom pruneshift.errors import "
-            "ConfigError\nclass Anchor: pass\nanchor = Anchor()\n"
-            "weakref.finalize(anchor, os.kill, os.getpid(), signal.SIGTERM)  # at exit\n"
-            "def action():\n    signal.signal(signal.SIGTERM, signal.default_int_handler)\n"
-            "    raise ConfigError('the error')\n"
-            "try:\n    guarded(False, action, helper=True)\n"
-            "except typer.Exit as exit:\n    sys.exit(exit.exit_code)\n")
-    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert "the error" in shown.stderr and "Traceback" not in shown.stderr, shown.stderr
+A_HELPER_STOPPED = """
+import os, signal, sys, weakref
+import typer
+from pruneshift.cli._terminal import guarded
+from pruneshift.errors import ConfigError
+
+def stop():
+    os.kill(os.getpid(), signal.SIGTERM)  # as run --workers stops its helpers
+
+class Error(ConfigError):
+    def __str__(self):
+        if sys.argv[1] == "reports":
+            stop()
+        return "the error"
+
+class Anchor: pass
+anchor = Anchor()
+if sys.argv[1] == "exits":
+    weakref.finalize(anchor, stop)  # called as the interpreter exits
+
+def action():
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # as a worker's does
+    raise Error()
+
+try:
+    guarded(False, action, helper=True)
+except typer.Exit as exit:
+    sys.exit(exit.exit_code)
+"""
+
+
+@pytest.mark.parametrize("when", ["reports", "exits"])
+def test_a_stop_that_lands_while_a_worker_reports_or_exits_leaves_no_traceback(when):
+    """``run --workers`` stops its helpers with SIGTERM when it fails; a helper already
+    reporting the same error, or exiting on it (its exit-time finalizers running), ends
+    quietly."""
+    shown = subprocess.run([sys.executable, "-c", A_HELPER_STOPPED, when], capture_output=True,
+                           text=True)
+    assert "Traceback" not in shown.stderr, shown.stderr
+    assert shown.returncode == -15, shown.stderr  # SIGTERM's default: the process ends
+    if when == "exits":
+        assert "the error" in shown.stderr

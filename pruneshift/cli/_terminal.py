@@ -39,12 +39,11 @@ def stop_line() -> str:
 def guarded(debug: bool, action: Callable[[], Any], helper: bool = False) -> Any:
     """Run ``action``; a pruneshift error becomes one line on stderr and exit code 2. A stop
     says what it left; a ``helper`` of ``run --workers`` says so only when it left units
-    RUNNING (the run itself speaks for a clean stop). Once the action is over, SIGTERM ends
-    the process again: a stop that lands while it exits leaves no traceback."""
+    RUNNING (the run itself speaks for a clean stop)."""
     from ..errors import PruneshiftError
 
     try:
-        return action()
+        return _then_sigterm_ends(action)
     except PruneshiftError as exc:
         if debug:
             raise
@@ -64,8 +63,16 @@ def guarded(debug: bool, action: Callable[[], Any], helper: bool = False) -> Any
                      "trials are kept: fix that and run the same command to continue",
                      highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+
+
+def _then_sigterm_ends(action: Callable[[], Any]) -> Any:
+    """``action()``; once it is over, SIGTERM (a worker's stop, KeyboardInterrupt while the
+    action ran) ends the process again, so a stop that lands while the process reports or
+    exits leaves no traceback."""
+    try:
+        return action()
     finally:
-        if signal.getsignal(signal.SIGTERM) is signal.default_int_handler:  # a worker's stop
+        if signal.getsignal(signal.SIGTERM) is signal.default_int_handler:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
