@@ -135,6 +135,7 @@ import os, signal, sys, weakref
 import typer
 from pruneshift.cli._terminal import guarded
 from pruneshift.errors import ConfigError
+from pruneshift.stops import stop_on
 
 def stop():
     os.kill(os.getpid(), signal.SIGTERM)  # as run --workers stops its helpers
@@ -151,7 +152,7 @@ if sys.argv[1] == "exits":
     weakref.finalize(anchor, stop)  # called as the interpreter exits
 
 def action():
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # as a worker's does
+    stop_on(signal.SIGTERM)  # as a worker's command does
     raise Error()
 
 try:

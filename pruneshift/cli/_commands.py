@@ -70,15 +70,17 @@ ExperimentOpt = Annotated[str | None, typer.Option(
 def _experiment(config: Path | None, overrides: list[str] | None, *,
                 worker: bool = False) -> ExperimentConfig:
     """The command's experiment, validated before the heavy stack loads; then Optuna quiet and,
-    for a worker, SIGTERM stopping it like Ctrl-C (its current trial is given back)."""
+    for a worker, SIGTERM stopping it like Ctrl-C (its current trial is given back), neither
+    stop lost (``stops``)."""
     import signal
 
     from ..config import load_config
+    from ..stops import stop_on
 
     experiment = load_config(config, overrides or [])
     _quiet_optuna()
     if worker:
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        stop_on(signal.SIGINT, signal.SIGTERM)
     return experiment
 
 

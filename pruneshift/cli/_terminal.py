@@ -66,13 +66,15 @@ def guarded(debug: bool, action: Callable[[], Any], helper: bool = False) -> Any
 
 
 def _then_sigterm_ends(action: Callable[[], Any]) -> Any:
-    """``action()``; once it is over, SIGTERM (a worker's stop, KeyboardInterrupt while the
-    action ran) ends the process again, so a stop that lands while the process reports or
-    exits leaves no traceback."""
+    """``action()``; once it is over, SIGTERM (a worker's stop while the action ran) ends the
+    process again, so a stop that lands while the process reports or exits leaves no
+    traceback."""
+    from ..stops import stop
+
     try:
         return action()
     finally:
-        if signal.getsignal(signal.SIGTERM) is signal.default_int_handler:
+        if signal.getsignal(signal.SIGTERM) is stop:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 

@@ -9,6 +9,7 @@ from typing import TypeVar
 import optuna
 
 from ..errors import StorageError
+from ..stops import raise_if_stopped
 from ..storage import database_reason, redact
 
 T = TypeVar("T")
@@ -53,6 +54,7 @@ def retrying(action: Callable[[], T], url: str, delays: tuple[float, ...] | None
     delays = retry_delays() if delays is None else delays
     on_retry = on_retry or _warn
     for delay in (*delays, None):
+        raise_if_stopped()  # a stop lost in a finalizer is not retried past
         try:
             return action()
         except Exception as exc:

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..stops import raise_if_stopped
 from ._members import MemberOptimizer
 from ._schedule import lr_factor
 from ._stack import pack, replicate, split_outputs, stack, unstack
@@ -130,6 +131,7 @@ def train_batched(models: list[nn.Module], splits: Splits, recipes: list[Trainin
     stopped = [epochs] * k  # the epoch a member diverged in (its epochs trained)
     step = 0
     for epoch in range(1, epochs + 1):
+        raise_if_stopped()
         wide.train()
         permutations = torch.stack([torch.randperm(n_train, generator=g) for g in orders])
         permutations = permutations.to(device)

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..stops import raise_if_stopped
 from ._schedule import lr_factor
 
 if TYPE_CHECKING:
@@ -175,6 +176,7 @@ def train(model: nn.Module, splits: Splits, recipe: TrainingConfig, *, seed: int
             val_correct=None if diverged else val_correct, test_correct=test_correct)
 
     for epoch in range(1, (epochs or recipe.epochs) + 1):
+        raise_if_stopped()
         model.train()
         permutation = torch.randperm(n_train, generator=order).to(device)
         loss_sum = 0.0

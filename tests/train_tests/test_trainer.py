@@ -3,9 +3,10 @@ import math
 import pytest
 import torch
 
+from pruneshift import stops
 from pruneshift.config import TrainingConfig
 from pruneshift.models import build_model
-from pruneshift.train import lr_factor, train
+from pruneshift.train import lr_factor, train, train_batched
 
 
 def run(splits, seed=0, **recipe):
@@ -117,3 +118,17 @@ def test_threads_setting_is_applied(digits):
 def test_divergence_keeps_the_loss_out_of_the_result(digits):
     _, result = run(digits, lr=1e4)
     assert result.diverged and not (result.val_loss is not None and math.isnan(result.val_loss))
+
+
+@pytest.mark.parametrize("stacked", [False, True])
+def test_a_stop_that_was_lost_ends_training_at_the_next_epoch(digits, monkeypatch, stacked):
+    """A stop Python dropped (raised in a finalizer) is still remembered: training ends at the
+    next epoch instead of running to its last."""
+    recipe = TrainingConfig(epochs=3, batch_size=256)
+    model = build_model("cnn", digits.input_shape, digits.num_classes, seed=0)
+    monkeypatch.setattr(stops, "_requested", True)
+    with pytest.raises(KeyboardInterrupt):
+        if stacked:
+            train_batched([model], digits, [recipe], seeds=[0])
+        else:
+            train(model, digits, recipe, seed=0)
