@@ -48,13 +48,16 @@ def is_connection_error(exc: BaseException) -> bool:
 
 
 def retrying(action: Callable[[], T], url: str, delays: tuple[float, ...] | None = None,
-             on_retry: Callable[[str], None] | None = None) -> T:
+             on_retry: Callable[[str], None] | None = None, *, finishing: bool = False) -> T:
     """Run ``action``; on a lost database connection retry with back-off (``retry_delays``
-    unless ``delays`` are given), then fail clearly."""
+    unless ``delays`` are given), then fail clearly. A stop this process was asked for is
+    raised before each try, unless the action is ``finishing`` a held unit (recording its
+    outcome or giving it back), which a stop waits for."""
     delays = retry_delays() if delays is None else delays
     on_retry = on_retry or _warn
     for delay in (*delays, None):
-        raise_if_stopped()  # a stop lost in a finalizer is not retried past
+        if not finishing:
+            raise_if_stopped()  # a stop lost in a finalizer is not retried past
         try:
             return action()
         except Exception as exc:

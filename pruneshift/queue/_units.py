@@ -268,7 +268,7 @@ def _give_back(study: optuna.Study, trials: list[optuna.Trial],
         with lock:
             for trial in trials:
                 retrying(lambda t=trial: _give_back_one(study, t), "the study's storage",
-                         delays=GIVE_BACK_DELAYS_S)
+                         delays=GIVE_BACK_DELAYS_S, finishing=True)
     except StorageError:
         return  # the storage is away: the rest would wait out their retries for nothing
     except Exception as exc:
@@ -302,7 +302,7 @@ def _tell(study: optuna.Study, trial: optuna.Trial, **outcome: Any) -> FrozenTri
         told = outcome.get("state", TrialState.COMPLETE)
         return frozen if frozen is not None and frozen.state == told else None
 
-    return retrying(tell, "the study's storage")
+    return retrying(tell, "the study's storage", finishing=True)
 
 
 def state_counts(study: optuna.Study) -> dict[str, int]:

@@ -9,6 +9,7 @@ import pytest
 from optuna.trial import TrialState
 
 from pruneshift.queue import _units as _queue
+from pruneshift.queue._retry import retrying
 
 
 def test_a_stop_while_taking_several_gives_the_taken_ones_back(monkeypatch):
@@ -60,15 +61,18 @@ def test_a_stop_that_cannot_give_back_names_what_stays_running(monkeypatch):
 
 
 def test_a_stop_that_gives_everything_back_says_so(monkeypatch):
+    """By the worker's own handler: the stop it remembers does not stop the giving back."""
+    from pruneshift import stops
     from pruneshift.cli._terminal import stop_line
 
     monkeypatch.setattr(_queue, "_held", {})
+    monkeypatch.setattr(stops, "_requested", False)  # restored after the stop below
     study, lock = optuna.create_study(), contextlib.nullcontext()
     _queue.enqueue_missing(study, [_queue.Unit("cell/0/0")], lock)
     trial = _queue.take(study)
 
     def stopped(trial):
-        raise KeyboardInterrupt
+        stops.stop(signal.SIGTERM, None)
 
     with pytest.raises(KeyboardInterrupt):
         _queue.execute(study, trial, stopped, lock)
@@ -146,3 +150,27 @@ def test_a_stop_lost_in_a_finalizer_is_raised_again_before_the_next_storage_call
                            capture_output=True, text=True, timeout=60)
     assert "Exception ignored in" in shown.stderr  # the stop was dropped there
     assert shown.stdout.strip() == "stopped, calls: 0", shown.stdout + shown.stderr
+
+
+def test_a_unit_finished_as_its_stop_was_lost_is_still_recorded(monkeypatch):
+    """The stop is raised again before the next unit, not before recording this one's value."""
+    from pruneshift import stops
+
+    monkeypatch.setattr(_queue, "_held", {})
+    monkeypatch.setattr(stops, "_requested", False)
+    study, lock = optuna.create_study(), contextlib.nullcontext()
+    _queue.enqueue_missing(study, [_queue.Unit("cell/0/0")], lock)
+    trial = _queue.take(study)
+
+    def finished_as_the_stop_was_lost(trial):
+        with contextlib.suppress(KeyboardInterrupt):  # as Python does in a finalizer
+            stops.stop(signal.SIGTERM, None)
+        return 0.9
+
+    try:
+        recorded = _queue.execute(study, trial, finished_as_the_stop_was_lost, lock)
+    except KeyboardInterrupt:
+        pytest.fail("the stop was raised before the finished unit's value was recorded")
+    assert recorded.value == 0.9
+    with pytest.raises(KeyboardInterrupt):
+        retrying(lambda: None, "the study's storage")
