@@ -5,7 +5,8 @@ Python runs a signal handler between two bytecodes of the main thread, and the
 weakref callback), where Python prints it and drops it: the worker would train on, and its next
 storage call would fail on the connection the stop left mid-transaction, looking like a lost
 connection to retry. So a stop is also remembered, and raised again where the work goes on:
-before every storage call that is retried, and at every training epoch.
+before every storage call that is retried, except those that record a finished unit or give
+units back (``retrying(finishing=True)``), and at every training epoch.
 """
 
 from __future__ import annotations
