@@ -32,6 +32,13 @@ def stop_on(*signals: signal.Signals) -> None:
         signal.signal(number, stop)
 
 
+def release_sigterm() -> None:
+    """Once the work is over: SIGTERM, if it was a stop, ends the process again, so a stop that
+    lands while the process reports its outcome or exits leaves no traceback."""
+    if signal.getsignal(signal.SIGTERM) is stop:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def raise_if_stopped() -> None:
     """Raise the stop this process was asked for, if any (once more, if it was lost)."""
     if _requested:

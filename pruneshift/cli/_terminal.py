@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -66,16 +65,14 @@ def guarded(debug: bool, action: Callable[[], Any], helper: bool = False) -> Any
 
 
 def _then_sigterm_ends(action: Callable[[], Any]) -> Any:
-    """``action()``; once it is over, SIGTERM (a worker's stop while the action ran) ends the
-    process again, so a stop that lands while the process reports or exits leaves no
-    traceback."""
-    from ..stops import stop
+    """``action()``, then SIGTERM released (``stops.release_sigterm``) before the outcome is
+    reported."""
+    from ..stops import release_sigterm
 
     try:
         return action()
     finally:
-        if signal.getsignal(signal.SIGTERM) is stop:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        release_sigterm()
 
 
 class CliEvents:
