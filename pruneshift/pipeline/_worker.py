@@ -37,6 +37,8 @@ from ._schedule import Growth, Stage, Tasks, View, counts, schedule
 from ._settle import SettleStage, plan_settles
 from ._sources import source_for
 
+PROGRESS_EVERY_S = 1.0  # a count reads every study: at most this often within one stage
+
 
 class Step(Enum):
     """What one step of a worker came to."""
@@ -67,6 +69,8 @@ class Worker:
         self.grids: dict[float, GridStage] = {}
         self.settles: dict[float, SettleStage] = {}
         self._settled_grid: Grid | None = None
+        self._reported: tuple[str, float] = ("", 0.0)  # the last stage counted, and when
+        self._unreported: Stage | None = None  # a stage whose latest units were not counted
 
     def work(self) -> Results:
         """Work until every unit is done; then write the analysis; return its results."""
@@ -75,7 +79,9 @@ class Worker:
             while (outcome := retrying(self.step, self.run.url,
                                        on_retry=self.events.warning)) is not Step.DONE:
                 if outcome is Step.WAIT:
+                    self._report_unreported()  # the count while others work
                     time.sleep(self.config.workers.poll_interval)
+            self._report_unreported()  # the final count
         finally:
             self.events.finished()
         self.hpo.summary()
@@ -216,14 +222,27 @@ class Worker:
                                               RoundDraws(self, ratio), self.events)
         return self.settles[ratio]
 
-    def _report_progress(self, stage: Stage) -> None:
+    def _report_unreported(self) -> None:
+        if self._unreported is not None:
+            self._report_progress(self._unreported, due=True)
+
+    def _report_progress(self, stage: Stage, *, due: bool = False) -> None:
+        """Count the whole job's units for the progress display: when a new stage runs, and
+        otherwise at most every ``PROGRESS_EVERY_S`` (a count reads every study, which costs
+        more than a unit of the synthetic task)."""
+        label, at = self._reported
+        if not due and stage.name == label and time.monotonic() - at < PROGRESS_EVERY_S:
+            self._unreported = stage
+            return
+        self._reported, self._unreported = (stage.name, time.monotonic()), None
         view = View(self.config, self.run.storage)
         parts: dict[str, tuple[int, int]] = {}
         for each, (done, total) in counts(self.schedule, view):
             previous = parts.get(each.kind, (0, 0))
             parts[each.kind] = (previous[0] + done, previous[1] + total)
         parts = {kind: part for kind, part in parts.items() if part[1] > 0}
-        study = (self.grids[stage.ratio].study if stage.kind == "grid" and hasattr(stage, "ratio")
+        grid = self.grids.get(getattr(stage, "ratio", None)) if stage.kind == "grid" else None
+        study = (grid.study if grid is not None  # None: grown meanwhile, by another worker too
                  else self.hpo.study if stage.kind == "HPO" else None)
         self.events.progress(Progress(stage.name, stage.kind, parts,
                                       None if study is None else best_value(study)))

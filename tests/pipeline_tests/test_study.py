@@ -13,9 +13,10 @@ from optuna.trial import TrialState
 from pruneshift.config import load_config
 from pruneshift.errors import ConfigError
 from pruneshift.pipeline import Events, run_study
+from pruneshift.pipeline import _worker as worker_module
 from pruneshift.storage import default_storage_url, grid_study_name, open_storage
 
-from ..conftest import QUICK
+from ..conftest import QUICK, SYNTHETIC
 
 VALUE_COLUMNS = ["val_accuracy", "val_loss", "diverged", "epochs", "test_accuracy", "param_count"]
 
@@ -26,6 +27,29 @@ class Counter(Events):
 
     def progress(self, progress):
         self.labels.append(progress.label)
+
+
+class Counts(Events):
+    def __init__(self):
+        self.seen = []
+
+    def progress(self, progress):
+        self.seen.append(progress)
+
+
+def test_units_faster_than_a_count_are_counted_now_and_then_and_the_last_count_is_complete(
+        tmp_path, monkeypatch):
+    """A count reads every study of the job: for the synthetic task's units, which cost less,
+    each stage is counted as it starts and then at most every PROGRESS_EVERY_S (here never),
+    and the job's final count is shown."""
+    monkeypatch.setattr(worker_module, "PROGRESS_EVERY_S", 3600.0)
+    config = load_config(SYNTHETIC, ["hpo.method=none", "training.lr=0.05",
+                                     "training.weight_decay=0.0005", "pruning.ratios=[0, 0.5]",
+                                     "grid.max_extend=0", "settle.enabled=false"])
+    events = Counts()
+    run_study(config, out=tmp_path, events=events)
+    assert [p.label for p in events.seen] == ["grid r=0", "grid r=0.5", "grid r=0.5"]
+    assert events.seen[-1].done == events.seen[-1].total == 2 * 7 * 7 * 3  # ratios x grid x seeds
 
 
 def test_quick_study_writes_results_and_exactly_the_expected_rows(quick_run):
