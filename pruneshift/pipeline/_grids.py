@@ -146,15 +146,19 @@ class GridStage:
         self.run, self.grid, self.ratio, self.trainer = run, grid, ratio, trainer
         self.study = run.study(grid_study_name(run.config.experiment, ratio), GRID_SECTIONS)
         self.units = grid_units(grid)
+        self._finished = False
 
     def done(self) -> int:
         return queue.done_cells(self.study, self.grid.cells())
 
     def finished(self) -> bool:
-        """Every cell done and no trial still open (a duplicate may still be running)."""
+        """Every cell done and no trial still open (a duplicate may still be running); once
+        true, true for good (a grown grid is another stage), so no longer read."""
         open_work = (TrialState.RUNNING, TrialState.WAITING)
-        return (self.done() == len(self.grid.cells())
-                and not self.study.get_trials(deepcopy=False, states=open_work))
+        self._finished = self._finished or (
+            self.done() == len(self.grid.cells())
+            and not self.study.get_trials(deepcopy=False, states=open_work))
+        return self._finished
 
     def step(self, on_lost: queue.Warn | None = None) -> bool:
         """Train free cells (up to a stack's worth); False when none is free.

@@ -109,6 +109,7 @@ class SettleStage:
         self.plan = SettlePlan.read(stages.user_attrs[StudyKey.settle(ratio)])
         self.study = run.study(settle_study_name(self.config.experiment, ratio),
                                SETTLE_SECTIONS)
+        self._finished = False
 
     def measured(self) -> Measured:
         """What the complete rounds show now."""
@@ -119,13 +120,16 @@ class SettleStage:
                           test_ids=StudyKey.rounds_test_ids(self.study.user_attrs))
 
     def finished(self) -> bool:
-        """Settled, or its rounds spent (or nothing to confirm), with no run still open."""
+        """Settled, or its rounds spent (or nothing to confirm), with no run still open; once
+        true, true for good (no round follows), so no longer read."""
         if self.plan.kept is None or self.plan.recipe is None:
             return True
-        confirmed = self.measured().confirmation
-        open_work = (TrialState.RUNNING, TrialState.WAITING)
-        return (confirmed is not None and confirmed.done
-                and not self.study.get_trials(deepcopy=False, states=open_work))
+        if not self._finished:
+            confirmed = self.measured().confirmation
+            open_work = (TrialState.RUNNING, TrialState.WAITING)
+            self._finished = (confirmed is not None and confirmed.done
+                              and not self.study.get_trials(deepcopy=False, states=open_work))
+        return self._finished
 
     def units(self, round_: int) -> list[queue.Unit]:
         """Every run of round ``round_``: both points at each of its fresh seeds."""
