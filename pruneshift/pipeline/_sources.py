@@ -122,6 +122,9 @@ class SyntheticSource:
         return [int(i) for i in synthetic.test_ids(self.config, resplit)]
 
 
+SYNTHETIC_CELLS_PER_STEP = 8  # a formula costs nothing: a worker's step takes several cells
+
+
 class SyntheticCells:
     """The formula's accuracy at each (point, seed) of one ratio, one cell at a time (its test
     examples drawn afresh with ``resplit``)."""
@@ -131,7 +134,7 @@ class SyntheticCells:
         self.config, self.grid, self.ratio, self.resplit = config, grid, ratio, resplit
 
     def members(self) -> int:
-        return 1
+        return SYNTHETIC_CELLS_PER_STEP
 
     def together(self, trials: list[optuna.Trial], points: list[dict[str, Any]],
                  seeds: list[int], keep: list[bool] | None = None) -> list[float | None]:
