@@ -1,5 +1,6 @@
 """The stored schema: names and records written by the pipeline read back by the analysis."""
 
+import optuna
 import pytest
 
 from pruneshift.analysis._load import load_run_data
@@ -9,6 +10,7 @@ from pruneshift.pipeline._context import Run
 from pruneshift.storage import (
     SCHEMA_VERSION,
     PrunedRecord,
+    RunRecord,
     StudyKey,
     default_storage_url,
     deployed_records,
@@ -41,6 +43,34 @@ def test_a_pruned_record_round_trips_and_an_older_one_reads_with_gaps():
     read = pruned_records(attrs)
     assert read == {0.5: record, 0.0: PrunedRecord(artifact_id="y")}
     assert read[0.0].channel_ratio is None  # stored before channel ratios were recorded
+
+
+class CountingStorage(optuna.storages.InMemoryStorage):
+    def __init__(self):
+        super().__init__()
+        self.written: list[str] = []
+
+    def set_trial_user_attr(self, trial_id, key, value):
+        self.written.append(key)
+        super().set_trial_user_attr(trial_id, key, value)
+
+
+def test_a_run_record_writes_only_what_reading_it_back_would_not_give():
+    """Each write is a round trip to a database: a field at its default (None, not diverged)
+    or already on the trial (the seed its unit came with) is not written, and reads back."""
+    storage = CountingStorage()
+    study = optuna.create_study(storage=storage)
+    study.enqueue_trial({}, user_attrs={"seed": 7})
+    trial = study.ask()
+    storage.written.clear()
+    record = RunRecord(epochs=3, diverged=False, seconds=1.5, val_loss=None, test_accuracy=0.9,
+                       seed=7, val_correct="2:wA==", test_correct=None)
+    record.store(trial)
+    assert sorted(storage.written) == ["epochs", "seconds", "test_accuracy", "val_correct"]
+    assert RunRecord.read(study.trials[0]) == record
+    RunRecord(epochs=4, diverged=True).store(trial, fields=("epochs", "diverged"))
+    assert storage.written[-2:] == ["epochs", "diverged"]
+    assert RunRecord.read(study.trials[0]).diverged
 
 
 def test_unit_keys_are_distinct_across_kinds():

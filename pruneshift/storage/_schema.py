@@ -346,9 +346,12 @@ class RunRecord:
     test_correct: str | None = None
 
     def store(self, trial: optuna.Trial, fields: tuple[str, ...] | None = None) -> None:
-        """Store every field (or only ``fields``) on the trial."""
+        """Store every field (or only ``fields``) on the trial, but for those ``read`` would
+        give already (a missing field reads as its default; the seed came with the unit): each
+        write is a round trip to the storage."""
+        held, default = trial.user_attrs, RunRecord()
         for key, value in asdict(self).items():
-            if fields is None or key in fields:
+            if (fields is None or key in fields) and held.get(key, getattr(default, key)) != value:
                 trial.set_user_attr(key, value)
 
     @classmethod
