@@ -126,8 +126,9 @@ SYNTHETIC_CELLS_PER_STEP = 8  # a formula costs nothing: a worker's step takes s
 
 
 class SyntheticCells:
-    """The formula's accuracy at each (point, seed) of one ratio, one cell at a time (its test
-    examples drawn afresh with ``resplit``)."""
+    """The formula's accuracy at each (point, seed) of one ratio, each cell on its own, up to
+    ``SYNTHETIC_CELLS_PER_STEP`` taken at once (its test examples drawn afresh with
+    ``resplit``)."""
 
     def __init__(self, config: ExperimentConfig, grid: Grid, ratio: float,
                  resplit: int | None = None):
