@@ -22,19 +22,17 @@ VALUE_COLUMNS = ["val_accuracy", "val_loss", "diverged", "epochs", "test_accurac
 
 
 class Counter(Events):
-    def __init__(self):
-        self.labels = []
+    """Every progress count a study reports."""
 
-    def progress(self, progress):
-        self.labels.append(progress.label)
-
-
-class Counts(Events):
     def __init__(self):
         self.seen = []
 
     def progress(self, progress):
         self.seen.append(progress)
+
+    @property
+    def labels(self):
+        return [p.label for p in self.seen]
 
 
 def test_units_faster_than_a_count_are_counted_now_and_then_and_the_last_count_is_complete(
@@ -46,9 +44,9 @@ def test_units_faster_than_a_count_are_counted_now_and_then_and_the_last_count_i
     config = load_config(SYNTHETIC, ["hpo.method=none", "training.lr=0.05",
                                      "training.weight_decay=0.0005", "pruning.ratios=[0, 0.5]",
                                      "grid.max_extend=0", "settle.enabled=false"])
-    events = Counts()
+    events = Counter()
     run_study(config, out=tmp_path, events=events)
-    assert [p.label for p in events.seen] == ["grid r=0", "grid r=0.5", "grid r=0.5"]
+    assert events.labels == ["grid r=0", "grid r=0.5", "grid r=0.5"]
     assert events.seen[-1].done == events.seen[-1].total == 2 * 7 * 7 * 3  # ratios x grid x seeds
 
 
