@@ -66,10 +66,12 @@ def _null_tests(metrics: ShiftMetrics, dense: Landscape, pruned: Landscape,
     null = NoShiftNull(dense, pruned)
     if not null.available:
         return {}, {}, null.offset
-    draws = [metrics.statistics(*null.replicate(rng)) for _ in range(replicates)]
+    dense_draws, pruned_draws = zip(*(null.replicate(rng) for _ in range(replicates)),
+                                    strict=True)
+    draws = metrics.statistics_batch(np.stack(dense_draws), np.stack(pruned_draws))
     floors, p_values = {}, {}
     for key, value in observed.items():
-        values = np.array([d[key] for d in draws])
+        values = draws[key]
         floors[key] = float(np.quantile(values, 1 - floor_level))
         p_values[key] = float((1 + np.sum(values >= value - 1e-12)) / (1 + values.size))
     return floors, p_values, null.offset

@@ -10,7 +10,13 @@ import numpy as np
 
 from ..search import Grid
 from ._claims import Distances, OptimumShift, RankCorrelation, Statistic
-from ._distance import distances, grid_ground_metric, marginal_wasserstein, wasserstein_on_grid
+from ._distance import (
+    distances_batch,
+    grid_ground_metric,
+    marginal_wasserstein,
+    marginal_wasserstein_batch,
+    wasserstein_on_grid,
+)
 from ._distribution import to_distribution
 from ._shift import best_index, rank_agreement, subgrid_optimum
 
@@ -55,10 +61,16 @@ class ShiftMetrics:
 
     def statistics(self, dense: np.ndarray, pruned: np.ndarray) -> dict[Statistic, float]:
         """The statistics the null replays: joint distances and per-axis W1 (steps)."""
-        p, q = self.normalise(dense), self.normalise(pruned)
-        stats = {Statistic(k): v for k, v in distances(p, q, self.steps_metric).items()}
+        return {k: float(v[0]) for k, v in self.statistics_batch(dense[None], pruned[None]).items()}
+
+    def statistics_batch(self, dense: np.ndarray, pruned: np.ndarray
+                         ) -> dict[Statistic, np.ndarray]:
+        """``statistics`` of each pair ``(dense[i], pruned[i])`` of two stacks of landscapes."""
+        p = np.stack([self.normalise(mean) for mean in dense])
+        q = np.stack([self.normalise(mean) for mean in pruned])
+        stats = {Statistic(k): v for k, v in distances_batch(p, q, self.steps_metric).items()}
         for axis, name in enumerate(self.names):
-            stats[Statistic("wasserstein", name)] = marginal_wasserstein(p, q, axis)
+            stats[Statistic("wasserstein", name)] = marginal_wasserstein_batch(p, q, axis)
         return stats
 
     def shift_statistics(self) -> list[Statistic]:

@@ -103,3 +103,38 @@ def test_the_optimal_transport_imports_no_other_array_library():
                           timeout=120)
     assert done.returncode == 0, done.stderr[-1000:]
     assert done.stdout.strip() == "[]"
+
+
+def test_a_stack_of_pairs_measures_each_pair_as_the_libraries_one_pair_calls_do():
+    """The null replicates are measured as one stack: each pair's distances equal SciPy's and
+    POT's one-pair answers, on a three-axis grid with uneven positions and a point with no
+    mass."""
+    import ot
+    from scipy.spatial.distance import jensenshannon
+    from scipy.stats import wasserstein_distance
+
+    from pruneshift.analysis._distance import distances_batch, marginal, marginal_wasserstein_batch
+
+    rng = np.random.default_rng(3)
+    shape = (3, 4, 2)
+    p, q = rng.random((6, *shape)), rng.random((6, *shape))
+    p[0, 1, 2, 0] = 0.0
+    p /= p.sum(axis=(1, 2, 3), keepdims=True)
+    q /= q.sum(axis=(1, 2, 3), keepdims=True)
+    metric = grid_ground_metric(shape)
+    batch = distances_batch(p, q, metric)
+    positions = np.log10([1e-4, 3e-3, 1e-2, 1.0])
+    along = marginal_wasserstein_batch(p, q, axis=1, positions=positions)
+    for i in range(len(p)):
+        a, b = p[i].ravel(), q[i].ravel()
+        assert batch["wasserstein"][i] == pytest.approx(ot.emd2(a, b, metric), abs=1e-12)
+        assert batch["js"][i] == pytest.approx(jensenshannon(a, b, base=2), abs=1e-12)
+        assert batch["tv"][i] == pytest.approx(0.5 * np.abs(a - b).sum(), abs=1e-12)
+        assert along[i] == pytest.approx(wasserstein_distance(
+            positions, positions, marginal(p[i], 1), marginal(q[i], 1)), abs=1e-12)
+
+
+def test_distributions_of_unequal_mass_are_refused():
+    p = np.array([[0.5, 0.5]])
+    with pytest.raises(ValueError, match="equal mass"):
+        wasserstein_on_grid(p, 2 * p)
