@@ -7,9 +7,9 @@ transport, three shape divergences, each hyperparameter's marginal W1). ``now`` 
 measured as one stack (POT's batched 1-D transport, SciPy's divergences along an axis, one
 network-simplex problem per replicate with the masses checked once). ``plain`` is the same
 analysis with each replicate measured on its own by SciPy's ``wasserstein_distance``,
-``jensenshannon`` and POT's ``emd2`` with its defaults (what the analysis did before). The
-landscapes are those of examples/synthetic.yaml (a 7 x 7 grid, 3 seeds, 5 ratios), built from
-the task's formula; both must give the same results.
+``jensenshannon`` and POT's ``emd2`` with its defaults (as the analysis did before); both
+draw a ratio's replicates at once. The landscapes are those of examples/synthetic.yaml (a 7 x 7
+grid, 3 seeds, 5 ratios), built from the task's formula; both must give the same results.
 
     python benchmarks/analysis_speed.py [--repeats 3]
 """

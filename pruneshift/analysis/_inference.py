@@ -66,9 +66,7 @@ def _null_tests(metrics: ShiftMetrics, dense: Landscape, pruned: Landscape,
     null = NoShiftNull(dense, pruned)
     if not null.available:
         return {}, {}, null.offset
-    dense_draws, pruned_draws = zip(*(null.replicate(rng) for _ in range(replicates)),
-                                    strict=True)
-    draws = metrics.statistics_batch(np.stack(dense_draws), np.stack(pruned_draws))
+    draws = metrics.statistics_batch(*null.replicates(rng, replicates))
     floors, p_values = {}, {}
     for key, value in observed.items():
         values = draws[key]

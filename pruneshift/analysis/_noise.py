@@ -96,9 +96,10 @@ class NoShiftNull:
         self.shape = dense.accuracy.shape
         self.available = residuals(dense) is not None and residuals(pruned) is not None
 
-    def replicate(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """One draw: the dense and the pruned mean landscape (the pruned one offset back)."""
-        picks = rng.integers(0, self.pairs.shape[0], size=self.shape)
+    def replicates(self, rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """``count`` draws at once: a stack of dense and one of pruned mean landscapes (the
+        pruned ones offset back)."""
+        picks = rng.integers(0, self.pairs.shape[0], size=(count, *self.shape))
         means = []
         for side, shift in ((0, 0.0), (1, self.offset)):
             runs = self.common[..., None] + shift + self.pairs[picks, side]

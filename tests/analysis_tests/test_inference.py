@@ -82,8 +82,7 @@ def test_a_diverged_row_does_not_move_the_offset_and_stays_diverged_in_the_null(
     pruned = Landscape(grid, 0.5, pruned_runs, diverged)
     assert robust_offset(dense, pruned) == pytest.approx(-0.03, abs=0.005)
     null = NoShiftNull(dense, pruned)
-    for _ in range(20):
-        d, p = null.replicate(rng)
+    for d, p in zip(*null.replicates(rng, 20), strict=True):
         assert p[2] == 0.0 and d[2] > 0.8
         assert abs(p[0] - d[0] + 0.03) < 0.02
 
@@ -94,9 +93,7 @@ def test_the_null_draws_a_seeds_dense_and_pruned_residuals_together():
     grid = Grid((Axis("lr", (0.01, 0.1, 1.0), log=True),), {}, (0, 1, 2))
     dense_runs = 0.9 + 0.01 * np.random.default_rng(1).standard_normal((3, 3))
     null = NoShiftNull(Landscape(grid, 0.0, dense_runs), Landscape(grid, 0.5, dense_runs - 0.1))
-    rng = np.random.default_rng(0)
-    for _ in range(20):
-        d, p = null.replicate(rng)
+    for d, p in zip(*null.replicates(np.random.default_rng(0), 20), strict=True):
         assert p - d == pytest.approx(np.full(3, -0.1))
 
 
