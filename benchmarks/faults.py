@@ -5,6 +5,7 @@ whether the results equal the uninterrupted run's (target: 0, 0, 0, True everywh
     python benchmarks/faults.py                       # every scenario this machine allows
     python benchmarks/faults.py --kills 10 --outage 60
     python benchmarks/faults.py --postgres postgresql://user@host/db   # a scratch database
+    python benchmarks/faults.py --scenarios kills --repeats 20   # the kill scenario 20 times
 
 Scenarios: SIGKILL injected at a unit of every kind (HPO, grid cell, settle run, report;
 ``--kills`` in all, spread over the kinds), a torn journal line, a worker on another host
@@ -26,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.fault_tests import scenarios  # noqa: E402
 from tests.fault_tests.scenarios import GIVEN_OPTIMUM, SMALL  # noqa: E402
+
+SCENARIOS = ("kills", "torn", "host", "outage", "disk")
 
 
 def scratch_database(admin_url: str) -> tuple[str, object]:
@@ -51,38 +54,28 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="a PostgreSQL server to create scratch databases on")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs of the kill scenario, each with kills of its own")
     args = parser.parse_args()
+    chosen = set(args.scenarios)
     rng = random.Random(args.seed)
-    kinds = scenarios.UNIT_KINDS
-    kills = [(kind, 1 if kind == "report" else rng.randint(1, 20))
-             for kind in (kinds[i * len(kinds) // args.kills] for i in range(args.kills))]
     outcomes = []
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         reference = scenarios.uninterrupted(root / "whole", SMALL)
-        given = scenarios.uninterrupted(root / "whole-given", [*SMALL, *GIVEN_OPTIMUM])
-        outcomes.append(scenarios.kill_at_units(root / "kills", reference, kills))
-        outcomes.append(scenarios.torn_journal(root / "torn", reference))
-        try:
-            url, drop = scratch_database(args.postgres)
-        except Exception as exc:  # no server, no driver: say so and go on
-            print(f"skipped host lost and outage: no PostgreSQL ({exc})")
-        else:
-            try:
-                if scenarios.namespaces_available():
-                    outcomes.append(scenarios.host_lost(root / "host", url, given))
-                else:
-                    print("skipped host lost: needs unshare with UTS and PID namespaces (root)")
-            finally:
-                drop()
-            url, drop = scratch_database(args.postgres)
-            try:
-                outcomes.append(scenarios.outage(root / "outage", url, given, args.outage))
-            finally:
-                drop()
-        if scenarios.can_mount():
+        for repeat in range(args.repeats if "kills" in chosen else 0):
+            outcomes.append(scenarios.kill_at_units(root / f"kills-{repeat}", reference,
+                                                    _kills(args.kills, rng)))
+            print(outcomes[-1].row(), flush=True)
+        if "torn" in chosen:
+            outcomes.append(scenarios.torn_journal(root / "torn", reference))
+        if chosen & {"host", "outage"}:
+            given = scenarios.uninterrupted(root / "whole-given", [*SMALL, *GIVEN_OPTIMUM])
+            outcomes += _on_postgres(args, chosen, root, given)
+        if "disk" in chosen and scenarios.can_mount():
             outcomes.append(scenarios.full_disk(root / "disk", reference))
-        else:
+        elif "disk" in chosen:
             print("skipped full disk: needs root to mount a small tmpfs")
     print("scenario     faults  lost  duplicated  running  equal to the uninterrupted run")
     for outcome in outcomes:
@@ -90,6 +83,36 @@ def main() -> None:
     clean = all((o.lost, o.duplicated, o.running, o.equal) == (0, 0, 0, True) for o in outcomes)
     print("all clean" if clean else "NOT CLEAN")
     sys.exit(0 if clean else 1)
+
+
+def _kills(count: int, rng: random.Random) -> list[tuple[str, int]]:
+    """``count`` kills spread over the unit kinds in order, each at a drawn unit."""
+    kinds = scenarios.UNIT_KINDS
+    return [(kind, 1 if kind == "report" else rng.randint(1, 20))
+            for kind in (kinds[i * len(kinds) // count] for i in range(count))]
+
+
+def _on_postgres(args: argparse.Namespace, chosen: set[str], root: Path, given: Path
+                 ) -> list[scenarios.Outcome]:
+    """The chosen scenarios that need a database server, each on a scratch database."""
+    outcomes = []
+    for name in ("host", "outage"):
+        if name not in chosen:
+            continue
+        if name == "host" and not scenarios.namespaces_available():
+            print("skipped host lost: needs unshare with UTS and PID namespaces (root)")
+            continue
+        try:
+            url, drop = scratch_database(args.postgres)
+        except Exception as exc:  # no server, no driver: say so and go on
+            print(f"skipped {name}: no PostgreSQL ({exc})")
+            continue
+        try:
+            outcomes.append(scenarios.host_lost(root / "host", url, given) if name == "host"
+                            else scenarios.outage(root / "outage", url, given, args.outage))
+        finally:
+            drop()
+    return outcomes
 
 
 if __name__ == "__main__":
