@@ -37,15 +37,17 @@ def _pot() -> ModuleType:
 
 def wasserstein_on_grid(p: np.ndarray, q: np.ndarray, metric: np.ndarray | None = None) -> float:
     """W1 between two distributions on the same grid, by exact optimal transport (POT)."""
-    cost = grid_ground_metric(p.shape) if metric is None else metric
-    return float(wasserstein_on_grid_batch(p[None], q[None], cost)[0])
+    return float(wasserstein_on_grid_batch(p[None], q[None], metric)[0])
 
 
-def wasserstein_on_grid_batch(p: np.ndarray, q: np.ndarray, metric: np.ndarray) -> np.ndarray:
+def wasserstein_on_grid_batch(p: np.ndarray, q: np.ndarray, metric: np.ndarray | None = None
+                              ) -> np.ndarray:
     """W1 of each pair ``(p[i], q[i])`` of two stacks of distributions on one grid, by exact
     optimal transport (POT's network simplex, one problem at a time: a stack checks its masses
-    once, and the duals, which a cost does not need, are not centred)."""
+    once, and the duals, which a cost does not need, are not centred); ``metric`` defaults to
+    the grid's in steps."""
     ot = _pot()
+    metric = grid_ground_metric(p.shape[1:]) if metric is None else metric
     a = np.ascontiguousarray(p.reshape(len(p), -1), dtype=float)
     b = np.ascontiguousarray(q.reshape(len(q), -1), dtype=float)
     if not np.allclose(a.sum(axis=1), b.sum(axis=1), rtol=0, atol=1e-6):
@@ -98,11 +100,11 @@ def shape_divergences_batch(p: np.ndarray, q: np.ndarray) -> dict[str, np.ndarra
 def distances(p: np.ndarray, q: np.ndarray, metric: np.ndarray | None = None
               ) -> dict[str, float]:
     """Every joint distance: ``wasserstein`` (grid steps), ``js``, ``hellinger``, ``tv``."""
-    cost = grid_ground_metric(p.shape) if metric is None else metric
-    return {k: float(v[0]) for k, v in distances_batch(p[None], q[None], cost).items()}
+    return {k: float(v[0]) for k, v in distances_batch(p[None], q[None], metric).items()}
 
 
-def distances_batch(p: np.ndarray, q: np.ndarray, metric: np.ndarray) -> dict[str, np.ndarray]:
+def distances_batch(p: np.ndarray, q: np.ndarray, metric: np.ndarray | None = None
+                    ) -> dict[str, np.ndarray]:
     """``distances`` of each pair ``(p[i], q[i])`` of two stacks of distributions on one grid."""
     return {"wasserstein": wasserstein_on_grid_batch(p, q, metric),
             **shape_divergences_batch(p, q)}
