@@ -30,7 +30,6 @@ from pruneshift.analysis import (
     Landscape,
     ShiftMetrics,
     analyze_landscapes,
-    grid_ground_metric,
     normalisation_for,
     seed_noise,
 )
@@ -47,7 +46,7 @@ def plain_statistics(metrics: ShiftMetrics, dense: np.ndarray, pruned: np.ndarra
     """One pair's statistics, each by its library's one-pair call."""
     p, q = metrics.normalise(dense), metrics.normalise(pruned)
     a, b = p.ravel(), q.ravel()
-    stats = {Statistic("wasserstein"): float(_pot().emd2(a, b, grid_ground_metric(p.shape))),
+    stats = {Statistic("wasserstein"): float(_pot().emd2(a, b, metrics.steps_metric)),
              Statistic("js"): float(np.nan_to_num(jensenshannon(a, b, base=2))),
              Statistic("hellinger"): float(np.sqrt(0.5 * np.sum((np.sqrt(a) - np.sqrt(b)) ** 2))),
              Statistic("tv"): float(0.5 * np.abs(a - b).sum())}
