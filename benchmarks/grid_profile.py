@@ -1,13 +1,16 @@
 """Where a stacked grid's training time goes, and how fast its arithmetic runs there.
 
     python benchmarks/grid_profile.py [--ratios 0 0.75] [--epochs 2] [--members 0]
+                                      [--set training.batch_size=32 ...]
 
-Issue 28 asks each ratio's grid for 40 % of the machine's float32 peak at full width and 20 %
-at 75 % pruned, or the profile that shows what bounds it. For each ratio this script stacks the
+The speed target is 40 % of the machine's float32 peak for a grid at full width and 20 % at
+75 % pruned, or the profile that shows what bounds it. For each ratio this script stacks the
 default study's grid (the default recipe's 5 x 5 points x 3 seeds, at most ``--members`` to a
-stack; 0: as many as the study's memory check allows), each member pruned once to the ratio (the
-width the default protocol trains at after its last pruning step), and trains it with the
-study's stacked trainer twice: once timed, once under torch.profiler. It prints
+stack; 0: as many as the study's memory check allows; ``--set`` changes the recipe as
+``pruneshift run --set`` does, e.g. to a finished run's HPO optimum), each member pruned once
+to the ratio (the width the default protocol trains at after its last pruning step), and
+trains it with the study's stacked trainer twice: once timed, once under torch.profiler. It
+prints
 
 - the FLOP rate of the timed run (FLOPs from the members' MACs: 6 per MAC per training image,
   2 per scored image) as a share of the measured GEMM peak, as ``roofline.py`` counts it;
@@ -130,12 +133,14 @@ def main() -> None:
     parser.add_argument("--ratios", type=float, nargs="+", default=[0.0, 0.75])
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--members", type=int, default=0)
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE")
     args = parser.parse_args()
     describe_machine()
     peak = peak_gflops()
     print(f"measured peak: {peak:.0f} GFLOP/s (float32 GEMM {SIZE}^2, "
           f"{torch.get_num_threads()} threads)")
-    config = load_config(overrides=[f"training.epochs={args.epochs}"])
+    config = load_config(overrides=[*args.overrides, f"training.epochs={args.epochs}"])
     splits = load_splits(config.data)
     optimum = {"lr": config.training.lr, "weight_decay": config.training.weight_decay}
     grid, _ = build_grid(config, optimum)

@@ -5,7 +5,7 @@
 For each sampler seed and batch size: the default study's HPO stage (the embedded default
 unless --config) run to its trial budget, timed, with the best validation accuracy it found
 (every trial trains its full epochs: equal epochs spent). Prints per batch size the mean
-wall time, its speed-up over the first batch size, and the mean best accuracy (issue 28: at least
+wall time, its speed-up over the first batch size, and the mean best accuracy (the target: at least
 2x faster per trial with an equal or better best accuracy).
 """
 
