@@ -1,7 +1,8 @@
 """Every place pruneshift reaches past Optuna's public API, in one module.
 
 Optuna keeps a study's storage and a trial's id private; whether a storage records heartbeats
-is answered only by a private helper; the parameters a trial was enqueued with live in its
+is answered only by a private helper, and its grace period sits on the database storage inside
+Optuna's private cache; the parameters a trial was enqueued with live in its
 system attributes under a private key; its database storage logs through a private module's
 logger; the journal file's lock interface and Hyperband's choice
 of bracket (``_get_bracket_id``, which ``search.TicketHyperbandPruner`` overrides) are private too.
@@ -15,8 +16,8 @@ import optuna
 from optuna.storages._heartbeat import is_heartbeat_enabled
 from optuna.storages.journal._file import BaseJournalFileLock
 
-__all__ = ["RDB_LOGGER", "BaseJournalFileLock", "enqueued_params", "keeps_heartbeats", "storage_of",
-           "trial_id"]
+__all__ = ["RDB_LOGGER", "BaseJournalFileLock", "enqueued_params", "grace_period_of",
+           "keeps_heartbeats", "storage_of", "trial_id"]
 
 RDB_LOGGER = "optuna.storages._rdb.storage"  # the logger of Optuna's database storage
 
@@ -34,6 +35,16 @@ def trial_id(trial: optuna.Trial | optuna.trial.FrozenTrial) -> int:
 def keeps_heartbeats(study: optuna.Study) -> bool:
     """Whether the study's storage records trial heartbeats (a database opened with them)."""
     return is_heartbeat_enabled(storage_of(study))
+
+
+def grace_period_of(study: optuna.Study) -> float | None:
+    """Seconds of silence after which the study's storage counts a running trial as stale
+    (Optuna's default where none was set: two heartbeat intervals); None without heartbeats."""
+    if not keeps_heartbeats(study):
+        return None
+    storage = storage_of(study)
+    database = getattr(storage, "_backend", storage)  # Optuna caches a database storage
+    return float(database.grace_period or 2 * database.heartbeat_interval)
 
 
 def enqueued_params(stored: optuna.trial.FrozenTrial) -> dict[str, object]:

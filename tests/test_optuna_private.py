@@ -47,6 +47,17 @@ def test_whether_a_storage_keeps_heartbeats_is_answered(tmp_path):
     assert not optuna_private.keeps_heartbeats(silent)
 
 
+def test_a_database_storage_s_grace_period_is_read(tmp_path):
+    def study(url, **heartbeats):
+        return optuna.create_study(storage=open_storage(url, **heartbeats))
+
+    database = f"sqlite:///{tmp_path / 'beats.db'}"
+    assert optuna_private.grace_period_of(study(database, heartbeat_interval=5,
+                                                grace_period=12)) == 12.0
+    assert optuna_private.grace_period_of(study(database, heartbeat_interval=5)) == 10.0
+    assert optuna_private.grace_period_of(study(str(tmp_path / "journal.log"))) is None
+
+
 def test_the_journal_lock_interface_is_acquire_and_release():
     lock = optuna_private.BaseJournalFileLock
     assert {"acquire", "release"} <= set(lock.__abstractmethods__)

@@ -8,7 +8,9 @@ Two mechanisms, because Optuna's journal storage has no heartbeat:
   taken; a trial whose owner is certainly gone (same host, process exited or machine restarted)
   is failed at once. An owner on another host or in another container is left to the heartbeats.
 A RUNNING trial that never got an owner (its process died between taking the trial and
-claiming it) is failed once it is older than ``UNCLAIMED_GRACE_S``.
+claiming it, or lost the database as it took it and never learnt which trial it got) is failed
+once it is older than ``UNCLAIMED_GRACE_S``, or than the heartbeats' grace period where that is
+shorter: nothing was trained for it, and silence since its start is what makes it stale.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import warnings
 import optuna
 from optuna.trial import TrialState
 
-from ..optuna_private import keeps_heartbeats, storage_of, trial_id
+from ..optuna_private import grace_period_of, keeps_heartbeats, storage_of, trial_id
 from ..processes import current_process, is_gone
 from ..storage import TrialKey
 
@@ -37,11 +39,11 @@ def claim(study: optuna.Study, trial: optuna.Trial) -> None:
     trial.set_user_attr(TrialKey.OWNER, current_process())
 
 
-def _is_orphan(trial: optuna.trial.FrozenTrial) -> bool:
+def _is_orphan(trial: optuna.trial.FrozenTrial, unclaimed_grace: float) -> bool:
     owner = trial.user_attrs.get(TrialKey.OWNER)
     if owner is None:
         started = trial.datetime_start or datetime.datetime.now()
-        return (datetime.datetime.now() - started).total_seconds() > UNCLAIMED_GRACE_S
+        return (datetime.datetime.now() - started).total_seconds() > unclaimed_grace
     return is_gone(owner) is True
 
 
@@ -53,9 +55,10 @@ def fail_orphans(study: optuna.Study) -> int:
         with warnings.catch_warnings():  # fail_stale_trials is experimental in Optuna
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(study)
+    unclaimed_grace = min(UNCLAIMED_GRACE_S, grace_period_of(study) or UNCLAIMED_GRACE_S)
     failed = 0
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if not _is_orphan(trial):
+        if not _is_orphan(trial, unclaimed_grace):
             continue
         try:
             storage.set_trial_user_attr(trial_id(trial), TrialKey.ORPHANED, True)

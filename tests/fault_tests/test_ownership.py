@@ -88,6 +88,18 @@ def test_a_trial_taken_as_the_database_goes_away_is_claimed_once_it_is_back(
     proxy.cut()
 
 
+def test_an_unclaimed_trial_is_failed_after_the_heartbeats_grace_period_where_shorter(tmp_path):
+    """A worker that lost the database as it took a trial never learns which one it got; the
+    trial has no owner and no heartbeat. With a grace period shorter than the unclaimed one
+    (30 s), the shorter bounds the wait: a study cut off for seconds does not stall for 30."""
+    study = _study(f"sqlite:///{tmp_path / 'beats.db'}", interval=1, grace=1)
+    study.ask()  # taken, never claimed
+    assert fail_orphans(study) == 0
+    time.sleep(1.5)
+    assert fail_orphans(study) == 1
+    assert study.trials[0].state == TrialState.FAIL
+
+
 def test_an_outcome_for_a_trial_failed_elsewhere_is_dropped_not_a_crash(postgres_url):
     study = _study(postgres_url)
     study.enqueue_trial({}, user_attrs={TrialKey.KEY: "u"})
