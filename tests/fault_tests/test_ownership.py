@@ -92,10 +92,10 @@ def test_an_unclaimed_trial_is_failed_after_the_heartbeats_grace_period_where_sh
     """A worker that lost the database as it took a trial never learns which one it got; the
     trial has no owner and no heartbeat. With a grace period shorter than the unclaimed one
     (30 s), the shorter bounds the wait: a study cut off for seconds does not stall for 30."""
-    study = _study(f"sqlite:///{tmp_path / 'beats.db'}", interval=1, grace=1)
+    study = _study(f"sqlite:///{tmp_path / 'beats.db'}")  # a grace period of 2 s
     study.ask()  # taken, never claimed
     assert fail_orphans(study) == 0
-    time.sleep(1.5)
+    time.sleep(2.5)
     assert fail_orphans(study) == 1
     assert study.trials[0].state == TrialState.FAIL
 
