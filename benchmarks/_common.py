@@ -1,4 +1,5 @@
-"""What every benchmark prints first, and a timer that interleaves repeats of rivals."""
+"""What every benchmark prints first, a timer that interleaves repeats of rivals, and the
+default study's grid cells."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import time
 from collections.abc import Callable
 
 import torch
+
+from pruneshift.config import ExperimentConfig, TrainingConfig
+from pruneshift.search import build_grid
 
 
 def describe_machine() -> None:
@@ -26,3 +30,13 @@ def best_times(rivals: dict[str, Callable[[], object]], repeats: int) -> dict[st
             rival()
             times[name].append(time.perf_counter() - started)
     return {name: min(values) for name, values in times.items()}
+
+
+def grid_cells(config: ExperimentConfig) -> tuple[list[TrainingConfig], list[int]]:
+    """The recipe and seed of every cell of ``config``'s grid around its own recipe."""
+    optimum = {"lr": config.training.lr, "weight_decay": config.training.weight_decay}
+    grid, _ = build_grid(config, optimum)
+    cells = [(grid.points()[p], s) for p, s in grid.cells()]
+    recipes = [TrainingConfig.model_validate({**config.training.model_dump(), **point})
+               for point, _ in cells]
+    return recipes, [seed for _, seed in cells]

@@ -37,18 +37,17 @@ import torch
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
-from pruneshift.config import TrainingConfig, load_config
+from pruneshift.config import load_config
 from pruneshift.data import load_splits
 from pruneshift.models import build_model
 from pruneshift.pipeline._models import example_input, gradient_fn
 from pruneshift.prune import prune
-from pruneshift.search import build_grid
 from pruneshift.train import members_that_fit, stack, train_batched
 from pruneshift.train._stack import pack
 from pruneshift.train._trainer import in_training_layout, laid_out
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import describe_machine  # noqa: E402
+from _common import describe_machine, grid_cells  # noqa: E402
 from roofline import SIZE, peak_gflops  # noqa: E402
 
 # Operator kinds, matched in order on the aten name (the first pattern contained wins).
@@ -142,12 +141,7 @@ def main() -> None:
           f"{torch.get_num_threads()} threads)")
     config = load_config(overrides=[*args.overrides, f"training.epochs={args.epochs}"])
     splits = load_splits(config.data)
-    optimum = {"lr": config.training.lr, "weight_decay": config.training.weight_decay}
-    grid, _ = build_grid(config, optimum)
-    cells = [(grid.points()[p], s) for p, s in grid.cells()]
-    recipes = [TrainingConfig.model_validate({**config.training.model_dump(), **point})
-               for point, _ in cells]
-    seeds = [seed for _, seed in cells]
+    recipes, seeds = grid_cells(config)
     n_train, n_val = len(splits.train_y), len(splits.val_y)
     steps = n_train // config.training.batch_size
     for ratio in args.ratios:
@@ -164,7 +158,7 @@ def main() -> None:
 
         k = args.members or members_that_fit(members(1)[0], splits.train_x[
             :config.training.batch_size])
-        k = min(k, len(cells))
+        k = min(k, len(seeds))
         conv_macs, all_macs = conv_and_all_macs(members(1)[0], splits.train_x)
         per_member = 6 * steps * config.training.batch_size * args.epochs + 2 * n_val
         flops, conv_flops = k * all_macs * per_member, k * conv_macs * per_member
