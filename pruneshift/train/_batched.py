@@ -22,6 +22,7 @@ from torch import nn
 
 from ..stops import raise_if_stopped
 from ._members import MemberOptimizer
+from ._memory import freed_memory_kept
 from ._schedule import lr_factor
 from ._stack import pack, replicate, split_outputs, stack, unstack
 from ._trainer import (
@@ -102,6 +103,7 @@ class _Freezer:
         optimizer.forget(member)
 
 
+@freed_memory_kept()
 def train_batched(models: list[nn.Module], splits: Splits, recipes: list[TrainingConfig], *,
                   seeds: list[int], structure_hook: StackHook | None = None,
                   evaluate_test: bool = True) -> list[TrainResult]:

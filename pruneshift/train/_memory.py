@@ -1,8 +1,14 @@
-"""How many members of a stack fit in memory, from one member's measured forward pass."""
+"""How many members of a stack fit in memory, from one member's measured forward pass, and
+a stack's freed memory kept for its next step."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import functools
 import os
+import platform
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -13,6 +19,9 @@ MEMORY_SHARE = {"cpu": 0.25, "cuda": 0.5}  # of the free memory a stack may take
 OPTIMIZER_COPIES = 4  # weights, gradients and up to two optimiser states per parameter
 ACTIVATION_COPIES = 3  # outputs kept for backward, their gradients, and workspace
 UNKNOWN_FREE_BYTES = 2 << 30  # assumed where the system does not report free memory
+MMAP_THRESHOLD, TRIM_THRESHOLD = -3, -1  # glibc's mallopt M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+GLIBC_THRESHOLD = 128 * 1024  # both thresholds as glibc starts a process
+KEPT_BELOW = 1 << 30  # while a stack trains, freed blocks smaller than this stay in the process
 
 
 def member_bytes(model: nn.Module, batch: torch.Tensor) -> int:
@@ -60,3 +69,38 @@ def members_that_fit(model: nn.Module, batch: torch.Tensor, limit: int | None = 
     budget = MEMORY_SHARE.get(device.type, MEMORY_SHARE["cpu"]) * free_bytes(device)
     fit = int(budget // max(1, member_bytes(model, batch)))
     return max(1, min(fit, limit or MAX_MEMBERS))
+
+
+@functools.cache
+def _glibc() -> ctypes.CDLL | None:
+    """The process's C library where it is glibc (mallopt, malloc_trim); None elsewhere."""
+    if platform.libc_ver()[0] != "glibc":
+        return None
+    return ctypes.CDLL(None)
+
+
+@contextlib.contextmanager
+def freed_memory_kept() -> Iterator[None]:
+    """Memory freed in the block is kept for reuse in it, and handed back to the system after.
+
+    glibc returns every freed block above its mmap threshold (128 KiB, rising to at most 32 MiB)
+    to the system at once, so each step of a stack maps its activations again and the kernel
+    faults them in page by page, zeroing each: a 64-member stack of the default grid at full
+    width took 1.5 million page faults and 2 of its 18 CPU seconds in the kernel
+    (``benchmarks/allocation.py``). With both thresholds raised, a step reuses the blocks the
+    last one freed; ``malloc_trim`` hands them back at the end, so the next stack is sized from
+    true free memory, and the thresholds are glibc's first ones again. Where the C library is
+    not glibc, nothing changes.
+    """
+    libc = _glibc()
+    if libc is None:
+        yield
+        return
+    libc.mallopt(MMAP_THRESHOLD, KEPT_BELOW)
+    libc.mallopt(TRIM_THRESHOLD, KEPT_BELOW)
+    try:
+        yield
+    finally:
+        libc.mallopt(MMAP_THRESHOLD, GLIBC_THRESHOLD)
+        libc.mallopt(TRIM_THRESHOLD, GLIBC_THRESHOLD)
+        libc.malloc_trim(0)
