@@ -43,9 +43,8 @@ def test_a_step_reuses_what_the_last_one_freed():
     done = subprocess.run([sys.executable, "-c", FAULTS.format(block=BLOCK)],
                           capture_output=True, text=True, check=True)
     default, kept = map(int, done.stdout.split())
-    pages = BLOCK // resource.getpagesize()
-    assert default > 10 * pages
-    assert kept < 3 * pages
+    assert default >= 20  # at least a fault a step, whatever the page size (huge pages too)
+    assert kept < default / 4  # about one step's faults against twenty
 
 
 def test_what_was_kept_is_handed_back_at_the_end():
