@@ -1,5 +1,5 @@
-"""What every benchmark prints first, a timer that interleaves repeats of rivals, and the
-default study's grid cells."""
+"""What every benchmark prints first, a timer that interleaves repeats of rivals, the default
+study's grid cells, and its models pruned to a ratio."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ from collections.abc import Callable
 import torch
 
 from pruneshift.config import ExperimentConfig, TrainingConfig
+from pruneshift.data import Splits
+from pruneshift.models import build_model
+from pruneshift.pipeline._models import example_input, gradient_fn
+from pruneshift.prune import prune
 from pruneshift.search import build_grid
 
 
@@ -40,3 +44,15 @@ def grid_cells(config: ExperimentConfig) -> tuple[list[TrainingConfig], list[int
     recipes = [TrainingConfig.model_validate({**config.training.model_dump(), **point})
                for point, _ in cells]
     return recipes, [seed for _, seed in cells]
+
+
+def pruned_models(config: ExperimentConfig, splits: Splits, seeds: list[int],
+                  ratio: float) -> list[torch.nn.Module]:
+    """``config``'s model built with each seed and pruned once to ``ratio``."""
+    models = []
+    for seed in seeds:
+        model = build_model(config.model.name, splits.input_shape, splits.num_classes, seed=seed)
+        prune(model, example_input(splits), config.pruning, ratio=ratio,
+              num_classes=splits.num_classes, seed=seed, gradients=gradient_fn(splits))
+        models.append(model)
+    return models

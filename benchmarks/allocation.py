@@ -22,13 +22,10 @@ import sys
 import time
 from pathlib import Path
 
-from _common import describe_machine, grid_cells
+from _common import describe_machine, grid_cells, pruned_models
 
 from pruneshift.config import load_config
 from pruneshift.data import load_splits
-from pruneshift.models import build_model
-from pruneshift.pipeline._models import example_input, gradient_fn
-from pruneshift.prune import prune
 from pruneshift.train import train_batched
 
 WAYS = ("glibc default", "kept")
@@ -40,12 +37,7 @@ def one_run(way: str, ratio: float, members: int, overrides: list[str]) -> dict:
     splits = load_splits(config.data)
     recipes, seeds = grid_cells(config)
     recipes, seeds = recipes[:members], seeds[:members]
-    models = []
-    for seed in seeds:
-        model = build_model(config.model.name, splits.input_shape, splits.num_classes, seed=seed)
-        prune(model, example_input(splits), config.pruning, ratio=ratio,
-              num_classes=splits.num_classes, seed=seed, gradients=gradient_fn(splits))
-        models.append(model)
+    models = pruned_models(config, splits, seeds, ratio)
     train = train_batched if way == "kept" else train_batched.__wrapped__
     before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     results = train(models, splits, recipes, seeds=seeds, evaluate_test=False)

@@ -39,15 +39,12 @@ from torch.profiler import ProfilerActivity, profile
 
 from pruneshift.config import load_config
 from pruneshift.data import load_splits
-from pruneshift.models import build_model
-from pruneshift.pipeline._models import example_input, gradient_fn
-from pruneshift.prune import prune
 from pruneshift.train import members_that_fit, stack, train_batched
 from pruneshift.train._stack import pack
 from pruneshift.train._trainer import in_training_layout, laid_out
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import describe_machine, grid_cells  # noqa: E402
+from _common import describe_machine, grid_cells, pruned_models  # noqa: E402
 from roofline import SIZE, peak_gflops  # noqa: E402
 
 # Operator kinds, matched in order on the aten name (the first pattern contained wins).
@@ -146,20 +143,12 @@ def main() -> None:
     steps = n_train // config.training.batch_size
     for ratio in args.ratios:
         def members(count: int, ratio: float = ratio) -> list[nn.Module]:
-            models = []
-            for seed in seeds[:count]:
-                model = build_model(config.model.name, splits.input_shape, splits.num_classes,
-                                    seed=seed)
-                prune(model, example_input(splits), config.pruning, ratio=ratio,
-                      num_classes=splits.num_classes, seed=seed,
-                      gradients=gradient_fn(splits))
-                models.append(model)
-            return models
+            return pruned_models(config, splits, seeds[:count], ratio)
 
-        k = args.members or members_that_fit(members(1)[0], splits.train_x[
-            :config.training.batch_size])
+        probe = members(1)[0]
+        k = args.members or members_that_fit(probe, splits.train_x[:config.training.batch_size])
         k = min(k, len(seeds))
-        conv_macs, all_macs = conv_and_all_macs(members(1)[0], splits.train_x)
+        conv_macs, all_macs = conv_and_all_macs(probe, splits.train_x)
         per_member = 6 * steps * config.training.batch_size * args.epochs + 2 * n_val
         flops, conv_flops = k * all_macs * per_member, k * conv_macs * per_member
 
@@ -190,7 +179,7 @@ def main() -> None:
         rate = conv_flops / seconds["convolution"] / 1e9
         print(f"  convolution kernels alone: {rate:.1f} GFLOP/s = {rate / peak:.1%} of peak")
         layers = each_convolution(members(k), splits.train_x[:config.training.batch_size])
-        total = sum(seconds for _, _, seconds in layers)
+        total = sum(alone for _, _, alone in layers)
         print("  each convolution alone, forward and backward (member shape):")
         for shape, flop_count, seconds_alone in layers:
             rate = flop_count / seconds_alone / 1e9
